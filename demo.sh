@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Builds Gort and runs the demo: a short tour of goroutines.
+#   ./demo.sh            # the tour
+#   ./demo.sh <example>  # another example (./demo.sh help lists them)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+. scripts/jdk.sh
+mvn -q -B -DskipTests -pl examples -am package
+exec "$JAVA_HOME/bin/java" "${GORT_JVM_FLAGS[@]}" -jar examples/target/examples.jar "${@:-tour}"

@@ -1,0 +1,25 @@
+package dev.gort;
+
+/**
+ * Thrown by {@link Go#run(Runnable)} when every goroutine is asleep and nothing (a runnable
+ * goroutine, a running carrier, a blocking call in progress) can wake one: Go's
+ * "all goroutines are asleep - deadlock!". Carries {@link Go#dump()} taken at detection.
+ */
+public final class DeadlockException extends RuntimeException {
+    private final String dump;
+
+    public DeadlockException(String message, String dump) {
+        super(message);
+        this.dump = dump;
+    }
+
+    /** Every goroutine at the time of detection, with its wait reason and stack. */
+    public String dump() {
+        return dump;
+    }
+
+    @Override
+    public String getMessage() {
+        return super.getMessage() + "\n\n" + dump;
+    }
+}

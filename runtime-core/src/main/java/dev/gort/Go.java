@@ -1,0 +1,115 @@
+package dev.gort;
+
+import dev.gort.sched.Scheduler;
+import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
+
+/**
+ * Gort's entry points: goroutines on a work-stealing M:N scheduler (Go's {@code go} statement and
+ * package {@code runtime}).
+ *
+ * <p>The runtime starts at the first call. It needs the JVM flag
+ * {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED}; without it the first call throws
+ * {@link UnsupportedOperationException} whose message names that flag.
+ *
+ * <p>System properties read at start: {@code gort.maxprocs} (number of Ps, default the available
+ * processors), {@code gort.maxthreads} (carrier threads, default 10000), {@code gort.schedtrace}
+ * (print a {@code SCHED} line every that many ms), {@code gort.stacksize} (carrier stack bytes).
+ */
+public final class Go {
+    private Go() {}
+
+    /** Starts {@code task} in a new goroutine. */
+    public static Goroutine spawn(Runnable task) {
+        return Scheduler.get().spawn(task, null);
+    }
+
+    /** Starts {@code task} in a new goroutine with a name (shown by {@link #dump()}). */
+    public static Goroutine spawn(String name, Runnable task) {
+        return Scheduler.get().spawn(task, name);
+    }
+
+    /**
+     * Runs {@code main} as a goroutine and returns when it ends, rethrowing its exception
+     * (a checked one wrapped in {@link java.util.concurrent.CompletionException}). Called from a
+     * platform thread, it throws {@link DeadlockException} when every goroutine is asleep and
+     * nothing can wake one (platform threads outside Gort are not seen: a program whose
+     * goroutines wait for such threads should not rely on this detection).
+     */
+    public static void run(Runnable main) {
+        Scheduler.get().run(main);
+    }
+
+    /** Lets other goroutines run; the caller goes to the back of its processor's run queue. */
+    public static void yield() {
+        Scheduler.get().yieldNow();
+    }
+
+    /**
+     * A safepoint: yields if the scheduler asked this goroutine to (its time slice is over).
+     * Cheap enough for the inside of a loop: one read of a static field.
+     */
+    public static void safepoint() {
+        Scheduler.safepoint();
+    }
+
+    /**
+     * Runs a call that may block its thread (Go's system call): the caller keeps its carrier,
+     * its processor goes on running other goroutines meanwhile. From a platform thread, just
+     * runs the call.
+     */
+    public static <T> T blocking(Callable<T> call) throws Exception {
+        return Scheduler.get().blocking(call);
+    }
+
+    /**
+     * Binds the calling goroutine to its current carrier thread until as many
+     * {@link #unlockOSThread()} calls (Go's runtime.LockOSThread), for thread-affine code.
+     * While locked, waiting blocks that carrier (its processor is lent to others).
+     */
+    public static void lockOSThread() {
+        Scheduler.get().lockOSThread();
+    }
+
+    public static void unlockOSThread() {
+        Scheduler.get().unlockOSThread();
+    }
+
+    /** The number of processors (GOMAXPROCS). */
+    public static int maxProcs() {
+        return Scheduler.get().maxProcs();
+    }
+
+    /** Sets the number of processors at run time; returns the previous value. */
+    public static int setMaxProcs(int n) {
+        return Scheduler.get().setMaxProcs(n);
+    }
+
+    /** The number of goroutines that exist now. */
+    public static int numGoroutine() {
+        return Scheduler.get().numGoroutine();
+    }
+
+    /**
+     * Sets the handler of exceptions that escape goroutines (called once per goroutine, on its
+     * carrier, with the goroutine and the exception). Null restores the default: print to stderr.
+     */
+    public static void setUncaughtExceptionHandler(BiConsumer<Goroutine, Throwable> handler) {
+        Scheduler.get().setUncaughtExceptionHandler(handler);
+    }
+
+    /** The current goroutine, or null on a platform thread. */
+    public static Goroutine current() {
+        return Scheduler.currentG();
+    }
+
+    /** Every goroutine with its id, state, wait reason, waiting time and stack. */
+    public static String dump() {
+        return Scheduler.get().dump();
+    }
+
+    /** A snapshot of the scheduler's gauges and counters. */
+    public static Scheduler.Metrics metrics() {
+        return Scheduler.get().metrics();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.gort;
+
+import java.time.Duration;
+
+/**
+ * A handle on a goroutine, returned by {@link Go#spawn(Runnable)}.
+ *
+ * <p>A goroutine is not a {@link Thread}: inside one, {@code Thread.currentThread()} is the
+ * carrier thread that happens to run it, and {@code ThreadLocal}s are the carrier's. Use
+ * {@link GoLocal} for values that belong to the goroutine.
+ */
+public interface Goroutine {
+
+    /** The life of a goroutine (Go's {@code _Grunnable}, {@code _Grunning}, ...). */
+    enum State {
+        /** On a run queue, waiting for a P. */
+        RUNNABLE,
+        /** Running on a carrier that holds a P. */
+        RUNNING,
+        /** Parked: waiting for a channel, a lock, a timer, another goroutine... */
+        WAITING,
+        /** Inside {@link Go#blocking}: it keeps its carrier, its P went to other goroutines. */
+        SYSCALL,
+        /** Finished (normally or with an exception). */
+        DEAD
+    }
+
+    /** Unique, positive, increasing in spawn order per processor. */
+    long id();
+
+    /** The name given at spawn, or {@code "goroutine-<id>"}. */
+    String name();
+
+    /** A snapshot of the state; it may change as soon as it is read. */
+    State state();
+
+    /** @return {@code state() != DEAD} */
+    default boolean isAlive() {
+        return state() != State.DEAD;
+    }
+
+    /**
+     * Waits until this goroutine has finished. From a goroutine it parks the goroutine (the
+     * carrier runs others); from a platform thread it parks the thread.
+     *
+     * @throws InterruptedException if the calling platform thread is interrupted while waiting
+     *         (its interrupt status is cleared)
+     * @throws IllegalStateException if a goroutine joins itself
+     */
+    void join() throws InterruptedException;
+
+    /**
+     * Like {@link #join()}, giving up after {@code timeout} (platform threads only for now;
+     * goroutine callers wait without a timeout until the timers of the runtime land).
+     *
+     * @return true if the goroutine finished in time
+     */
+    boolean join(Duration timeout) throws InterruptedException;
+
+    /** The exception that ended this goroutine, or null (also while it runs). */
+    Throwable failure();
+}

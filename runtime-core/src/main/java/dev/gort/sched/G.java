@@ -1,0 +1,233 @@
+package dev.gort.sched;
+
+import dev.gort.Goroutine;
+import dev.gort.internal.GoContinuation;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+
+/**
+ * A goroutine: a continuation (its stack) plus the state the scheduler needs (Go's {@code g}).
+ *
+ * <h2>States and who owns what</h2>
+ * <ul>
+ *   <li>{@code RUNNABLE}: on exactly one run queue (a P's ring or runnext, or the global queue);
+ *       not mounted. Whoever dequeues it owns it.</li>
+ *   <li>{@code RUNNING}: mounted on the carrier {@link #m}, whose M holds a P.</li>
+ *   <li>{@code WAITING}: parked. Not on a run queue; linked into some wait structure under that
+ *       structure's lock. Its stack is unmounted, except for a pinned or thread-locked goroutine,
+ *       which blocks its carrier ({@link #blockedThread} set) and has given its P away.</li>
+ *   <li>{@code SYSCALL}: inside {@code Go.blocking}: mounted on its carrier, which holds no P.</li>
+ *   <li>{@code DEAD}: finished; its continuation is done.</li>
+ * </ul>
+ * Legal transitions: RUNNABLE -> RUNNING (execute); RUNNING -> RUNNABLE (yield, preemption);
+ * RUNNING -> WAITING (park) -> RUNNABLE (ready, by CAS: the one waker that wins); RUNNING ->
+ * SYSCALL -> RUNNING; RUNNING -> DEAD. {@link #DUMPING} is a short excursion from WAITING while
+ * {@code Go.dump()} walks the parked stack; ready() waits it out. Anything else is a bug and throws.
+ *
+ * <p>The fields below the status are owned by whoever owns the goroutine at the moment (see
+ * above), so they are plain; the hand-offs between owners (run queues, wait-structure locks,
+ * the status CAS) order them.
+ */
+public final class G extends SpinLock implements Goroutine, Runnable {
+    static final int RUNNABLE = 0, RUNNING = 1, WAITING = 2, SYSCALL = 3, DEAD = 4, DUMPING = 5, NEW = 6;
+
+    /** Why the goroutine's continuation returned control to its carrier. Written by the goroutine, read by its carrier. */
+    static final int YIELD_NONE = 0, YIELD_PARK = 1, YIELD_GOSCHED = 2, YIELD_PREEMPT = 3, YIELD_NO_P = 4;
+
+    // immutable state
+    final long id;
+    private final String name;
+    private final Runnable task;
+    final Scheduler scheduler;
+    final GoContinuation continuation;
+    /** The goroutine started by Go.run: its failure is rethrown to Go.run's caller, not reported. */
+    final boolean main;
+
+    // mutable state
+    /** One of the status constants; CAS only where two threads may race (ready, dump). */
+    private volatile int status = NEW;
+    /** Set by the goroutine before it yields; read by its carrier after run() returns. */
+    int yieldKind;
+    ParkCommit commit;
+    WaitReason waitReason = WaitReason.NONE;
+    /** Coarse time of the park (Scheduler.coarseNanos()), for the dump. */
+    long waitSince;
+    /** The carrier a pinned or locked goroutine blocks while WAITING; null otherwise. Written before status. */
+    volatile Thread blockedThread;
+    /** sysmon's preemption request, honoured at the next safepoint. */
+    volatile boolean preempt;
+    /** The carrier while RUNNING or SYSCALL (read racily by the dump). */
+    volatile M m;
+    /** Go.lockOSThread nesting depth; > 0 keeps the goroutine on {@link #lockedTo}. */
+    int lockDepth;
+    Thread lockedTo;
+    /** GoLocal values, indexed by the GoLocal's slot. */
+    public Object[] locals;
+    /** Failure, written before DEAD (volatile store), read after. */
+    private Throwable failure;
+    /** Join waiters; guarded by this G's lock (the G is a SpinLock). */
+    private Waiter joiners;
+    /** Set for the goroutine of a Go.run call, whose caller waits on it. */
+    Scheduler.RunState runState;
+    /** The registry stripe's links; guarded by the stripe's lock. */
+    G allPrev, allNext;
+
+    private static final VarHandle STATUS;
+
+    static {
+        try {
+            STATUS = MethodHandles.lookup().findVarHandle(G.class, "status", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    G(Scheduler scheduler, long id, String name, Runnable task, boolean main) {
+        this.scheduler = scheduler;
+        this.id = id;
+        this.name = name;
+        this.task = task;
+        this.main = main;
+        this.continuation = new GoContinuation(this);
+    }
+
+    /** The continuation's body: runs the task and records how it ended. Never throws. */
+    @Override
+    public void run() {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            failure = t;
+            if (!main) {
+                scheduler.reportUncaught(this, t);
+            }
+        }
+    }
+
+    int status() {
+        return status;
+    }
+
+    void setStatus(int s) {
+        status = s;
+    }
+
+    boolean casStatus(int expect, int update) {
+        return STATUS.compareAndSet(this, expect, update);
+    }
+
+    /** Called by the carrier once the continuation is done: DEAD, then wakes the joiners. */
+    void finish() {
+        lock();
+        Waiter w = joiners;
+        joiners = null;
+        status = DEAD;
+        unlock();
+        while (w != null) {
+            Waiter next = w.next;
+            w.next = null;
+            w.wake();
+            w = next;
+        }
+        if (runState != null) runState.wake();
+    }
+
+    // ---- Goroutine
+
+    @Override
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public String name() {
+        return name != null ? name : "goroutine-" + id;
+    }
+
+    @Override
+    public State state() {
+        return switch (status) {
+            case NEW, RUNNABLE -> State.RUNNABLE;
+            case RUNNING -> State.RUNNING;
+            case WAITING, DUMPING -> State.WAITING;
+            case SYSCALL -> State.SYSCALL;
+            case DEAD -> State.DEAD;
+            default -> throw new IllegalStateException("gort: bad goroutine status " + status);
+        };
+    }
+
+    @Override
+    public Throwable failure() {
+        return status == DEAD ? failure : null;
+    }
+
+    @Override
+    public void join() throws InterruptedException {
+        if (status == DEAD) {
+            return;
+        }
+        if (Scheduler.currentG() == this) {
+            throw new IllegalStateException("a goroutine cannot join itself");
+        }
+        lock();
+        if (status == DEAD) {
+            unlock();
+            return;
+        }
+        Waiter w = Waiter.current();
+        w.next = joiners;
+        joiners = w;
+        if (!w.await(WaitReason.JOIN, this)) {
+            unlinkJoiner(w); // interrupted platform thread; we hold the lock again
+            unlock();
+            throw new InterruptedException();
+        }
+    }
+
+    @Override
+    public boolean join(Duration timeout) throws InterruptedException {
+        if (status == DEAD) {
+            return true;
+        }
+        if (Scheduler.currentG() != null) {
+            join();
+            return true;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock();
+        if (status == DEAD) {
+            unlock();
+            return true;
+        }
+        Waiter w = Waiter.current();
+        w.next = joiners;
+        joiners = w;
+        int r = w.awaitUntil(this, deadline);
+        if (r == Waiter.WOKEN) {
+            return true;
+        }
+        unlinkJoiner(w);
+        unlock();
+        if (r == Waiter.INTERRUPTED) {
+            throw new InterruptedException();
+        }
+        return false;
+    }
+
+    /** Holding the lock: removes w from the joiners. */
+    private void unlinkJoiner(Waiter w) {
+        Waiter prev = null;
+        for (Waiter x = joiners; x != null; prev = x, x = x.next) {
+            if (x == w) {
+                if (prev == null) joiners = x.next; else prev.next = x.next;
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "goroutine " + id + (name != null ? " \"" + name + "\"" : "") + " [" + state() + "]";
+    }
+}

@@ -1,0 +1,81 @@
+package dev.gort.sched;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A carrier (Go's {@code m}): a platform daemon thread that runs goroutines by mounting their
+ * continuations, while it holds a P.
+ *
+ * <p>Fields written by the M's own thread are plain unless another thread reads them; the
+ * hand-off fields ({@link #nextP}, {@link #spinning} on wake-up) are written by the waker
+ * <em>before</em> {@link #wakeup()} and read by this thread after {@link #sleep()} returns,
+ * ordered by the wake-up token's release/acquire.
+ */
+final class M {
+    final int id;
+    final CarrierThread thread;
+    /** The held P, or null. Written only by this M's thread. */
+    P p;
+    /** A P handed over by startm / pidleput to a sleeping M. */
+    P nextP;
+    /** Looking for work without having found any (counted in Scheduler.nmspinning). */
+    boolean spinning;
+    /** The mounted goroutine, or null (read racily by sysmon and the dump). */
+    volatile G curg;
+    /** Idle-list link; guarded by the scheduler lock. */
+    M idleNext;
+    /** Per-M random state for the steal order. */
+    int rand;
+
+    private volatile int wakeToken;
+    private static final VarHandle WAKE_TOKEN;
+
+    static {
+        try {
+            WAKE_TOKEN = MethodHandles.lookup().findVarHandle(M.class, "wakeToken", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    M(int id, Scheduler scheduler) {
+        this.id = id;
+        this.rand = 0x9E3779B9 * (id + 1);
+        this.thread = new CarrierThread(this, scheduler);
+    }
+
+    /** Parks this M's thread until {@link #wakeup()} (Go's notesleep). Consumes one token. */
+    void sleep() {
+        while (!WAKE_TOKEN.compareAndSet(this, 1, 0)) {
+            LockSupport.park(this);
+        }
+    }
+
+    /** Wakes the M (Go's notewakeup): writes before this call are visible after its sleep(). */
+    void wakeup() {
+        WAKE_TOKEN.setVolatile(this, 1);
+        LockSupport.unpark(thread);
+    }
+
+    int nextRandom() {
+        int x = rand;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        rand = x;
+        return x;
+    }
+
+    /** The carrier thread: knows its M, so that the current goroutine is found without a ThreadLocal. */
+    static final class CarrierThread extends Thread {
+        final M m;
+
+        CarrierThread(M m, Scheduler scheduler) {
+            super(null, () -> scheduler.carrierMain(m), "gort-m" + m.id, Scheduler.CARRIER_STACK_SIZE, false);
+            this.m = m;
+            setDaemon(true);
+        }
+    }
+}

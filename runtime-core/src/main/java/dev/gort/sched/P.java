@@ -1,0 +1,40 @@
+package dev.gort.sched;
+
+/**
+ * A processor (Go's {@code p}): the right to run goroutines. An M runs goroutines only while it
+ * holds a P; there are {@code maxProcs} of them (plus spares while a carrier is stuck, see
+ * {@link Scheduler} "Stuck carriers").
+ *
+ * <p>Owner: the M in {@link #m} (set by acquire, cleared by release under the scheduler lock or
+ * by the hand-off protocol). The owner alone writes {@link #schedtick} and pushes to
+ * {@link #runq}; others only steal from {@code runq} and read the rest racily (sysmon, traces).
+ */
+final class P {
+    static final int IDLE = 0, RUNNING = 1, DEAD = 2;
+
+    final int id;
+    final RunQueue runq = new RunQueue();
+    /** Incremented by the owner at every goroutine it runs; sysmon watches it for progress. */
+    volatile int schedtick;
+    /** IDLE (on the idle list), RUNNING (held by an M), DEAD (retired by setMaxProcs or after a spare's use). */
+    volatile int status = IDLE;
+    /** The holding M, or null when idle. */
+    volatile M m;
+    /** Set by sysmon when the holder has run one goroutine for too long without a safepoint. */
+    volatile boolean stuck;
+    /** Goroutine ids handed out by this P: [idNext, idEnd). Owner only. */
+    long idNext, idEnd;
+    /** Idle-list link; guarded by the scheduler lock. */
+    P idleNext;
+
+    // sysmon's own notes (sysmon thread only)
+    int sysmonTick;
+    long sysmonWhen;
+    int sysmonPreemptTick;
+    G sysmonPreemptG;
+    long sysmonPreemptWhen;
+
+    P(int id) {
+        this.id = id;
+    }
+}

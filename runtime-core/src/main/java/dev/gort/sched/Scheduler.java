@@ -1,0 +1,1065 @@
+package dev.gort.sched;
+
+import dev.gort.DeadlockException;
+import dev.gort.Goroutine;
+import dev.gort.internal.ContinuationSupport;
+import dev.gort.internal.GoContinuation;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiConsumer;
+
+/**
+ * The scheduler (Go's {@code sched} and the functions of {@code proc.go}): Ms running goroutines
+ * on Ps. See {@code package-info.java} for the design essay; this comment lists the protocols.
+ *
+ * <h2>Finding work ({@link #findRunnable})</h2>
+ * On its own P, in this order: every 61st tick one goroutine of the global queue (so that it is
+ * not starved by two goroutines handing off to each other in runnext); runnext, then the local
+ * ring; a batch of the global queue; stealing (4 rounds over the other Ps from a random start,
+ * half a victim's ring, its runnext only in the last round); nothing: release the P, park the M.
+ *
+ * <h2>Spinning and wake-ups (no lost wake-up)</h2>
+ * An M that looks for work to steal is <em>spinning</em> ({@link #nmspinning}). Whoever makes
+ * work available calls {@link #wakep()}, which starts (or wakes) a spinning M only when there is
+ * an idle P and no M spins already. The race to close: a spinner gives up just as a submitter
+ * publishes work and sees it still spinning. Both sides do "store, full fence, load":
+ * <ul>
+ *   <li>submitter: queue the goroutine (store); {@code VarHandle.fullFence()} in wakep; load
+ *       {@code npidle} and {@code nmspinning};</li>
+ *   <li>spinner giving up: put its P on the idle list and decrement {@code nmspinning} (atomic
+ *       read-modify-writes: full fences); then load every run queue again
+ *       ({@link #findRunnable}'s re-check).</li>
+ * </ul>
+ * Under sequential consistency of these pairs, either the submitter sees the spinner (and the
+ * spinner's re-check then sees the work), or the submitter sees {@code nmspinning == 0} with an
+ * idle P and starts a new spinner. Spinners are bounded at half the busy Ps.
+ *
+ * <h2>Parking ({@link #park})</h2>
+ * A goroutine that waits links itself into a wait structure under that structure's
+ * {@link SpinLock}, records a {@link ParkCommit} (usually that lock) and yields. Its carrier,
+ * back from {@code Continuation.run()}, sets it WAITING and runs the commit, which releases the
+ * lock. Only then can a waker find it, so {@link #ready} never sees a goroutine still on its
+ * stack (Go's {@code gopark(unlockf)}). When the yield fails because the stack is pinned, or the
+ * goroutine is locked to its thread, the goroutine instead blocks its carrier: it commits, hands
+ * its P to another M ({@link #handoffp}), parks the thread, and on wake-up waits for a P
+ * ({@link #acquirePWait}); {@link #ready} unparks the thread instead of queuing the goroutine.
+ *
+ * <h2>Blocking calls ({@link #blocking})</h2>
+ * Go's entersyscall/exitsyscall, with the hand-off done at once: the P goes to another M (or the
+ * idle list), the call runs on the carrier, and on return the goroutine takes any idle P; with
+ * none, it yields with {@link G#YIELD_NO_P}, its carrier puts it on the global queue and parks.
+ *
+ * <h2>Stuck carriers</h2>
+ * A goroutine may block its carrier without telling us ({@code Thread.sleep}, a JDK lock,
+ * blocking JDK I/O, a loop with no safepoint). sysmon notices a P whose schedtick has not moved
+ * for {@value #STUCK_NANOS} ns, marks it {@link P#stuck} and adds a <em>spare</em> P, so that
+ * {@code maxProcs} Ps keep running goroutines. The stuck P is not taken from its M (its owner may
+ * touch its run queue at any moment, so a transfer would need a handshake on every runtime call);
+ * other Ps steal its queued goroutines as usual. When the stuck goroutine comes back to the
+ * scheduler, the flag is cleared and one P is retired ({@link #excess}) by the next M that looks
+ * for work. {@link #setMaxProcs} shrinks the same way.
+ *
+ * <h2>Locks</h2>
+ * {@link #lock} (a monitor, never held across a park) guards the idle P and M lists, the
+ * P-waiters, allp changes and {@link #excess}. The counters {@link #npidle} and
+ * {@link #nmspinning} are changed under it or by CAS, and read without it.
+ */
+public final class Scheduler {
+    /** Time slice after which sysmon asks a goroutine to yield at its next safepoint. */
+    static final long TIME_SLICE_NANOS = 10_000_000L;
+    /** A P whose goroutine has not reached the scheduler for this long is stuck. */
+    static final long STUCK_NANOS = 20_000_000L;
+    static final long CARRIER_STACK_SIZE = Long.getLong("gort.stacksize", 0L);
+
+    private static volatile Scheduler instance;
+
+    /**
+     * Non-zero while some goroutine has a preemption request pending: the one field the
+     * safepoint poll reads (rarely written: by sysmon, and by the goroutine honouring it).
+     */
+    private static volatile int preemptPending;
+    private static final VarHandle PREEMPT_PENDING;
+    private static final VarHandle G_PREEMPT;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PREEMPT_PENDING = l.findStaticVarHandle(Scheduler.class, "preemptPending", int.class);
+            G_PREEMPT = MethodHandles.privateLookupIn(G.class, l).findVarHandle(G.class, "preempt", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    // ---- immutable state
+    final GlobalQueue global = new GlobalQueue();
+    private final Object lock = new Object();
+    private final int maxThreads;
+    private final long startNanos = System.nanoTime();
+    private final Sysmon sysmon;
+    private final Registry registry = new Registry();
+
+    // ---- mutable state (see "Locks")
+    private volatile P[] allp;
+    private volatile int nprocs;
+    /** Ps to retire: set by setMaxProcs (shrink) and when a stuck P comes back. Guarded by lock. */
+    private volatile int excess;
+    private int nextPid;
+    private P pidle;
+    final AtomicInteger npidle = new AtomicInteger();
+    private M midle;
+    private int nmidle;
+    private int mcount;
+    private boolean maxThreadsWarned;
+    final AtomicInteger nmspinning = new AtomicInteger();
+    /** Ms holding a mounted goroutine (pinned, locked, back from a blocking call) that need a P. */
+    private final ArrayDeque<M> pWaiters = new ArrayDeque<>();
+    private volatile int pWaiterCount;
+    /** Ms inside Go.blocking, or blocked in a pinned/locked park. */
+    final AtomicInteger nmsys = new AtomicInteger();
+    private final AtomicLong idGen = new AtomicLong(1);
+    final List<RunState> runs = new CopyOnWriteArrayList<>();
+    private volatile BiConsumer<Goroutine, Throwable> uncaughtHandler = Scheduler::defaultUncaught;
+
+    // metrics (approximate; plain adds from several threads may lose counts)
+    final AtomicLong preemptions = new AtomicLong();
+    final AtomicLong stuckRetakes = new AtomicLong();
+    final AtomicLong blockingCalls = new AtomicLong();
+
+    private Scheduler(int procs, int maxThreads) {
+        this.maxThreads = maxThreads;
+        P[] ps = new P[procs];
+        for (int i = 0; i < procs; i++) {
+            ps[i] = new P(nextPid++);
+        }
+        allp = ps;
+        nprocs = procs;
+        synchronized (lock) {
+            for (int i = procs - 1; i >= 0; i--) {
+                pidleputLocked(ps[i]);
+            }
+        }
+        sysmon = new Sysmon(this, Long.getLong("gort.schedtrace", 0L));
+    }
+
+    /** The runtime, started at first use. Throws one line naming the missing JVM flag, if any. */
+    public static Scheduler get() {
+        Scheduler s = instance;
+        return s != null ? s : start();
+    }
+
+    private static synchronized Scheduler start() {
+        if (instance == null) {
+            ContinuationSupport.ensureAvailable();
+            int procs = Integer.getInteger("gort.maxprocs", Runtime.getRuntime().availableProcessors());
+            int maxThreads = Integer.getInteger("gort.maxthreads", 10_000);
+            if (procs < 1) throw new IllegalArgumentException("gort.maxprocs must be >= 1, got " + procs);
+            if (maxThreads < procs) throw new IllegalArgumentException("gort.maxthreads must be >= gort.maxprocs");
+            Scheduler s = new Scheduler(procs, maxThreads);
+            instance = s;
+            s.sysmon.start();
+        }
+        return instance;
+    }
+
+    // =====================================================================================
+    // The current goroutine
+
+    /** The goroutine running on the calling thread, or null on a platform thread. */
+    public static G currentG() {
+        return Thread.currentThread() instanceof M.CarrierThread c ? c.m.curg : null;
+    }
+
+    private static P currentP() {
+        return Thread.currentThread() instanceof M.CarrierThread c ? c.m.p : null;
+    }
+
+    // =====================================================================================
+    // Spawning and readying
+
+    /** Go's newproc: a new goroutine, in the spawner's runnext (or the global queue). */
+    public G spawn(Runnable task, String name) {
+        if (task == null) throw new NullPointerException("task");
+        safepoint(); // spawn is a safepoint: a spawning loop can be preempted
+        P p = currentP();
+        long id = p != null ? nextId(p) : idGen.getAndIncrement();
+        G g = new G(this, id, name, task, false);
+        enqueueNew(g, p);
+        return g;
+    }
+
+    private void enqueueNew(G g, P p) {
+        registry.add(g);
+        g.setStatus(G.RUNNABLE);
+        if (p != null) {
+            p.runq.put(g, true, global);
+        } else {
+            global.put(g);
+        }
+        wakep();
+    }
+
+    private long nextId(P p) {
+        if (p.idNext == p.idEnd) {
+            p.idNext = idGen.getAndAdd(16);
+            p.idEnd = p.idNext + 16;
+        }
+        return p.idNext++;
+    }
+
+    /**
+     * Makes a WAITING goroutine runnable (Go's goready): into the caller's runnext when the caller
+     * runs on a carrier holding a P, else the global queue; a blocked pinned/locked goroutine's
+     * carrier is unparked instead.
+     *
+     * @throws IllegalStateException if g is not WAITING (a double wake-up is a bug)
+     */
+    public void ready(G g) {
+        for (;;) {
+            int s = g.status();
+            if (s == G.WAITING) {
+                if (g.casStatus(G.WAITING, G.RUNNABLE)) break;
+            } else if (s == G.DUMPING) {
+                Thread.onSpinWait();
+            } else {
+                throw new IllegalStateException("gort: ready of " + g + " in status " + s);
+            }
+        }
+        Thread blocked = g.blockedThread;
+        if (blocked != null) {
+            LockSupport.unpark(blocked);
+            return;
+        }
+        P p = currentP();
+        if (p != null) {
+            p.runq.put(g, true, global);
+        } else {
+            global.put(g);
+        }
+        wakep();
+    }
+
+    /**
+     * Starts a spinning M if there is an idle P and no M spins (Go's wakep). The full fence
+     * orders the caller's queue write before the loads: see "Spinning and wake-ups".
+     */
+    void wakep() {
+        VarHandle.fullFence();
+        if (npidle.get() == 0) return;
+        if (nmspinning.get() != 0 || !nmspinning.compareAndSet(0, 1)) return;
+        startm(null, true);
+    }
+
+    // =====================================================================================
+    // Parking
+
+    /**
+     * Parks the calling goroutine (Go's gopark). {@code commit} runs on the carrier after the
+     * unmount (see "Parking"); a waker later calls {@link #ready}.
+     */
+    public void park(WaitReason reason, ParkCommit commit) {
+        G g = currentG();
+        if (g == null) throw new IllegalStateException("gort: park outside a goroutine");
+        clearPreempt(g); // parking is a safepoint
+        g.waitReason = reason;
+        g.waitSince = coarseNanos();
+        if (g.lockDepth > 0) {
+            parkBlocking(g, commit);
+            return;
+        }
+        g.commit = commit;
+        g.yieldKind = G.YIELD_PARK;
+        if (!GoContinuation.yieldNow()) {
+            g.commit = null;
+            g.yieldKind = G.YIELD_NONE;
+            parkBlocking(g, commit);
+        }
+    }
+
+    /** Park of a goroutine that cannot leave its carrier: block the carrier, lend out the P. */
+    private void parkBlocking(G g, ParkCommit commit) {
+        M m = g.m;
+        Thread self = Thread.currentThread();
+        g.blockedThread = self;
+        g.setStatus(G.WAITING);
+        if (commit != null && !commit.afterUnmount(g)) {
+            g.blockedThread = null;
+            g.setStatus(G.RUNNING);
+            return;
+        }
+        if (g.status() == G.WAITING) {
+            P p = releasep(m);
+            nmsys.incrementAndGet();
+            handoffp(p);
+            boolean interrupted = false;
+            int s;
+            while ((s = g.status()) == G.WAITING || s == G.DUMPING) {
+                LockSupport.park(this);
+                if (Thread.interrupted()) interrupted = true; // the carrier's flag, not ours to consume
+            }
+            nmsys.decrementAndGet();
+            g.blockedThread = null;
+            acquirePWait(m);
+            if (interrupted) self.interrupt();
+        } else {
+            g.blockedThread = null;
+        }
+        g.setStatus(G.RUNNING);
+    }
+
+    /**
+     * Go.yield (Go's Gosched): the goroutine goes to the global queue, so that with one P two
+     * yielding goroutines alternate even when one of them was queued globally.
+     */
+    public void yieldNow() {
+        G g = currentG();
+        if (g == null) {
+            Thread.yield();
+            return;
+        }
+        clearPreempt(g);
+        if (g.lockDepth == 0) {
+            g.yieldKind = G.YIELD_GOSCHED;
+            if (GoContinuation.yieldNow()) return;
+            g.yieldKind = G.YIELD_NONE;
+        }
+        yieldBlocking(g);
+    }
+
+    /** Yield of a goroutine that cannot leave its carrier: lend the P out, then wait for one. */
+    private void yieldBlocking(G g) {
+        M m = g.m;
+        handoffp(releasep(m));
+        acquirePWait(m);
+    }
+
+    // =====================================================================================
+    // Preemption
+
+    /** The safepoint poll: one read of a static field on the fast path. */
+    public static void safepoint() {
+        if (preemptPending != 0) {
+            preemptSlow();
+        }
+    }
+
+    private static void preemptSlow() {
+        G g = currentG();
+        if (g == null || !g.preempt) return;
+        Scheduler s = g.scheduler;
+        if (!s.clearPreempt(g)) return;
+        s.preemptions.incrementAndGet();
+        if (g.lockDepth > 0) {
+            s.yieldBlocking(g);
+            return;
+        }
+        g.yieldKind = G.YIELD_PREEMPT;
+        if (!GoContinuation.yieldNow()) {
+            g.yieldKind = G.YIELD_NONE; // pinned: cannot be preempted now
+        }
+    }
+
+    /** sysmon: asks g to yield at its next safepoint. */
+    void requestPreempt(G g) {
+        if (G_PREEMPT.compareAndSet(g, false, true)) {
+            PREEMPT_PENDING.getAndAdd(1);
+        }
+    }
+
+    /** Clears g's request, if any. @return true if there was one */
+    boolean clearPreempt(G g) {
+        if (g.preempt && G_PREEMPT.compareAndSet(g, true, false)) {
+            PREEMPT_PENDING.getAndAdd(-1);
+            return true;
+        }
+        return false;
+    }
+
+    // =====================================================================================
+    // Blocking calls
+
+    /** Go's entersyscall / exitsyscall around {@code call}. */
+    public <T> T blocking(Callable<T> call) throws Exception {
+        if (call == null) throw new NullPointerException("call");
+        G g = currentG();
+        if (g == null || g.m.p == null) {
+            return call.call();
+        }
+        blockingCalls.incrementAndGet();
+        M m = g.m;
+        clearPreempt(g);
+        P p = releasep(m);
+        g.setStatus(G.SYSCALL);
+        nmsys.incrementAndGet();
+        handoffp(p);
+        try {
+            return call.call();
+        } finally {
+            nmsys.decrementAndGet();
+            exitsyscall(g, m);
+        }
+    }
+
+    private void exitsyscall(G g, M m) {
+        P p;
+        synchronized (lock) {
+            p = pidlegetLocked();
+        }
+        if (p != null) {
+            acquirep(m, p);
+            g.setStatus(G.RUNNING);
+            return;
+        }
+        if (g.lockDepth == 0) {
+            g.yieldKind = G.YIELD_NO_P;
+            if (GoContinuation.yieldNow()) {
+                return; // resumed by execute() on some carrier holding a P
+            }
+            g.yieldKind = G.YIELD_NONE;
+        }
+        acquirePWait(m);
+        g.setStatus(G.RUNNING);
+    }
+
+    // =====================================================================================
+    // Thread locking
+
+    public void lockOSThread() {
+        G g = currentG();
+        if (g == null) return;
+        if (g.lockDepth++ == 0) g.lockedTo = Thread.currentThread();
+    }
+
+    public void unlockOSThread() {
+        G g = currentG();
+        if (g == null || g.lockDepth == 0) return;
+        if (--g.lockDepth == 0) g.lockedTo = null;
+    }
+
+    // =====================================================================================
+    // Carriers: the scheduling loop
+
+    void carrierMain(M m) {
+        try {
+            acquirep(m, m.nextP);
+            m.nextP = null;
+            for (;;) {
+                if (m.p == null) {
+                    stopm(m);
+                    continue;
+                }
+                G g = findRunnable(m);
+                if (g == null) continue;
+                if (m.spinning) resetSpinning(m);
+                execute(m, g);
+            }
+        } catch (Throwable t) {
+            // A bug in the runtime: say so loudly; the process cannot trust the scheduler now.
+            System.err.println("gort: fatal error in carrier " + m.thread.getName());
+            t.printStackTrace();
+            Runtime.getRuntime().halt(2);
+        }
+    }
+
+    /** Runs g until it yields, parks or ends, then deals with why it stopped. */
+    private void execute(M m, G g) {
+        P p = m.p;
+        p.schedtick++;
+        g.m = m;
+        g.setStatus(G.RUNNING);
+        m.curg = g;
+        g.continuation.run();
+        m.curg = null;
+        clearPreempt(g);
+        p = m.p; // a pinned park or a blocking call may have changed it
+        if (g.continuation.isDone()) {
+            g.m = null;
+            goexit(g, p);
+        } else {
+            int kind = g.yieldKind;
+            g.yieldKind = G.YIELD_NONE;
+            switch (kind) {
+                case G.YIELD_PARK -> {
+                    ParkCommit c = g.commit;
+                    g.commit = null;
+                    g.m = null;
+                    g.setStatus(G.WAITING);
+                    if (c != null && !c.afterUnmount(g)) {
+                        g.setStatus(G.RUNNABLE);
+                        p.runq.put(g, true, global);
+                    }
+                }
+                case G.YIELD_GOSCHED, G.YIELD_PREEMPT, G.YIELD_NO_P -> {
+                    g.m = null;
+                    g.setStatus(G.RUNNABLE);
+                    global.put(g);
+                    wakep();
+                }
+                default -> throw new IllegalStateException("gort: " + g + " yielded with kind " + kind);
+            }
+        }
+        if (p != null && p.stuck) {
+            unstick(p);
+        }
+    }
+
+    private void goexit(G g, P p) {
+        registry.remove(g);
+        g.finish();
+    }
+
+    /** Go's findRunnable: returns a goroutine with m holding a P, or null if m lost its P. */
+    private G findRunnable(M m) {
+        for (;;) {
+            P p = m.p;
+            if (p == null) return null;
+            if (excess > 0 && tryRetire(m)) return null;
+            if (pWaiterCount > 0 && giveToWaiter(m)) return null;
+
+            G g;
+            if (p.schedtick % 61 == 0 && !global.isEmpty() && (g = global.poll()) != null) {
+                return g;
+            }
+            if ((g = p.runq.poll()) != null) return g;
+            if ((g = globrunqget(p, 0)) != null) return g;
+
+            P[] ps = allp;
+            if (m.spinning || 2 * nmspinning.get() < ps.length - npidle.get()) {
+                if (!m.spinning) {
+                    m.spinning = true;
+                    nmspinning.incrementAndGet();
+                }
+                if ((g = stealWork(m, p, ps)) != null) return g;
+            }
+
+            // Nothing to do: give up the P.
+            synchronized (lock) {
+                if (!global.isEmpty() && (g = globrunqget(p, 0)) != null) return g;
+                releasep(m);
+                pidleputLocked(p);
+            }
+            boolean wasSpinning = m.spinning;
+            if (wasSpinning) {
+                m.spinning = false;
+                if (nmspinning.decrementAndGet() < 0) throw new IllegalStateException("gort: negative nmspinning");
+            }
+            // Re-check after the full fences above (see "Spinning and wake-ups").
+            if (!global.isEmpty() || (wasSpinning && anyLocalWork())) {
+                P p2;
+                synchronized (lock) {
+                    p2 = pidlegetLocked();
+                }
+                if (p2 != null) {
+                    acquirep(m, p2);
+                    if (wasSpinning) {
+                        m.spinning = true;
+                        nmspinning.incrementAndGet();
+                    }
+                    continue;
+                }
+            }
+            stopm(m);
+        }
+    }
+
+    private boolean anyLocalWork() {
+        for (P q : allp) {
+            if (q.status != P.DEAD && !q.runq.isEmpty()) return true;
+        }
+        return false;
+    }
+
+    /** Go's globrunqget: one goroutine to run now and a fair share of the rest into p's ring. */
+    private G globrunqget(P p, int max) {
+        int size = global.size();
+        if (size <= 0) return null;
+        int n = size / Math.max(nprocs, 1) + 1;
+        if (n > size) n = size;
+        if (max > 0 && n > max) n = max;
+        if (n > RunQueue.CAPACITY / 2) n = RunQueue.CAPACITY / 2;
+        G g = global.poll();
+        if (g == null) return null;
+        for (int i = 1; i < n; i++) {
+            G x = global.poll();
+            if (x == null) break;
+            p.runq.put(x, false, global);
+        }
+        return g;
+    }
+
+    /** Four rounds over the other Ps from a random start; runnext only in the last round. */
+    private G stealWork(M m, P p, P[] ps) {
+        int n = ps.length;
+        for (int round = 0; round < 4; round++) {
+            boolean stealRunnext = round == 3;
+            int start = (m.nextRandom() & Integer.MAX_VALUE) % n;
+            for (int k = 0; k < n; k++) {
+                P victim = ps[(start + k) % n];
+                if (victim == p || victim.status != P.RUNNING) continue;
+                G g = victim.runq.stealInto(p.runq, stealRunnext, !victim.stuck);
+                if (g != null) return g;
+            }
+        }
+        return null;
+    }
+
+    private void resetSpinning(M m) {
+        m.spinning = false;
+        if (nmspinning.decrementAndGet() == 0) {
+            wakep(); // we found work: maybe there is more, so keep one M looking
+        }
+    }
+
+    /** Go's stopm: parks m until startm (or a P hand-off) gives it a P. */
+    private void stopm(M m) {
+        synchronized (lock) {
+            m.idleNext = midle;
+            midle = m;
+            nmidle++;
+        }
+        m.sleep();
+        acquirep(m, m.nextP);
+        m.nextP = null;
+    }
+
+    /** Go's startm: runs p (an idle P if null) on an idle or new M. */
+    private void startm(P p, boolean spinning) {
+        M m;
+        boolean fresh = false;
+        synchronized (lock) {
+            if (p == null) {
+                p = pidlegetLocked();
+                if (p == null) {
+                    if (spinning && nmspinning.decrementAndGet() < 0) throw new IllegalStateException("gort: negative nmspinning");
+                    return;
+                }
+            }
+            m = midle;
+            if (m != null) {
+                midle = m.idleNext;
+                m.idleNext = null;
+                nmidle--;
+            } else if (mcount >= maxThreads) {
+                if (!maxThreadsWarned) {
+                    maxThreadsWarned = true;
+                    System.err.println("gort: thread limit reached (gort.maxthreads=" + maxThreads
+                        + "); goroutines wait for a carrier to come back");
+                }
+                pidleputLocked(p);
+                if (spinning) nmspinning.decrementAndGet();
+                return;
+            } else {
+                m = new M(mcount++, this);
+                fresh = true;
+            }
+            m.nextP = p;
+            m.spinning = spinning;
+        }
+        if (fresh) m.thread.start(); else m.wakeup();
+    }
+
+    /** Go's handoffp: p was released by an M that is about to block. */
+    private void handoffp(P p) {
+        if (pWaiterCount > 0) {
+            synchronized (lock) {
+                if (!pWaiters.isEmpty()) {
+                    pidleputLocked(p); // hands it to the first waiter
+                    return;
+                }
+            }
+        }
+        if (!p.runq.isEmpty() || !global.isEmpty()) {
+            startm(p, false);
+            return;
+        }
+        if (nmspinning.get() + npidle.get() == 0 && nmspinning.compareAndSet(0, 1)) {
+            startm(p, true);
+            return;
+        }
+        synchronized (lock) {
+            if (excess > 0 && retireLocked(p)) return;
+            pidleputLocked(p);
+        }
+        if (!global.isEmpty()) wakep();
+    }
+
+    /** An M with a goroutine mounted (it cannot move) waits for a P of its own. */
+    private void acquirePWait(M m) {
+        synchronized (lock) {
+            P p = pidlegetLocked();
+            if (p != null) {
+                acquirep(m, p);
+                return;
+            }
+            pWaiters.addLast(m);
+            pWaiterCount = pWaiters.size();
+        }
+        m.sleep();
+        acquirep(m, m.nextP);
+        m.nextP = null;
+    }
+
+    /** At a scheduling point: if Ms with a mounted goroutine wait for a P, give them ours. */
+    private boolean giveToWaiter(M m) {
+        synchronized (lock) {
+            if (pWaiters.isEmpty()) return false;
+            P p = releasep(m);
+            pidleputLocked(p);
+        }
+        return true;
+    }
+
+    private void acquirep(M m, P p) {
+        if (p == null || p.m != null && p.m != m) {
+            throw new IllegalStateException("gort: acquirep of " + (p == null ? "null P" : "P" + p.id + " held by M" + p.m.id));
+        }
+        p.m = m;
+        p.status = P.RUNNING;
+        m.p = p;
+    }
+
+    private P releasep(M m) {
+        P p = m.p;
+        if (p == null) throw new IllegalStateException("gort: releasep without a P");
+        p.m = null;
+        m.p = null;
+        return p;
+    }
+
+    /** Holding lock: p goes to the first P-waiter, or is retired, or goes idle. */
+    private void pidleputLocked(P p) {
+        M w = pWaiters.pollFirst();
+        if (w != null) {
+            pWaiterCount = pWaiters.size();
+            p.m = null;
+            w.nextP = p;
+            w.wakeup();
+            return;
+        }
+        if (excess > 0 && retireLocked(p)) return;
+        p.status = P.IDLE;
+        p.m = null;
+        p.idleNext = pidle;
+        pidle = p;
+        npidle.incrementAndGet();
+    }
+
+    private P pidlegetLocked() {
+        P p = pidle;
+        if (p != null) {
+            pidle = p.idleNext;
+            p.idleNext = null;
+            npidle.decrementAndGet();
+        }
+        return p;
+    }
+
+    // =====================================================================================
+    // Changing the number of Ps
+
+    public int maxProcs() {
+        return nprocs;
+    }
+
+    /** Sets GOMAXPROCS; shrinking retires Ps as their Ms next look for work. @return the old value */
+    public int setMaxProcs(int n) {
+        if (n < 1) throw new IllegalArgumentException("maxProcs must be >= 1, got " + n);
+        int old;
+        synchronized (lock) {
+            old = nprocs;
+            int add = n - old;
+            if (add > 0) {
+                int cancel = Math.min(excess, add);
+                excess -= cancel;
+                add -= cancel;
+                P[] ps = Arrays.copyOf(allp, allp.length + add);
+                for (int i = 0; i < add; i++) {
+                    P p = new P(nextPid++);
+                    ps[ps.length - add + i] = p;
+                }
+                allp = ps;
+                for (int i = 0; i < add; i++) pidleputLocked(ps[ps.length - add + i]);
+            } else if (add < 0) {
+                excess += -add;
+                // Idle Ps retire at once; busy ones when their M next looks for work.
+                while (excess > 0 && pidle != null) {
+                    retireLocked(pidlegetLocked());
+                }
+            }
+            nprocs = n;
+        }
+        if (!global.isEmpty() || anyLocalWork()) wakep();
+        return old;
+    }
+
+    /** At the top of findRunnable when Ps must be retired: retire m's own P. */
+    private boolean tryRetire(M m) {
+        synchronized (lock) {
+            if (excess <= 0) return false;
+            retireLocked(releasep(m));
+        }
+        wakep();
+        return true;
+    }
+
+    /** Holding lock, excess > 0: p leaves allp; its queued goroutines go to the global queue. */
+    private boolean retireLocked(P p) {
+        if (excess <= 0) return false;
+        excess--;
+        p.runq.drainTo(global);
+        p.status = P.DEAD;
+        p.m = null;
+        P[] ps = allp;
+        P[] next = new P[ps.length - 1];
+        int j = 0;
+        for (P q : ps) if (q != p) next[j++] = q;
+        allp = next;
+        return true;
+    }
+
+    /** sysmon: p's goroutine blocks its carrier; add a spare P so maxProcs Ps keep running. */
+    void markStuck(P p) {
+        synchronized (lock) {
+            if (p.stuck || p.status != P.RUNNING) return;
+            p.stuck = true;
+            stuckRetakes.incrementAndGet();
+            if (excess > 0) {
+                excess--; // a retirement was pending: keep that P instead of adding one
+            } else {
+                P spare = new P(nextPid++);
+                P[] ps = Arrays.copyOf(allp, allp.length + 1);
+                ps[ps.length - 1] = spare;
+                allp = ps;
+                pidleputLocked(spare);
+            }
+        }
+        wakep();
+    }
+
+    /** The stuck goroutine came back: one P too many now. */
+    private void unstick(P p) {
+        synchronized (lock) {
+            if (!p.stuck) return;
+            p.stuck = false;
+            excess++;
+        }
+    }
+
+    // =====================================================================================
+    // Go.run and deadlock detection
+
+    /** The state of one Go.run call: the caller's thread waits on it. */
+    static final class RunState {
+        final Thread waiter = Thread.currentThread();
+        volatile G main;
+        volatile DeadlockException deadlock;
+
+        void wake() {
+            LockSupport.unpark(waiter);
+        }
+    }
+
+    /** Runs {@code task} as a main goroutine and waits for it; see Go.run. */
+    public void run(Runnable task) {
+        if (task == null) throw new NullPointerException("main");
+        if (currentG() != null) {
+            G g = spawn(task, "main");
+            try {
+                g.join();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e); // goroutines are not interrupted (yet)
+            }
+            rethrow(g.failure());
+            return;
+        }
+        RunState rs = new RunState();
+        G g = new G(this, idGen.getAndIncrement(), "main", task, true);
+        g.runState = rs;
+        rs.main = g;
+        runs.add(rs);
+        boolean interrupted = false;
+        try {
+            enqueueNew(g, null);
+            while (g.status() != G.DEAD && rs.deadlock == null) {
+                LockSupport.park(rs);
+                if (Thread.interrupted()) interrupted = true;
+            }
+        } finally {
+            runs.remove(rs);
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+        if (g.status() != G.DEAD && rs.deadlock != null) throw rs.deadlock;
+        rethrow(g.failure());
+    }
+
+    private static void rethrow(Throwable t) {
+        if (t == null) return;
+        if (t instanceof RuntimeException r) throw r;
+        if (t instanceof Error e) throw e;
+        throw new java.util.concurrent.CompletionException(t);
+    }
+
+    /** sysmon: a snapshot that changes whenever anything runs; null if something runs now. */
+    long[] quiescentSnapshot() {
+        if (runs.isEmpty()) return null;
+        P[] ps = allp;
+        if (npidle.get() != ps.length || nmspinning.get() != 0 || nmsys.get() != 0) return null;
+        if (!global.isEmpty() || anyLocalWork()) return null;
+        long ticks = 0;
+        for (P p : ps) ticks += p.schedtick;
+        return new long[] {ticks, ps.length, registry.count()};
+    }
+
+    /** sysmon, after the runtime stayed quiescent: every goroutine is asleep. */
+    void reportDeadlock() {
+        String dump = dump();
+        for (RunState rs : runs) {
+            rs.deadlock = new DeadlockException("all goroutines are asleep - deadlock!", dump);
+            rs.wake();
+        }
+    }
+
+    // =====================================================================================
+    // Exceptions
+
+    void reportUncaught(G g, Throwable t) {
+        try {
+            uncaughtHandler.accept(g, t);
+        } catch (Throwable e) {
+            System.err.println("gort: the uncaught-exception handler failed on " + g + ": " + e);
+        }
+    }
+
+    public void setUncaughtExceptionHandler(BiConsumer<Goroutine, Throwable> handler) {
+        uncaughtHandler = handler != null ? handler : Scheduler::defaultUncaught;
+    }
+
+    private static void defaultUncaught(Goroutine g, Throwable t) {
+        synchronized (System.err) {
+            System.err.print("gort: exception in goroutine " + g.id() + " \"" + g.name() + "\": ");
+            t.printStackTrace();
+        }
+    }
+
+    // =====================================================================================
+    // Observability
+
+    /** Coarse clock (sysmon's last tick), for wait times without a clock read on the hot path. */
+    long coarseNanos() {
+        return sysmon.coarseNanos;
+    }
+
+    long uptimeMillis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    P[] allp() {
+        return allp;
+    }
+
+    public int numGoroutine() {
+        return registry.count();
+    }
+
+    /** Go-style schedtrace line. */
+    public String schedtrace() {
+        P[] ps = allp;
+        StringBuilder sb = new StringBuilder();
+        int threads, idleThreads;
+        synchronized (lock) {
+            threads = mcount;
+            idleThreads = nmidle;
+        }
+        sb.append("SCHED ").append(uptimeMillis()).append("ms: maxprocs=").append(nprocs)
+            .append(" idleprocs=").append(npidle.get())
+            .append(" threads=").append(threads)
+            .append(" spinning=").append(nmspinning.get())
+            .append(" idlethreads=").append(idleThreads)
+            .append(" runqueue=").append(global.size())
+            .append(" [");
+        for (int i = 0; i < ps.length; i++) {
+            if (i > 0) sb.append(' ');
+            sb.append(ps[i].runq.size());
+        }
+        return sb.append(']').toString();
+    }
+
+    public Metrics metrics() {
+        P[] ps = allp;
+        int threads, idleThreads;
+        synchronized (lock) {
+            threads = mcount;
+            idleThreads = nmidle;
+        }
+        int local = 0;
+        for (P p : ps) local += p.runq.size();
+        return new Metrics(nprocs, ps.length, numGoroutine(), threads, idleThreads, npidle.get(),
+            nmspinning.get(), global.size(), local, preemptions.get(), stuckRetakes.get(), blockingCalls.get());
+    }
+
+    /** Counters and gauges of the scheduler (a snapshot; see {@code Go.metrics()}). */
+    public record Metrics(int maxProcs, int processors, int goroutines, int threads, int idleThreads,
+                          int idleProcs, int spinningThreads, int globalRunQueue, int localRunQueues,
+                          long preemptions, long stuckRetakes, long blockingCalls) {}
+
+    /** Every live goroutine with its state, wait reason and time, and stack (Go's traceback of all goroutines). */
+    public String dump() {
+        List<G> gs = registry.snapshot();
+        gs.sort((a, b) -> Long.compare(a.id, b.id));
+        long now = coarseNanos();
+        StringBuilder sb = new StringBuilder();
+        sb.append(schedtrace()).append("\n\n");
+        for (G g : gs) {
+            int s = g.status();
+            sb.append("goroutine ").append(g.id);
+            if (g.name() != null) sb.append(" \"").append(g.name()).append('"');
+            sb.append(" [").append(g.state().name().toLowerCase());
+            if (s == G.WAITING) {
+                sb.append(", ").append(g.waitReason);
+                long waited = Math.max(0, now - g.waitSince) / 1_000_000;
+                sb.append(", ").append(waited).append(" ms");
+            }
+            if (g.lockDepth > 0) sb.append(", locked to thread");
+            sb.append("]:\n");
+            for (StackTraceElement e : stackOf(g)) {
+                sb.append("\t").append(e).append('\n');
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private StackTraceElement[] stackOf(G g) {
+        StackTraceElement[] raw;
+        Thread t = g.blockedThread;
+        M m = g.m;
+        if (t != null) {
+            raw = t.getStackTrace();
+        } else if (g.casStatus(G.WAITING, G.DUMPING)) {
+            try {
+                raw = g.continuation.getStackTrace();
+            } finally {
+                g.setStatus(G.WAITING);
+            }
+        } else if (m != null && (g.status() == G.RUNNING || g.status() == G.SYSCALL)) {
+            raw = m.thread.getStackTrace();
+        } else {
+            return new StackTraceElement[0];
+        }
+        List<StackTraceElement> out = new ArrayList<>();
+        for (StackTraceElement e : raw) {
+            if (e.getClassName().startsWith("jdk.internal.vm.Continuation")) break;
+            out.add(e);
+        }
+        return out.toArray(new StackTraceElement[0]);
+    }
+}

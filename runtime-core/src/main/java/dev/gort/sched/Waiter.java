@@ -1,0 +1,113 @@
+package dev.gort.sched;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One waiter on a wait queue (Go's {@code sudog}): either a parked goroutine or a parked
+ * platform thread, so that every Gort primitive works from both.
+ *
+ * <p>Protocol: the waiter is linked into a queue while the queue's {@link SpinLock} is held;
+ * whoever unlinks it under that lock owns the right to {@link #wake()} it, exactly once.
+ * A goroutine waiter parks with {@link Scheduler#park(WaitReason, ParkCommit)} passing that lock,
+ * which the carrier releases only after the goroutine has unmounted, so the wake never races
+ * with the park. A platform-thread waiter releases the lock and parks on {@link #woken}.
+ */
+public final class Waiter {
+    /** The waiting goroutine, or null for a platform thread. */
+    public final G g;
+    /** The waiting platform thread, or null for a goroutine. */
+    public final Thread thread;
+    /** Platform threads only: set (release) by the waker before unpark; read (acquire) by the waiter. */
+    private volatile boolean woken;
+    /** Free for the owning structure (the value a channel hands over, ...). Guarded by its lock. */
+    public Object item;
+    /** Queue links; guarded by the owning structure's lock. */
+    public Waiter next;
+    public Waiter prev;
+
+    private Waiter(G g, Thread thread) {
+        this.g = g;
+        this.thread = thread;
+    }
+
+    /** A waiter for the calling goroutine or, outside goroutines, the calling thread. */
+    public static Waiter current() {
+        G g = Scheduler.currentG();
+        return g != null ? new Waiter(g, null) : new Waiter(null, Thread.currentThread());
+    }
+
+    /** Makes the waiter runnable again; called once, by whoever unlinked it. */
+    public void wake() {
+        if (g != null) {
+            g.scheduler.ready(g);
+        } else {
+            woken = true;
+            LockSupport.unpark(thread);
+        }
+    }
+
+    public boolean isWoken() {
+        return woken;
+    }
+
+    /**
+     * Parks until {@link #wake()}. The caller holds {@code lock} and has linked this waiter; the
+     * lock is released before waiting (after the unmount, for a goroutine).
+     *
+     * @return true when woken; false when a platform thread was interrupted first (the lock is
+     *         then held again, so that the caller can unlink the waiter or see it was woken
+     *         after all)
+     */
+    public boolean await(WaitReason reason, SpinLock lock) {
+        if (g != null) {
+            g.scheduler.park(reason, lock);
+            return true;
+        }
+        lock.unlock();
+        while (!woken) {
+            LockSupport.park(this);
+            if (Thread.interrupted() && !woken) {
+                lock.lock();
+                if (woken) {
+                    // Woken between the check and the lock: the wake wins; keep the interrupt.
+                    Thread.currentThread().interrupt();
+                    lock.unlock();
+                    return true;
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Results of {@link #awaitUntil}. */
+    public static final int WOKEN = 0, TIMED_OUT = 1, INTERRUPTED = 2;
+
+    /**
+     * Like {@link #await} for platform threads, giving up at {@code deadline} (System.nanoTime).
+     *
+     * @return {@link #WOKEN}; or {@link #TIMED_OUT} / {@link #INTERRUPTED} with {@code lock} held
+     *         again and the waiter still linked, for the caller to unlink (interrupt status cleared)
+     */
+    public int awaitUntil(SpinLock lock, long deadline) {
+        if (g != null) {
+            throw new IllegalStateException("timed waits of goroutines need the runtime's timers");
+        }
+        lock.unlock();
+        while (!woken) {
+            long left = deadline - System.nanoTime();
+            boolean interrupted = Thread.interrupted();
+            if (left <= 0 || interrupted) {
+                lock.lock();
+                if (woken) {
+                    lock.unlock();
+                    if (interrupted) Thread.currentThread().interrupt();
+                    return WOKEN;
+                }
+                return interrupted ? INTERRUPTED : TIMED_OUT;
+            }
+            LockSupport.parkNanos(this, left);
+        }
+        return WOKEN;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.gort.sync;
+
+import dev.gort.sched.SpinLock;
+import dev.gort.sched.WaitReason;
+import dev.gort.sched.Waiter;
+
+/**
+ * Waits for a collection of goroutines to finish (Go's {@code sync.WaitGroup}): {@link #add}
+ * the number to wait for, each calls {@link #done()}, {@link #await()} parks until the counter
+ * is zero. Works from goroutines (parks the goroutine) and platform threads (parks the thread).
+ *
+ * <p>Invariants: the counter never goes negative (that throws); waiters are only queued while it
+ * is positive, and all are woken, once each, when it reaches zero. The counter is changed under
+ * the lock only when it reaches zero or a waiter is involved; otherwise by a CAS, so that the
+ * common {@code done()} costs one atomic instruction.
+ */
+public final class WaitGroup {
+    private final java.util.concurrent.atomic.AtomicLong state = new java.util.concurrent.atomic.AtomicLong();
+    private final SpinLock lock = new SpinLock();
+    /** Waiters, a LIFO stack; guarded by lock. */
+    private Waiter waiters;
+
+    /** Adds delta (may be negative) to the counter; at zero every waiter is released. */
+    public void add(int delta) {
+        long v = state.addAndGet(delta);
+        if (v < 0) {
+            state.addAndGet(-delta);
+            throw new IllegalStateException("sync: negative WaitGroup counter");
+        }
+        if (v == 0) {
+            releaseAll();
+        }
+    }
+
+    /** {@code add(-1)}. */
+    public void done() {
+        add(-1);
+    }
+
+    /** The counter now. */
+    public long count() {
+        return state.get();
+    }
+
+    private void releaseAll() {
+        lock.lock();
+        Waiter w = waiters; // every waiter queued before the counter reached zero
+        waiters = null;
+        lock.unlock();
+        while (w != null) {
+            Waiter next = w.next;
+            w.next = null;
+            w.wake();
+            w = next;
+        }
+    }
+
+    /**
+     * Waits until the counter is zero.
+     *
+     * @throws InterruptedException if the calling platform thread is interrupted (status cleared)
+     */
+    public void await() throws InterruptedException {
+        if (state.get() == 0) return;
+        lock.lock();
+        if (state.get() == 0) {
+            lock.unlock();
+            return;
+        }
+        Waiter w = Waiter.current();
+        w.next = waiters;
+        waiters = w;
+        if (!w.await(WaitReason.WAIT_GROUP, lock)) {
+            Waiter prev = null;
+            for (Waiter x = waiters; x != null; prev = x, x = x.next) {
+                if (x == w) {
+                    if (prev == null) waiters = x.next; else prev.next = x.next;
+                    break;
+                }
+            }
+            lock.unlock();
+            throw new InterruptedException();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.gort;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.sync.WaitGroup;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class DeadlockTest {
+
+    @Test
+    void everyGoroutineAsleepIsADeadlock() {
+        DeadlockException e = assertThrows(DeadlockException.class, () -> Go.run(() -> {
+            WaitGroup never = new WaitGroup();
+            never.add(1);
+            Go.spawn("helper", () -> SpawnTest.await(never));
+            SpawnTest.await(never);
+        }));
+        assertTrue(e.getMessage().startsWith("all goroutines are asleep - deadlock!"), e.getMessage());
+        assertTrue(e.dump().contains("\"main\" [waiting, sync.WaitGroup.Wait"), e.dump());
+        assertTrue(e.dump().contains("\"helper\" [waiting, sync.WaitGroup.Wait"), e.dump());
+        assertTrue(e.dump().contains("DeadlockTest"), "the dump shows the parked stacks:\n" + e.dump());
+    }
+
+    @Test
+    void aBlockingCallInProgressIsNotADeadlock() {
+        Go.run(() -> {
+            WaitGroup wg = new WaitGroup();
+            wg.add(1);
+            Go.spawn(() -> {
+                try {
+                    Go.blocking(() -> {
+                        Thread.sleep(300);
+                        return null;
+                    });
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                wg.done();
+            });
+            SpawnTest.await(wg);
+        });
+    }
+
+    @Test
+    void dumpListsWaitingGoroutinesWithReasonAndStack() throws Exception {
+        WaitGroup gate = new WaitGroup();
+        gate.add(1);
+        Goroutine g = Go.spawn("dumped", () -> SpawnTest.await(gate));
+        GoTestSupport.awaitTrue("parked", 10_000, () -> g.state() == Goroutine.State.WAITING);
+        String dump = Go.dump();
+        Pattern header = Pattern.compile("goroutine " + g.id() + " \"dumped\" \\[waiting, sync.WaitGroup.Wait, \\d+ ms\\]:\\n\\tdev\\.gort\\.");
+        assertTrue(header.matcher(dump).find(), dump);
+        assertTrue(dump.contains("SpawnTest.await"), dump);
+        gate.done();
+        g.join();
+        assertEquals(Goroutine.State.DEAD, g.state());
+    }
+
+    @Test
+    void schedtraceHasGoFormat() {
+        String line = dev.gort.sched.Scheduler.get().schedtrace();
+        assertTrue(Pattern.matches("SCHED \\d+ms: maxprocs=\\d+ idleprocs=\\d+ threads=\\d+ spinning=\\d+ "
+            + "idlethreads=\\d+ runqueue=\\d+ \\[\\d+( \\d+)*\\]", line), line);
+    }
+}

@@ -1,0 +1,341 @@
+package dev.gort;
+
+import static dev.gort.GoTestSupport.awaitTrue;
+import static dev.gort.GoTestSupport.withMaxProcs;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.internal.GoContinuation;
+import dev.gort.sync.WaitGroup;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Yield, preemption, blocking calls, stuck carriers, pinning, thread locking, maxProcs. */
+class SchedulingTest {
+
+    @Test
+    void withOneProcessorTwoYieldingGoroutinesInterleave() throws Exception {
+        withMaxProcs(1, () -> {
+            List<String> trace = Collections.synchronizedList(new ArrayList<>());
+            Go.run(() -> {
+                WaitGroup wg = new WaitGroup();
+                wg.add(2);
+                for (String name : new String[] {"a", "b"}) {
+                    Go.spawn(() -> {
+                        for (int i = 0; i < 50; i++) {
+                            trace.add(name);
+                            Go.yield();
+                        }
+                        wg.done();
+                    });
+                }
+                SpawnTest.await(wg);
+            });
+            assertEquals(100, trace.size());
+            // They alternate, except that the 61-tick fairness check of the global queue (where
+            // Go.yield puts a goroutine, as Go's Gosched) may let one run twice in a row.
+            int firstDone = Math.min(trace.lastIndexOf("a"), trace.lastIndexOf("b"));
+            int run = 1;
+            for (int i = 1; i <= firstDone; i++) {
+                run = trace.get(i).equals(trace.get(i - 1)) ? run + 1 : 1;
+                assertTrue(run <= 2, "no interleaving at " + i + ": " + trace);
+            }
+        });
+    }
+
+    /**
+     * A goroutine that loops on safepoints is preempted by sysmon's time slice, so another
+     * goroutine runs on the single P; and it is preemption that does it, not the stuck-carrier
+     * spare P (which would also let the other one run).
+     */
+    @Test
+    void safepointLoopIsPreemptedOnOneProcessor() throws Exception {
+        withMaxProcs(1, () -> {
+            long preemptionsBefore = Go.metrics().preemptions();
+            long retakesBefore = Go.metrics().stuckRetakes();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong spinnerStart = new AtomicLong();
+            AtomicLong otherRan = new AtomicLong();
+            Go.run(() -> {
+                Goroutine spinner = Go.spawn(() -> {
+                    spinnerStart.set(System.nanoTime());
+                    // queued behind the spinner on the only P: runs only if the spinner yields
+                    Go.spawn(() -> {
+                        otherRan.set(System.nanoTime());
+                        stop.set(true);
+                    });
+                    while (!stop.get()) Go.safepoint();
+                });
+                try {
+                    spinner.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            long latencyMs = (otherRan.get() - spinnerStart.get()) / 1_000_000;
+            System.out.println("preemption: the other goroutine ran " + latencyMs + " ms after the spinner started");
+            assertTrue(Go.metrics().preemptions() > preemptionsBefore, "no preemption recorded");
+            assertEquals(retakesBefore, Go.metrics().stuckRetakes(), "the spinner was treated as stuck, not preempted");
+            assertTrue(latencyMs < 2_000, "other goroutine waited " + latencyMs + " ms");
+        });
+    }
+
+    /** Go.blocking on every P at once: the Ps go to other carriers, short goroutines still run. */
+    @Test
+    void blockingCallsOnEveryProcessorDoNotStopOthers() throws Exception {
+        int procs = Go.maxProcs();
+        long before = Go.metrics().blockingCalls();
+        WaitGroup entered = new WaitGroup();
+        entered.add(procs);
+        List<Goroutine> sleepers = new ArrayList<>();
+        for (int i = 0; i < procs; i++) {
+            sleepers.add(Go.spawn(() -> {
+                try {
+                    Go.blocking(() -> {
+                        entered.done();
+                        Thread.sleep(500);
+                        return null;
+                    });
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }));
+        }
+        entered.await();
+        assertOthersRunWhile(sleepers);
+        assertEquals(before + procs, Go.metrics().blockingCalls());
+        for (Goroutine g : sleepers) g.join();
+    }
+
+    /** A plain Thread.sleep in goroutines on every P: sysmon adds spare Ps after the retake delay. */
+    @Test
+    void plainBlockingOnEveryProcessorIsRetaken() throws Exception {
+        int procs = Go.maxProcs();
+        long retakesBefore = Go.metrics().stuckRetakes();
+        CountDown entered = new CountDown(procs);
+        List<Goroutine> sleepers = new ArrayList<>();
+        for (int i = 0; i < procs; i++) {
+            sleepers.add(Go.spawn(() -> {
+                entered.down();
+                try {
+                    Thread.sleep(1_000); // blocks the carrier; Gort is not told
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }));
+        }
+        awaitTrue("sleepers started", 10_000, () -> entered.left() == 0);
+        assertOthersRunWhile(sleepers);
+        assertTrue(Go.metrics().stuckRetakes() >= retakesBefore + 1, "no retake recorded");
+        for (Goroutine g : sleepers) g.join();
+    }
+
+    private static void assertOthersRunWhile(List<Goroutine> sleepers) throws InterruptedException {
+        AtomicInteger ran = new AtomicInteger();
+        List<Goroutine> shorts = new ArrayList<>();
+        for (int i = 0; i < 100; i++) shorts.add(Go.spawn(ran::incrementAndGet));
+        for (Goroutine g : shorts) g.join();
+        assertEquals(100, ran.get());
+        for (Goroutine s : sleepers) {
+            assertTrue(s.isAlive(), "the short goroutines only ran after a sleeper finished");
+        }
+    }
+
+    /** A pinned goroutine that waits blocks its carrier but lends its P: the waker still runs on one P. */
+    @Test
+    void pinnedGoroutineWaitsWithoutDeadlockOnOneProcessor() throws Exception {
+        withMaxProcs(1, () -> {
+            AtomicInteger order = new AtomicInteger();
+            Go.run(() -> {
+                WaitGroup gate = new WaitGroup();
+                gate.add(1);
+                Goroutine pinned = Go.spawn(() -> {
+                    GoContinuation.pinCurrent();
+                    try {
+                        SpawnTest.await(gate); // cannot unmount: blocks the carrier
+                        order.compareAndSet(1, 2);
+                    } finally {
+                        GoContinuation.unpinCurrent();
+                    }
+                });
+                Go.spawn(() -> {
+                    // runs on the P the pinned goroutine handed off
+                    awaitState(pinned, Goroutine.State.WAITING);
+                    order.compareAndSet(0, 1);
+                    gate.done();
+                });
+                try {
+                    pinned.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertEquals(2, order.get());
+        });
+    }
+
+    private static void awaitState(Goroutine g, Goroutine.State s) {
+        while (g.state() != s) Go.yield();
+    }
+
+    @Test
+    void lockedGoroutineStaysOnItsCarrier() throws Exception {
+        AtomicBoolean sameThread = new AtomicBoolean(true);
+        AtomicInteger othersRan = new AtomicInteger();
+        Go.run(() -> {
+            Goroutine locked = Go.spawn(() -> {
+                Go.lockOSThread();
+                Thread mine = Thread.currentThread();
+                for (int i = 0; i < 200; i++) {
+                    Go.yield();
+                    if (i % 20 == 0) {
+                        Goroutine other = Go.spawn(othersRan::incrementAndGet);
+                        try {
+                            other.join(); // parks: blocks this carrier, lends the P
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                    if (Thread.currentThread() != mine) sameThread.set(false);
+                }
+                Go.unlockOSThread();
+            });
+            for (int i = 0; i < 1000; i++) Go.spawn(othersRan::incrementAndGet);
+            try {
+                locked.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertTrue(sameThread.get(), "a locked goroutine moved to another carrier");
+        GoTestSupport.awaitTrue("others ran", 10_000, () -> othersRan.get() == 1010);
+    }
+
+    @Test
+    void setMaxProcsChangesTheProcessorsAtRunTime() throws Exception {
+        int old = Go.maxProcs();
+        try {
+            assertEquals(old, Go.setMaxProcs(3));
+            assertEquals(3, Go.maxProcs());
+            // Three goroutines that spin until all three are running at once need three Ps.
+            AtomicInteger arrived = new AtomicInteger();
+            List<Goroutine> gs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                gs.add(Go.spawn(() -> {
+                    arrived.incrementAndGet();
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (arrived.get() < 3 && System.nanoTime() < deadline) Thread.onSpinWait();
+                }));
+            }
+            for (Goroutine g : gs) g.join();
+            assertEquals(3, arrived.get());
+            Go.setMaxProcs(1);
+            assertEquals(1, Go.maxProcs());
+            // Ps retire as their carriers look for work: drive some scheduling.
+            awaitTrue("processors retired", 10_000, () -> {
+                for (int i = 0; i < 10; i++) Go.spawn(() -> { });
+                return Go.metrics().processors() == 1;
+            });
+        } finally {
+            Go.setMaxProcs(old);
+        }
+        assertEquals(old, Go.maxProcs());
+    }
+
+    @Test
+    void carriersAreNotBlockedByWaitingGoroutines() throws Exception {
+        withMaxProcs(1, () -> {
+            WaitGroup gate = new WaitGroup();
+            gate.add(1);
+            WaitGroup finished = new WaitGroup();
+            int n = 10_000;
+            finished.add(n);
+            for (int i = 0; i < n; i++) {
+                Go.spawn(() -> {
+                    SpawnTest.await(gate);
+                    finished.done();
+                });
+            }
+            awaitTrue("all parked", 10_000, () -> Go.metrics().globalRunQueue() == 0 && Go.metrics().localRunQueues() == 0);
+            int threads = Go.metrics().threads();
+            assertTrue(threads < 50, n + " parked goroutines hold " + threads + " carriers");
+            Go.spawn(gate::done);
+            finished.await();
+        });
+    }
+
+    @Test
+    void exceptionsAreReportedOnceAndCarriersSurvive() throws Exception {
+        List<String> reports = Collections.synchronizedList(new ArrayList<>());
+        Go.setUncaughtExceptionHandler((g, e) -> reports.add(g.name() + ":" + e.getMessage()));
+        try {
+            Goroutine bad = Go.spawn("bad", () -> {
+                throw new IllegalArgumentException("oops");
+            });
+            bad.join();
+            assertEquals(List.of("bad:oops"), reports);
+            assertEquals("oops", bad.failure().getMessage());
+            // every carrier still works
+            AtomicInteger ok = new AtomicInteger();
+            List<Goroutine> gs = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) gs.add(Go.spawn(ok::incrementAndGet));
+            for (Goroutine g : gs) g.join();
+            assertEquals(1000, ok.get());
+        } finally {
+            Go.setUncaughtExceptionHandler(null);
+        }
+    }
+
+    @Test
+    void goLocalValuesBelongToTheirGoroutine() throws Exception {
+        GoLocal<String> local = GoLocal.withInitial(() -> "unset");
+        AtomicBoolean ok = new AtomicBoolean(true);
+        withMaxProcs(1, () -> {
+            Go.run(() -> {
+                WaitGroup wg = new WaitGroup();
+                wg.add(2);
+                for (String v : new String[] {"x", "y"}) {
+                    Go.spawn(() -> {
+                        if (!local.get().equals("unset")) ok.set(false);
+                        local.set(v);
+                        for (int i = 0; i < 20; i++) {
+                            Go.yield(); // the other goroutine runs on the same carrier
+                            if (!local.get().equals(v)) ok.set(false);
+                        }
+                        local.remove();
+                        if (!local.get().equals("unset")) ok.set(false);
+                        wg.done();
+                    });
+                }
+                SpawnTest.await(wg);
+            });
+        });
+        assertTrue(ok.get());
+        local.set("platform");
+        assertSame("platform", local.get());
+    }
+
+    /** A countdown for platform-thread polling in tests. */
+    static final class CountDown {
+        private final AtomicInteger left;
+
+        CountDown(int n) {
+            left = new AtomicInteger(n);
+        }
+
+        void down() {
+            left.decrementAndGet();
+        }
+
+        int left() {
+            return left.get();
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.gort;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.sync.WaitGroup;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class SpawnTest {
+    private static final int N = 1_000_000;
+
+    @Test
+    void aMillionGoroutinesSpawnedFromAGoroutineAllRun() {
+        AtomicLong count = new AtomicLong();
+        Go.run(() -> {
+            WaitGroup wg = new WaitGroup();
+            wg.add(N);
+            for (int i = 0; i < N; i++) {
+                Go.spawn(() -> {
+                    count.incrementAndGet();
+                    wg.done();
+                });
+            }
+            await(wg);
+        });
+        assertEquals(N, count.get());
+    }
+
+    @Test
+    void aMillionGoroutinesSpawnedFromAPlatformThreadAllRun() throws InterruptedException {
+        AtomicLong count = new AtomicLong();
+        WaitGroup wg = new WaitGroup();
+        wg.add(N);
+        for (int i = 0; i < N; i++) {
+            Go.spawn(() -> {
+                count.incrementAndGet();
+                wg.done();
+            });
+        }
+        wg.await(); // parks this platform thread
+        assertEquals(N, count.get());
+    }
+
+    @Test
+    void treeOfSpawnsFromGoroutinesAllRun() {
+        AtomicLong count = new AtomicLong();
+        WaitGroup wg = new WaitGroup();
+        Go.run(() -> {
+            wg.add(1);
+            tree(20, count, wg); // 2^20 - 1 goroutines spawning each other
+            await(wg);
+        });
+        assertEquals((1 << 20) - 1, count.get());
+    }
+
+    private static void tree(int depth, AtomicLong count, WaitGroup wg) {
+        Go.spawn(() -> {
+            count.incrementAndGet();
+            if (depth > 1) {
+                wg.add(2);
+                tree(depth - 1, count, wg);
+                tree(depth - 1, count, wg);
+            }
+            wg.done();
+        });
+    }
+
+    @Test
+    void joinFromPlatformThreadAndGoroutine() throws Exception {
+        Goroutine slow = Go.spawn(() -> {
+            for (int i = 0; i < 100; i++) Go.yield();
+        });
+        Goroutine joiner = Go.spawn("joiner", () -> {
+            try {
+                slow.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        joiner.join();
+        assertEquals(Goroutine.State.DEAD, slow.state());
+        assertEquals(Goroutine.State.DEAD, joiner.state());
+        assertEquals("joiner", joiner.name());
+        assertNotEquals(slow.id(), joiner.id());
+    }
+
+    @Test
+    void badInput() {
+        assertThrows(NullPointerException.class, () -> Go.spawn(null));
+        assertThrows(NullPointerException.class, () -> Go.run(null));
+        assertThrows(NullPointerException.class, () -> Go.blocking(null));
+        assertThrows(IllegalArgumentException.class, () -> Go.setMaxProcs(0));
+    }
+
+    @Test
+    void goroutineCannotJoinItself() {
+        Go.run(() -> {
+            Goroutine self = Go.current();
+            assertThrows(IllegalStateException.class, self::join);
+        });
+    }
+
+    @Test
+    void runRethrowsTheMainGoroutinesException() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Go.run(() -> {
+            throw new IllegalStateException("boom");
+        }));
+        assertEquals("boom", e.getMessage());
+    }
+
+    @Test
+    void numGoroutineCountsLiveOnes() throws Exception {
+        WaitGroup hold = new WaitGroup();
+        hold.add(1);
+        int before = Go.numGoroutine();
+        Goroutine[] gs = new Goroutine[100];
+        for (int i = 0; i < gs.length; i++) gs[i] = Go.spawn(() -> await(hold));
+        GoTestSupport.awaitTrue("100 goroutines parked", 10_000, () -> {
+            for (Goroutine g : gs) if (g.state() != Goroutine.State.WAITING) return false;
+            return true;
+        });
+        assertTrue(Go.numGoroutine() >= before + 100, "numGoroutine " + Go.numGoroutine());
+        hold.done();
+        for (Goroutine g : gs) g.join();
+        GoTestSupport.awaitTrue("goroutines gone", 10_000, () -> Go.numGoroutine() <= before);
+    }
+
+    static void await(WaitGroup wg) {
+        try {
+            wg.await();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
