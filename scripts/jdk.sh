@@ -40,6 +40,8 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # The JVM flags Gort needs: the Continuation export, native access for JNR-FFI, and
 # Unsafe access for third-party libraries without the JDK 24+ warning.
 GORT_JVM_FLAGS=(--add-exports java.base/jdk.internal.vm=ALL-UNNAMED --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+# Maven's own libraries call sun.misc.Unsafe too: keep JDK 25 from warning about it.
+export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 if ! command -v mvn >/dev/null 2>&1; then
   echo "gort: Maven (mvn) not found; install it (apt-get install -y maven)" >&2
   exit 1

@@ -135,4 +135,35 @@ class SpawnTest {
             throw new AssertionError(e);
         }
     }
+
+    /**
+     * A spawning loop that yields moves between carriers while the JIT compiles it; every spawn
+     * must still go to the P of the carrier it runs on at that moment (a stale carrier would make
+     * two Ms push into one run queue, losing and duplicating goroutines: see CarrierLookup).
+     */
+    @Test
+    void yieldingSpawnerMigratingBetweenCarriersLosesNothing() {
+        for (int round = 0; round < 2; round++) { // the second round runs compiled code
+            yieldingSpawnerRound();
+        }
+    }
+
+    private static void yieldingSpawnerRound() {
+        AtomicLong count = new AtomicLong();
+        int n = 3_000_000;
+        Go.run(() -> {
+            WaitGroup wg = new WaitGroup();
+            wg.add(n);
+            Runnable task = () -> {
+                count.incrementAndGet();
+                wg.done();
+            };
+            for (int i = 0; i < n; i++) {
+                Go.spawn(task);
+                if ((i & 63) == 0) Go.yield();
+            }
+            await(wg);
+        });
+        assertEquals(n, count.get());
+    }
 }

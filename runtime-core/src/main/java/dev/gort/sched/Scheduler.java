@@ -134,6 +134,7 @@ public final class Scheduler {
     final AtomicLong preemptions = new AtomicLong();
     final AtomicLong stuckRetakes = new AtomicLong();
     final AtomicLong blockingCalls = new AtomicLong();
+    final AtomicLong pinnedParks = new AtomicLong();
 
     private Scheduler(int procs, int maxThreads) {
         this.maxThreads = maxThreads;
@@ -176,11 +177,14 @@ public final class Scheduler {
 
     /** The goroutine running on the calling thread, or null on a platform thread. */
     public static G currentG() {
-        return Thread.currentThread() instanceof M.CarrierThread c ? c.m.curg : null;
+        M m = CarrierLookup.currentM();
+        return m != null ? m.curg : null;
     }
 
+    /** The P of the calling carrier, if it holds one (see {@link CarrierLookup} for why not Thread.currentThread()). */
     private static P currentP() {
-        return Thread.currentThread() instanceof M.CarrierThread c ? c.m.p : null;
+        M m = CarrierLookup.currentM();
+        return m != null ? m.p : null;
     }
 
     // =====================================================================================
@@ -287,8 +291,9 @@ public final class Scheduler {
 
     /** Park of a goroutine that cannot leave its carrier: block the carrier, lend out the P. */
     private void parkBlocking(G g, ParkCommit commit) {
+        pinnedParks.incrementAndGet();
         M m = g.m;
-        Thread self = Thread.currentThread();
+        Thread self = m.thread; // not Thread.currentThread(): see CarrierLookup
         g.blockedThread = self;
         g.setStatus(G.WAITING);
         if (commit != null && !commit.afterUnmount(g)) {
@@ -436,7 +441,7 @@ public final class Scheduler {
     public void lockOSThread() {
         G g = currentG();
         if (g == null) return;
-        if (g.lockDepth++ == 0) g.lockedTo = Thread.currentThread();
+        if (g.lockDepth++ == 0) g.lockedTo = g.m.thread;
     }
 
     public void unlockOSThread() {
@@ -474,8 +479,10 @@ public final class Scheduler {
     private void execute(M m, G g) {
         P p = m.p;
         p.schedtick++;
+        if (!g.casStatus(G.RUNNABLE, G.RUNNING)) {
+            throw new IllegalStateException("gort: execute of " + g + " in status " + g.status());
+        }
         g.m = m;
-        g.setStatus(G.RUNNING);
         m.curg = g;
         g.continuation.run();
         m.curg = null;

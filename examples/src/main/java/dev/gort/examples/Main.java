@@ -1,0 +1,31 @@
+package dev.gort.examples;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The examples' launcher: {@code java -jar examples/target/examples.jar <example> [args]}
+ * (the jar's manifest carries the JVM flags Gort needs).
+ */
+public final class Main {
+    private interface Example {
+        void run(String[] args) throws Exception;
+    }
+
+    private static final Map<String, Example> EXAMPLES = new LinkedHashMap<>();
+
+    static {
+        EXAMPLES.put("tour", Tour::main);
+    }
+
+    public static void main(String[] args) throws Exception {
+        String name = args.length > 0 ? args[0] : "tour";
+        Example e = EXAMPLES.get(name);
+        if (e == null) {
+            System.err.println("usage: java -jar examples.jar <example> [args]; examples: " + String.join(", ", EXAMPLES.keySet()));
+            System.exit(name.equals("help") ? 0 : 2);
+        }
+        e.run(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+    }
+}

@@ -1,0 +1,140 @@
+package dev.gort.examples;
+
+import dev.gort.Go;
+import dev.gort.GoLocal;
+import dev.gort.Goroutine;
+import dev.gort.sync.WaitGroup;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A short tour of goroutines: spawn, wait, yield, blocking calls, preemption, locals, the dump. */
+public final class Tour {
+    public static void main(String[] args) {
+        Go.run(() -> {
+            try {
+                tour();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    private static void tour() throws Exception {
+        System.out.printf("Gort: %d processors (GOMAXPROCS), running in goroutine %d%n%n", Go.maxProcs(), Go.current().id());
+
+        // 1. Goroutines are cheap: start a million and wait for them with a WaitGroup.
+        int n = 1_000_000;
+        AtomicLong sum = new AtomicLong();
+        WaitGroup wg = new WaitGroup();
+        wg.add(n);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long v = i;
+            Go.spawn(() -> {
+                sum.addAndGet(v);
+                wg.done();
+            });
+        }
+        wg.await();
+        long ns = System.nanoTime() - t0;
+        System.out.printf("1. spawned and finished %,d goroutines in %d ms (%.0f ns each); sum = %,d%n",
+            n, ns / 1_000_000, (double) ns / n, sum.get());
+
+        // 2. Go.yield lets the other goroutines of this processor run.
+        StringBuilder trace = new StringBuilder();
+        WaitGroup two = new WaitGroup();
+        two.add(2);
+        for (String name : new String[] {"ping", "pong"}) {
+            Go.spawn(() -> {
+                for (int i = 0; i < 3; i++) {
+                    synchronized (trace) {
+                        trace.append(name).append(' ');
+                    }
+                    Go.yield();
+                }
+                two.done();
+            });
+        }
+        two.await();
+        System.out.println("2. two goroutines yielding to each other: " + trace.toString().trim());
+
+        // 3. A blocking call lends the processor to other goroutines while it waits.
+        Goroutine sleeper = Go.spawn("sleeper", () -> {
+            try {
+                Go.blocking(() -> {
+                    Thread.sleep(200);
+                    return null;
+                });
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        AtomicLong others = new AtomicLong();
+        WaitGroup many = new WaitGroup();
+        many.add(10_000);
+        for (int i = 0; i < 10_000; i++) {
+            Go.spawn(() -> {
+                others.incrementAndGet();
+                many.done();
+            });
+        }
+        many.await();
+        System.out.printf("3. while \"sleeper\" sits in Go.blocking (state %s), %,d other goroutines ran%n",
+            sleeper.state(), others.get());
+        sleeper.join();
+
+        // 4. A goroutine in a long loop is preempted at its safepoints after a 10 ms time slice.
+        AtomicBoolean stop = new AtomicBoolean();
+        long before = Go.metrics().preemptions();
+        WaitGroup spinners = new WaitGroup();
+        int count = Go.maxProcs() + 1;
+        spinners.add(count);
+        for (int i = 0; i < count; i++) {
+            Go.spawn(() -> {
+                long deadline = System.nanoTime() + 100_000_000L;
+                while (!stop.get() && System.nanoTime() < deadline) Go.safepoint();
+                spinners.done();
+            });
+        }
+        spinners.await();
+        System.out.printf("4. %d goroutines spinning 100 ms on %d processors: %d preemptions%n",
+            count, Go.maxProcs(), Go.metrics().preemptions() - before);
+
+        // 5. Goroutine-local values: ThreadLocals would be shared by every goroutine of a carrier.
+        GoLocal<String> who = new GoLocal<>();
+        WaitGroup locals = new WaitGroup();
+        locals.add(2);
+        StringBuilder seen = new StringBuilder();
+        for (String name : new String[] {"alice", "bob"}) {
+            Go.spawn(() -> {
+                who.set(name);
+                Go.yield();
+                synchronized (seen) {
+                    seen.append(name).append(" sees ").append(who.get()).append("; ");
+                }
+                locals.done();
+            });
+        }
+        locals.await();
+        System.out.println("5. GoLocal: " + seen.toString().trim());
+
+        // 6. The dump shows every goroutine, like a Go traceback.
+        WaitGroup gate = new WaitGroup();
+        gate.add(1);
+        Goroutine parked = Go.spawn("parked-on-gate", () -> {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        while (parked.state() != Goroutine.State.WAITING) Go.yield();
+        String dump = Go.dump();
+        int at = dump.indexOf("goroutine " + parked.id() + " ");
+        System.out.println("6. from Go.dump():\n   " + dump.substring(at, dump.indexOf('\n', dump.indexOf('\n', at) + 1)).replace("\n", "\n   "));
+        gate.done();
+        parked.join();
+
+        System.out.println("\n" + Go.metrics());
+    }
+}
