@@ -33,8 +33,9 @@ import java.lang.invoke.VarHandle;
  * {@code head} in {@link #poll} races with thieves in the same way. The CAS is a full fence, so
  * the claimed goroutines' slots are not reused before the claim is visible.
  *
- * <p>{@code runnext} is changed only by CAS (owner and thieves), so each goroutine put there is
- * taken exactly once.
+ * <p>{@code runnext} is changed only by atomic exchange (owner's put) or CAS (takers), so each
+ * goroutine put there is taken exactly once: by a CAS from it to null, or by the exchange that
+ * kicks it to the ring.
  */
 final class RunQueue {
     static final int CAPACITY = 256;
@@ -84,10 +85,8 @@ final class RunQueue {
      */
     void put(G g, boolean next, GlobalQueue overflow) {
         if (next) {
-            G old;
-            do {
-                old = runnext;
-            } while (!RUNNEXT.compareAndSet(this, old, g));
+            // One exchange: whatever was there (a thief may have just taken it) is kicked out.
+            G old = (G) RUNNEXT.getAndSet(this, g);
             if (old == null) {
                 return;
             }

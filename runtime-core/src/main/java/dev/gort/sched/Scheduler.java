@@ -529,8 +529,14 @@ public final class Scheduler {
         for (;;) {
             P p = m.p;
             if (p == null) return null;
-            if (excess > 0 && tryRetire(m)) return null;
-            if (pWaiterCount > 0 && giveToWaiter(m)) return null;
+            if ((excess > 0 && tryRetire(m)) || (pWaiterCount > 0 && giveToWaiter(m))) {
+                // m lost its P; it may still count as spinning from an earlier round.
+                if (m.spinning) {
+                    m.spinning = false;
+                    if (nmspinning.decrementAndGet() < 0) throw new IllegalStateException("gort: negative nmspinning");
+                }
+                return null;
+            }
 
             G g;
             if (p.schedtick % 61 == 0 && !global.isEmpty() && (g = global.poll()) != null) {

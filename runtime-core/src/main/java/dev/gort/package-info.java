@@ -1,0 +1,23 @@
+/**
+ * Gort's public API: goroutines ({@link dev.gort.Go#spawn}, {@link dev.gort.Go#run}), their
+ * handles ({@link dev.gort.Goroutine}), goroutine-local values ({@link dev.gort.GoLocal}) and
+ * runtime control ({@link dev.gort.Go#setMaxProcs}, {@link dev.gort.Go#dump},
+ * {@link dev.gort.Go#metrics}).
+ *
+ * <h2>Threads and goroutines</h2>
+ * A goroutine runs on a carrier thread and may continue on another one after any Gort call
+ * (spawn, yield, a wait, a safepoint). Inside a goroutine:
+ * <ul>
+ *   <li>{@code Thread.currentThread()} is the carrier of the moment; do not keep it across a Gort
+ *       call (and the JIT may reuse one read of it for a whole compiled method, so do not rely on
+ *       it after such a call at all). {@code ThreadLocal}s are the carrier's: use
+ *       {@link dev.gort.GoLocal}, or {@link dev.gort.Go#lockOSThread} for thread-affine code.</li>
+ *   <li>A goroutine that blocks its carrier without telling Gort ({@code Thread.sleep}, a JDK
+ *       lock, blocking I/O) is detected after 20 ms and the runtime adds a spare processor so the
+ *       others keep running; wrap known blocking calls in {@link dev.gort.Go#blocking} to hand the
+ *       processor off at once.</li>
+ *   <li>Waiting inside {@code synchronized} or a native frame pins the goroutine to its carrier:
+ *       it still works (the carrier blocks, its processor is lent to others) but costs a thread.</li>
+ * </ul>
+ */
+package dev.gort;
