@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.sync.WaitGroup;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class DeadlockTest {
+    @AfterEach
+    void schedulerAtRest() throws InterruptedException {
+        GoTestSupport.assertSchedulerAtRest();
+    }
+
 
     @Test
     void everyGoroutineAsleepIsADeadlock() {

@@ -26,6 +26,18 @@ final class GoTestSupport {
         }
     }
 
+    /**
+     * After a test: the runtime must settle back to rest, every processor idle and no M left
+     * counted as spinning (a leaked count stops wake-ups and deadlock detection).
+     */
+    static void assertSchedulerAtRest() throws InterruptedException {
+        awaitTrue("scheduler at rest", 10_000, () -> {
+            var m = Go.metrics();
+            return m.spinningThreads() == 0 && m.idleProcs() == m.processors() && m.processors() == m.maxProcs()
+                && m.globalRunQueue() == 0 && m.localRunQueues() == 0;
+        });
+    }
+
     interface ThrowingRunnable {
         void run() throws Exception;
     }

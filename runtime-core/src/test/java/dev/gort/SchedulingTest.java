@@ -15,10 +15,16 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Yield, preemption, blocking calls, stuck carriers, pinning, thread locking, maxProcs. */
 class SchedulingTest {
+    @AfterEach
+    void schedulerAtRest() throws InterruptedException {
+        GoTestSupport.assertSchedulerAtRest();
+    }
+
 
     @Test
     void withOneProcessorTwoYieldingGoroutinesInterleave() throws Exception {

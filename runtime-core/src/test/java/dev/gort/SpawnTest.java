@@ -7,9 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.sync.WaitGroup;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class SpawnTest {
+    @AfterEach
+    void schedulerAtRest() throws InterruptedException {
+        GoTestSupport.assertSchedulerAtRest();
+    }
+
     private static final int N = 1_000_000;
 
     @Test
