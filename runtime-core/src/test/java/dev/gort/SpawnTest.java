@@ -94,6 +94,43 @@ class SpawnTest {
     }
 
     @Test
+    void platformJoinTimesOutAndIsInterruptible() throws Exception {
+        WaitGroup gate = new WaitGroup();
+        gate.add(1);
+        Goroutine blocked = Go.spawn(() -> await(gate));
+        assertEquals(false, blocked.join(java.time.Duration.ofMillis(50)));
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, blocked::join);
+        assertEquals(false, Thread.currentThread().isInterrupted(), "interrupt status cleared");
+        gate.done();
+        assertEquals(true, blocked.join(java.time.Duration.ofSeconds(30)));
+        assertEquals(Goroutine.State.DEAD, blocked.state());
+        blocked.join(); // returns at once when dead
+    }
+
+    @Test
+    void manyJoinersOfOneGoroutineAllReturn() throws Exception {
+        WaitGroup gate = new WaitGroup();
+        gate.add(1);
+        Goroutine target = Go.spawn(() -> await(gate));
+        AtomicLong joined = new AtomicLong();
+        java.util.List<Goroutine> joiners = new java.util.ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            joiners.add(Go.spawn(() -> {
+                try {
+                    target.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                joined.incrementAndGet();
+            }));
+        }
+        gate.done();
+        for (Goroutine j : joiners) j.join();
+        assertEquals(1000, joined.get());
+    }
+
+    @Test
     void badInput() {
         assertThrows(NullPointerException.class, () -> Go.spawn(null));
         assertThrows(NullPointerException.class, () -> Go.run(null));

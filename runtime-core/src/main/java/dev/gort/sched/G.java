@@ -29,8 +29,8 @@ import java.time.Duration;
  * above), so they are plain; the hand-offs between owners (run queues, wait-structure locks,
  * the status CAS) order them.
  */
-public final class G extends SpinLock implements Goroutine, Runnable {
-    static final int RUNNABLE = 0, RUNNING = 1, WAITING = 2, SYSCALL = 3, DEAD = 4, DUMPING = 5, NEW = 6;
+public final class G implements Goroutine, Runnable {
+    static final int RUNNABLE = 0, RUNNING = 1, WAITING = 2, SYSCALL = 3, DEAD = 4, DUMPING = 5;
 
     /** Why the goroutine's continuation returned control to its carrier. Written by the goroutine, read by its carrier. */
     static final int YIELD_NONE = 0, YIELD_PARK = 1, YIELD_GOSCHED = 2, YIELD_PREEMPT = 3, YIELD_NO_P = 4;
@@ -45,8 +45,12 @@ public final class G extends SpinLock implements Goroutine, Runnable {
     final boolean main;
 
     // mutable state
-    /** One of the status constants; CAS only where two threads may race (ready, dump). */
-    private volatile int status = NEW;
+    /**
+     * One of the status constants. CAS where two threads may race (ready against dump); release
+     * stores elsewhere: each transition is published to the next owner by the hand-off that
+     * follows it (a run queue, a wait structure's lock).
+     */
+    private volatile int status = RUNNABLE;
     /** Set by the goroutine before it yields; read by its carrier after run() returns. */
     int yieldKind;
     ParkCommit commit;
@@ -57,8 +61,8 @@ public final class G extends SpinLock implements Goroutine, Runnable {
     volatile Thread blockedThread;
     /** sysmon's preemption request, honoured at the next safepoint. */
     volatile boolean preempt;
-    /** The carrier while RUNNING or SYSCALL (read racily by the dump). */
-    volatile M m;
+    /** The carrier while RUNNING or SYSCALL: written and read by that carrier; the dump reads it racily. */
+    M m;
     /** Go.lockOSThread nesting depth; > 0 keeps the goroutine on {@link #lockedTo}. */
     int lockDepth;
     Thread lockedTo;
@@ -66,18 +70,25 @@ public final class G extends SpinLock implements Goroutine, Runnable {
     public Object[] locals;
     /** Failure, written before DEAD (volatile store), read after. */
     private Throwable failure;
-    /** Join waiters; guarded by this G's lock (the G is a SpinLock). */
-    private Waiter joiners;
+    /**
+     * Join waiters: a lock-free stack, closed by {@link #JOINERS_CLOSED} when the goroutine ends
+     * (one exchange in {@link #finish()}); a waiter pushed before that is woken by it, a push
+     * after it fails and the joiner returns at once.
+     */
+    private volatile Waiter joiners;
+    private static final Waiter JOINERS_CLOSED = Waiter.sentinel();
     /** Set for the goroutine of a Go.run call, whose caller waits on it. */
     Scheduler.RunState runState;
     /** The registry stripe's links; guarded by the stripe's lock. */
     G allPrev, allNext;
 
     private static final VarHandle STATUS;
+    private static final VarHandle JOINERS;
 
     static {
         try {
             STATUS = MethodHandles.lookup().findVarHandle(G.class, "status", int.class);
+            JOINERS = MethodHandles.lookup().findVarHandle(G.class, "joiners", Waiter.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -113,17 +124,19 @@ public final class G extends SpinLock implements Goroutine, Runnable {
         status = s;
     }
 
+    /** A status change published by the hand-off that follows it (see {@link #status}). */
+    void setStatusRelease(int s) {
+        STATUS.setRelease(this, s);
+    }
+
     boolean casStatus(int expect, int update) {
         return STATUS.compareAndSet(this, expect, update);
     }
 
     /** Called by the carrier once the continuation is done: DEAD, then wakes the joiners. */
     void finish() {
-        lock();
-        Waiter w = joiners;
-        joiners = null;
-        status = DEAD;
-        unlock();
+        setStatusRelease(DEAD);
+        Waiter w = (Waiter) JOINERS.getAndSet(this, JOINERS_CLOSED); // orders DEAD before the wake-ups
         while (w != null) {
             Waiter next = w.next;
             w.next = null;
@@ -131,6 +144,16 @@ public final class G extends SpinLock implements Goroutine, Runnable {
             w = next;
         }
         if (runState != null) runState.wake();
+    }
+
+    /** Pushes w on the joiners; false if the goroutine has ended (the stack is closed). */
+    private boolean pushJoiner(Waiter w) {
+        for (;;) {
+            Waiter head = joiners;
+            if (head == JOINERS_CLOSED) return false;
+            w.next = head;
+            if (JOINERS.compareAndSet(this, head, w)) return true;
+        }
     }
 
     // ---- Goroutine
@@ -148,7 +171,7 @@ public final class G extends SpinLock implements Goroutine, Runnable {
     @Override
     public State state() {
         return switch (status) {
-            case NEW, RUNNABLE -> State.RUNNABLE;
+            case RUNNABLE -> State.RUNNABLE;
             case RUNNING -> State.RUNNING;
             case WAITING, DUMPING -> State.WAITING;
             case SYSCALL -> State.SYSCALL;
@@ -167,21 +190,18 @@ public final class G extends SpinLock implements Goroutine, Runnable {
         if (status == DEAD) {
             return;
         }
-        if (Scheduler.currentG() == this) {
-            throw new IllegalStateException("a goroutine cannot join itself");
-        }
-        lock();
-        if (status == DEAD) {
-            unlock();
+        Waiter w = Waiter.current();
+        if (w.g != null) {
+            if (w.g == this) throw new IllegalStateException("a goroutine cannot join itself");
+            // The push is the park's commit: it happens after the unmount, so finish() can only
+            // wake a goroutine that is already parked; a failed push means we are done at once.
+            scheduler.park(WaitReason.JOIN, g -> pushJoiner(w));
             return;
         }
-        Waiter w = Waiter.current();
-        w.next = joiners;
-        joiners = w;
-        if (!w.await(WaitReason.JOIN, this)) {
-            unlinkJoiner(w); // interrupted platform thread; we hold the lock again
-            unlock();
-            throw new InterruptedException();
+        if (!pushJoiner(w)) return;
+        if (!w.awaitWoken(0L)) {
+            Thread.interrupted(); // cleared, as the JDK does when it throws InterruptedException
+            throw new InterruptedException(); // w stays on the stack; its late wake-up is harmless
         }
     }
 
@@ -194,36 +214,15 @@ public final class G extends SpinLock implements Goroutine, Runnable {
             join();
             return true;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        lock();
-        if (status == DEAD) {
-            unlock();
-            return true;
-        }
         Waiter w = Waiter.current();
-        w.next = joiners;
-        joiners = w;
-        int r = w.awaitUntil(this, deadline);
-        if (r == Waiter.WOKEN) {
-            return true;
-        }
-        unlinkJoiner(w);
-        unlock();
-        if (r == Waiter.INTERRUPTED) {
+        if (!pushJoiner(w)) return true;
+        long nanos = Math.max(1L, timeout.toNanos());
+        if (w.awaitWoken(System.nanoTime() + nanos)) return true;
+        if (Thread.currentThread().isInterrupted() && !w.isWoken()) {
+            Thread.interrupted();
             throw new InterruptedException();
         }
-        return false;
-    }
-
-    /** Holding the lock: removes w from the joiners. */
-    private void unlinkJoiner(Waiter w) {
-        Waiter prev = null;
-        for (Waiter x = joiners; x != null; prev = x, x = x.next) {
-            if (x == w) {
-                if (prev == null) joiners = x.next; else prev.next = x.next;
-                return;
-            }
-        }
+        return w.isWoken();
     }
 
     @Override

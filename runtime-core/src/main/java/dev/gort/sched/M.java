@@ -22,8 +22,11 @@ final class M {
     P nextP;
     /** Looking for work without having found any (counted in Scheduler.nmspinning). */
     boolean spinning;
-    /** The mounted goroutine, or null (read racily by sysmon and the dump). */
-    volatile G curg;
+    /**
+     * The mounted goroutine, or null. Written by this M's thread only (release store), read by
+     * it plainly (currentG) and by sysmon and the dump with {@link #curgAcquire()}.
+     */
+    private G curg;
     /** Idle-list link; guarded by the scheduler lock. */
     M idleNext;
     /** Per-M random state for the steal order. */
@@ -31,10 +34,12 @@ final class M {
 
     private volatile int wakeToken;
     private static final VarHandle WAKE_TOKEN;
+    private static final VarHandle CURG;
 
     static {
         try {
             WAKE_TOKEN = MethodHandles.lookup().findVarHandle(M.class, "wakeToken", int.class);
+            CURG = MethodHandles.lookup().findVarHandle(M.class, "curg", G.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -44,6 +49,20 @@ final class M {
         this.id = id;
         this.rand = 0x9E3779B9 * (id + 1);
         this.thread = new CarrierThread(this, scheduler);
+    }
+
+    /** This M's own thread: the goroutine it runs now. */
+    G curg() {
+        return curg;
+    }
+
+    void setCurg(G g) {
+        CURG.setRelease(this, g);
+    }
+
+    /** Other threads: the goroutine this M runs (a snapshot). */
+    G curgAcquire() {
+        return (G) CURG.getAcquire(this);
     }
 
     /** Parks this M's thread until {@link #wakeup()} (Go's notesleep). Consumes one token. */

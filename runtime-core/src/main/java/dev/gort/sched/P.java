@@ -14,8 +14,11 @@ final class P {
 
     final int id;
     final RunQueue runq = new RunQueue();
-    /** Incremented by the owner at every goroutine it runs; sysmon watches it for progress. */
-    volatile int schedtick;
+    /**
+     * Incremented by the owner at every goroutine it runs (opaque store: no fence on the hot
+     * path); sysmon and the deadlock check read it (opaque) to see progress.
+     */
+    private int schedtick;
     /** IDLE (on the idle list), RUNNING (held by an M), DEAD (retired by setMaxProcs or after a spare's use). */
     volatile int status = IDLE;
     /** The holding M, or null when idle. */
@@ -34,7 +37,34 @@ final class P {
     G sysmonPreemptG;
     long sysmonPreemptWhen;
 
+    private static final java.lang.invoke.VarHandle SCHEDTICK;
+
+    static {
+        try {
+            SCHEDTICK = java.lang.invoke.MethodHandles.lookup().findVarHandle(P.class, "schedtick", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     P(int id) {
         this.id = id;
+    }
+
+    /** Owner only: one more goroutine scheduled; returns the new tick. */
+    int tick() {
+        int t = schedtick + 1;
+        SCHEDTICK.setOpaque(this, t);
+        return t;
+    }
+
+    /** Owner: its own last write. */
+    int schedtick() {
+        return schedtick;
+    }
+
+    /** Any thread: an eventually up-to-date view of the tick. */
+    int schedtickOpaque() {
+        return (int) SCHEDTICK.getOpaque(this);
     }
 }

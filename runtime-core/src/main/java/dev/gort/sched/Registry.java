@@ -17,8 +17,8 @@ final class Registry {
 
     private static final class Stripe extends SpinLock {
         G head;
-        /** Written under the lock, read without it (an estimate). */
-        volatile int count;
+        /** Written under the lock, read without it (an estimate; the lock's release publishes it). */
+        int count;
     }
 
     private final Stripe[] stripes = new Stripe[STRIPES];
@@ -55,7 +55,11 @@ final class Registry {
 
     int count() {
         int n = 0;
-        for (Stripe s : stripes) n += s.count;
+        for (Stripe s : stripes) {
+            s.lock(); // acquire: see the counts as of the last release
+            n += s.count;
+            s.unlock();
+        }
         return n;
     }
 

@@ -178,7 +178,7 @@ public final class Scheduler {
     /** The goroutine running on the calling thread, or null on a platform thread. */
     public static G currentG() {
         M m = CarrierLookup.currentM();
-        return m != null ? m.curg : null;
+        return m != null ? m.curg() : null;
     }
 
     /** The P of the calling carrier, if it holds one (see {@link CarrierLookup} for why not Thread.currentThread()). */
@@ -202,8 +202,7 @@ public final class Scheduler {
     }
 
     private void enqueueNew(G g, P p) {
-        registry.add(g);
-        g.setStatus(G.RUNNABLE);
+        registry.add(g); // g is RUNNABLE from its constructor; the run queue publishes it
         if (p != null) {
             p.runq.put(g, true, global);
         } else {
@@ -478,14 +477,15 @@ public final class Scheduler {
     /** Runs g until it yields, parks or ends, then deals with why it stopped. */
     private void execute(M m, G g) {
         P p = m.p;
-        p.schedtick++;
-        if (!g.casStatus(G.RUNNABLE, G.RUNNING)) {
+        p.tick();
+        if (g.status() != G.RUNNABLE) {
             throw new IllegalStateException("gort: execute of " + g + " in status " + g.status());
         }
+        g.setStatusRelease(G.RUNNING);
         g.m = m;
-        m.curg = g;
+        m.setCurg(g);
         g.continuation.run();
-        m.curg = null;
+        m.setCurg(null);
         clearPreempt(g);
         p = m.p; // a pinned park or a blocking call may have changed it
         if (g.continuation.isDone()) {
@@ -499,7 +499,7 @@ public final class Scheduler {
                     ParkCommit c = g.commit;
                     g.commit = null;
                     g.m = null;
-                    g.setStatus(G.WAITING);
+                    g.setStatusRelease(G.WAITING); // published by the commit's lock release
                     if (c != null && !c.afterUnmount(g)) {
                         g.setStatus(G.RUNNABLE);
                         p.runq.put(g, true, global);
@@ -507,7 +507,7 @@ public final class Scheduler {
                 }
                 case G.YIELD_GOSCHED, G.YIELD_PREEMPT, G.YIELD_NO_P -> {
                     g.m = null;
-                    g.setStatus(G.RUNNABLE);
+                    g.setStatusRelease(G.RUNNABLE);
                     global.put(g);
                     wakep();
                 }
@@ -539,7 +539,7 @@ public final class Scheduler {
             }
 
             G g;
-            if (p.schedtick % 61 == 0 && !global.isEmpty() && (g = global.poll()) != null) {
+            if (p.schedtick() % 61 == 0 && !global.isEmpty() && (g = global.poll()) != null) {
                 return g;
             }
             if ((g = p.runq.poll()) != null) return g;
@@ -928,7 +928,7 @@ public final class Scheduler {
         if (npidle.get() != ps.length || nmspinning.get() != 0 || nmsys.get() != 0) return null;
         if (!global.isEmpty() || anyLocalWork()) return null;
         long ticks = 0;
-        for (P p : ps) ticks += p.schedtick;
+        for (P p : ps) ticks += p.schedtickOpaque();
         return new long[] {ticks, ps.length, registry.count()};
     }
 

@@ -84,7 +84,7 @@ final class Sysmon implements Runnable {
                 p.sysmonWhen = now;
                 continue;
             }
-            int tick = p.schedtick;
+            int tick = p.schedtickOpaque();
             if (tick != p.sysmonTick) {
                 p.sysmonTick = tick;
                 p.sysmonWhen = now;
@@ -92,7 +92,7 @@ final class Sysmon implements Runnable {
             }
             long ran = now - p.sysmonWhen;
             M m = p.m;
-            G g = m != null ? m.curg : null;
+            G g = m != null ? m.curgAcquire() : null;
             if (g == null) continue;
             if (ran < Scheduler.TIME_SLICE_NANOS) continue;
             if (p.sysmonPreemptTick != tick || p.sysmonPreemptG != g) {

@@ -30,6 +30,32 @@ public final class Waiter {
         this.thread = thread;
     }
 
+    /** A waiter that is never woken: for structures that need a marker node. */
+    static Waiter sentinel() {
+        return new Waiter(null, null);
+    }
+
+    /**
+     * Platform threads, waiters on lock-free structures: parks until {@link #wake()}, the
+     * deadline (System.nanoTime; 0 for none) or an interrupt.
+     *
+     * @return true when woken; false on timeout (interrupt status untouched) or interrupt
+     *         (interrupt status left set, for the caller to clear and report)
+     */
+    boolean awaitWoken(long deadline) {
+        while (!woken) {
+            if (Thread.currentThread().isInterrupted()) return woken;
+            if (deadline == 0L) {
+                LockSupport.park(this);
+            } else {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return woken;
+                LockSupport.parkNanos(this, left);
+            }
+        }
+        return true;
+    }
+
     /** A waiter for the calling goroutine or, outside goroutines, the calling thread. */
     public static Waiter current() {
         G g = Scheduler.currentG();
