@@ -62,19 +62,20 @@ public final class GoLocal<T> {
         G g = Scheduler.currentG();
         if (g == null) {
             platform.remove();
-        } else if (g.locals != null && slot < g.locals.length) {
-            g.locals[slot] = UNSET;
+        } else {
+            Object[] locals = g.locals();
+            if (locals != null && slot < locals.length) locals[slot] = UNSET;
         }
     }
 
     /** The goroutine's value array, grown to hold this slot. Only the goroutine itself touches it. */
     private Object[] slots(G g) {
-        Object[] locals = g.locals;
+        Object[] locals = g.locals();
         if (locals == null || slot >= locals.length) {
             int oldLen = locals == null ? 0 : locals.length;
             locals = locals == null ? new Object[Math.max(8, slot + 1)] : Arrays.copyOf(locals, Math.max(slot + 1, oldLen * 2));
             Arrays.fill(locals, oldLen, locals.length, UNSET);
-            g.locals = locals;
+            g.setLocals(locals);
         }
         return locals;
     }

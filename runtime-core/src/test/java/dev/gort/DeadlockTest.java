@@ -66,6 +66,20 @@ class DeadlockTest {
     }
 
     @Test
+    void dumpListsRunningAndQueuedGoroutinesThatNeverParked() throws Exception {
+        String[] dump = new String[1];
+        long[] ids = new long[2];
+        GoTestSupport.withMaxProcs(1, () -> Go.run(() -> {
+            ids[0] = Go.current().id();
+            Goroutine queued = Go.spawn("queued", () -> { }); // cannot run: the only P is busy here
+            ids[1] = queued.id();
+            dump[0] = Go.dump();
+        }));
+        assertTrue(dump[0].contains("goroutine " + ids[0] + " \"main\" [running]:"), dump[0]);
+        assertTrue(dump[0].contains("goroutine " + ids[1] + " \"queued\" [runnable]:"), dump[0]);
+    }
+
+    @Test
     void schedtraceHasGoFormat() {
         String line = dev.gort.sched.Scheduler.get().schedtrace();
         assertTrue(Pattern.matches("SCHED \\d+ms: maxprocs=\\d+ idleprocs=\\d+ threads=\\d+ spinning=\\d+ "

@@ -39,10 +39,7 @@ public final class G implements Goroutine, Runnable {
     final long id;
     private final String name;
     private final Runnable task;
-    final Scheduler scheduler;
     final GoContinuation continuation;
-    /** The goroutine started by Go.run: its failure is rethrown to Go.run's caller, not reported. */
-    final boolean main;
 
     // mutable state
     /**
@@ -57,19 +54,12 @@ public final class G implements Goroutine, Runnable {
     WaitReason waitReason = WaitReason.NONE;
     /** Coarse time of the park (Scheduler.coarseNanos()), for the dump. */
     long waitSince;
-    /** The carrier a pinned or locked goroutine blocks while WAITING; null otherwise. Written before status. */
-    volatile Thread blockedThread;
     /** sysmon's preemption request, honoured at the next safepoint. */
     volatile boolean preempt;
     /** The carrier while RUNNING or SYSCALL: written and read by that carrier; the dump reads it racily. */
     M m;
-    /** Go.lockOSThread nesting depth; > 0 keeps the goroutine on {@link #lockedTo}. */
-    int lockDepth;
-    Thread lockedTo;
-    /** GoLocal values, indexed by the GoLocal's slot. */
-    public Object[] locals;
-    /** Failure, written before DEAD (volatile store), read after. */
-    private Throwable failure;
+    /** Rarely used state, allocated on first use (keeps a plain goroutine small: W1 allocates millions). */
+    private Extra extra;
     /**
      * Join waiters: a lock-free stack, closed by {@link #JOINERS_CLOSED} when the goroutine ends
      * (one exchange in {@link #finish()}); a waiter pushed before that is woken by it, a push
@@ -77,10 +67,23 @@ public final class G implements Goroutine, Runnable {
      */
     private volatile Waiter joiners;
     private static final Waiter JOINERS_CLOSED = Waiter.sentinel();
-    /** Set for the goroutine of a Go.run call, whose caller waits on it. */
-    Scheduler.RunState runState;
-    /** The registry stripe's links; guarded by the stripe's lock. */
+    /** In the registry (since its first park); its links there, guarded by the stripe's lock. */
+    boolean registered;
     G allPrev, allNext;
+
+    /** The rare fields. Owned like the goroutine's other fields, except where noted. */
+    static final class Extra {
+        /** The carrier a pinned or locked goroutine blocks while WAITING; written before status. */
+        volatile Thread blockedThread;
+        /** Go.lockOSThread nesting depth; > 0 keeps the goroutine on its carrier. */
+        int lockDepth;
+        /** GoLocal values, indexed by the GoLocal's slot. */
+        Object[] locals;
+        /** Failure, written before DEAD (release), read after. */
+        Throwable failure;
+        /** Set for the goroutine of a Go.run call, whose caller waits on it. */
+        Scheduler.RunState runState;
+    }
 
     private static final VarHandle STATUS;
     private static final VarHandle JOINERS;
@@ -94,13 +97,44 @@ public final class G implements Goroutine, Runnable {
         }
     }
 
-    G(Scheduler scheduler, long id, String name, Runnable task, boolean main) {
-        this.scheduler = scheduler;
+    G(long id, String name, Runnable task) {
         this.id = id;
         this.name = name;
         this.task = task;
-        this.main = main;
         this.continuation = new GoContinuation(this);
+    }
+
+    Extra extra() {
+        Extra x = extra;
+        if (x == null) extra = x = new Extra();
+        return x;
+    }
+
+    /** Locked to its carrier (Go.lockOSThread): waits block the carrier instead of unmounting. */
+    boolean locked() {
+        Extra x = extra;
+        return x != null && x.lockDepth > 0;
+    }
+
+    /** The carrier blocked by this pinned or locked goroutine's wait, or null. */
+    Thread blockedThread() {
+        Extra x = extra;
+        return x != null ? x.blockedThread : null;
+    }
+
+    Scheduler.RunState runState() {
+        Extra x = extra;
+        return x != null ? x.runState : null;
+    }
+
+    /** The goroutine's GoLocal array (may be null); only the goroutine itself calls these. */
+    public Object[] locals() {
+        Extra x = extra;
+        return x != null ? x.locals : null;
+    }
+
+    public void setLocals(Object[] locals) {
+        extra().locals = locals;
     }
 
     /** The continuation's body: runs the task and records how it ended. Never throws. */
@@ -109,9 +143,9 @@ public final class G implements Goroutine, Runnable {
         try {
             task.run();
         } catch (Throwable t) {
-            failure = t;
-            if (!main) {
-                scheduler.reportUncaught(this, t);
+            extra().failure = t;
+            if (runState() == null) { // Go.run rethrows its main goroutine's failure instead
+                Scheduler.get().reportUncaught(this, t);
             }
         }
     }
@@ -143,7 +177,8 @@ public final class G implements Goroutine, Runnable {
             w.wake();
             w = next;
         }
-        if (runState != null) runState.wake();
+        Scheduler.RunState rs = runState();
+        if (rs != null) rs.wake();
     }
 
     /** Pushes w on the joiners; false if the goroutine has ended (the stack is closed). */
@@ -182,7 +217,8 @@ public final class G implements Goroutine, Runnable {
 
     @Override
     public Throwable failure() {
-        return status == DEAD ? failure : null;
+        Extra x = extra;
+        return status == DEAD && x != null ? x.failure : null;
     }
 
     @Override
@@ -195,7 +231,7 @@ public final class G implements Goroutine, Runnable {
             if (w.g == this) throw new IllegalStateException("a goroutine cannot join itself");
             // The push is the park's commit: it happens after the unmount, so finish() can only
             // wake a goroutine that is already parked; a failed push means we are done at once.
-            scheduler.park(WaitReason.JOIN, g -> pushJoiner(w));
+            Scheduler.get().park(WaitReason.JOIN, g -> pushJoiner(w));
             return;
         }
         if (!pushJoiner(w)) return;

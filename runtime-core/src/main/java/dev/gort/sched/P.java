@@ -27,6 +27,12 @@ final class P {
     volatile boolean stuck;
     /** Goroutine ids handed out by this P: [idNext, idEnd). Owner only. */
     long idNext, idEnd;
+    /**
+     * Goroutines spawned on and ended on this P: written by the owner only (opaque), summed by
+     * numGoroutine (each may be off for a moment; the balance of one P may be negative, the sum
+     * is right at rest).
+     */
+    private long spawned, exited;
     /** Idle-list link; guarded by the scheduler lock. */
     P idleNext;
 
@@ -38,10 +44,15 @@ final class P {
     long sysmonPreemptWhen;
 
     private static final java.lang.invoke.VarHandle SCHEDTICK;
+    private static final java.lang.invoke.VarHandle SPAWNED;
+    private static final java.lang.invoke.VarHandle EXITED;
 
     static {
         try {
-            SCHEDTICK = java.lang.invoke.MethodHandles.lookup().findVarHandle(P.class, "schedtick", int.class);
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            SCHEDTICK = l.findVarHandle(P.class, "schedtick", int.class);
+            SPAWNED = l.findVarHandle(P.class, "spawned", long.class);
+            EXITED = l.findVarHandle(P.class, "exited", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -61,6 +72,21 @@ final class P {
     /** Owner: its own last write. */
     int schedtick() {
         return schedtick;
+    }
+
+    /** Owner: a goroutine was spawned here. */
+    void spawned() {
+        SPAWNED.setOpaque(this, spawned + 1);
+    }
+
+    /** Owner: a goroutine ended here. */
+    void exited() {
+        EXITED.setOpaque(this, exited + 1);
+    }
+
+    /** Any thread: spawned minus ended here (an estimate while the owner runs). */
+    long balance() {
+        return (long) SPAWNED.getOpaque(this) - (long) EXITED.getOpaque(this);
     }
 
     /** Any thread: an eventually up-to-date view of the tick. */

@@ -4,7 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Every live goroutine (Go's {@code allgs}), for {@code Go.numGoroutine()} and {@code Go.dump()}.
+ * Every live goroutine that has parked at least once, for {@code Go.dump()} (Go's
+ * {@code allgs}, in part). A goroutine enters at its first park and leaves when it ends; one
+ * that never parks (most: W1 spawns a million that just run) costs nothing here. The dump adds
+ * the goroutines found running on carriers and queued in the Ps' rings; the count is kept
+ * separately ({@code P.spawned()/exited()}).
  *
  * <p>Striped by goroutine id into {@value #STRIPES} intrusive doubly linked lists, each guarded
  * by its own {@link SpinLock}: a goroutine is added at spawn and removed at exit, usually on
@@ -17,8 +21,6 @@ final class Registry {
 
     private static final class Stripe extends SpinLock {
         G head;
-        /** Written under the lock, read without it (an estimate; the lock's release publishes it). */
-        int count;
     }
 
     private final Stripe[] stripes = new Stripe[STRIPES];
@@ -38,7 +40,7 @@ final class Registry {
         g.allNext = h;
         if (h != null) h.allPrev = g;
         s.head = g;
-        s.count = s.count + 1;
+        g.registered = true;
         s.unlock();
     }
 
@@ -49,18 +51,7 @@ final class Registry {
         if (prev != null) prev.allNext = next; else s.head = next;
         if (next != null) next.allPrev = prev;
         g.allPrev = g.allNext = null;
-        s.count = s.count - 1;
         s.unlock();
-    }
-
-    int count() {
-        int n = 0;
-        for (Stripe s : stripes) {
-            s.lock(); // acquire: see the counts as of the last release
-            n += s.count;
-            s.unlock();
-        }
-        return n;
     }
 
     List<G> snapshot() {

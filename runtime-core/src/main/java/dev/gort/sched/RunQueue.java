@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Who does what</h2>
  * <ul>
- *   <li>The <b>owner</b> (the M holding the P) is the only producer: {@link #put}, {@link #putBatch}.
+ *   <li>The <b>owner</b> (the M holding the P) is the only producer: {@link #put}.
  *       It also consumes: {@link #poll}.</li>
  *   <li><b>Thieves</b> (other Ms) take half the ring with {@link #stealInto}, and may take
  *       {@code runnext}.</li>
@@ -118,15 +118,8 @@ final class RunQueue {
             return false;
         }
         batch[n] = g;
-        overflow.putBatch(batch, n + 1);
+        overflow.putBatch(batch);
         return true;
-    }
-
-    /** Owner: queues {@code n} goroutines of {@code batch} at the tail (room was checked by the caller). */
-    void putBatch(G[] batch, int from, int n, GlobalQueue overflow) {
-        for (int i = from; i < from + n; i++) {
-            put(batch[i], false, overflow);
-        }
     }
 
     /** Owner: {@code runnext} first, then the ring. Null when both are empty. */
@@ -226,6 +219,18 @@ final class RunQueue {
             if (casHead(h, h + n)) {
                 return n;
             }
+        }
+    }
+
+    /** Any thread, for the dump: the goroutines queued now (racy: may include some just taken). */
+    void snapshotInto(java.util.Collection<G> out) {
+        G next = runnext;
+        if (next != null) out.add(next);
+        int h = headAcquire();
+        int t = tailAcquire();
+        for (int i = h; t - i > 0 && t - i <= CAPACITY; i++) {
+            G g = ring[i & MASK];
+            if (g != null) out.add(g);
         }
     }
 

@@ -127,6 +127,12 @@ public final class Scheduler {
     /** Ms inside Go.blocking, or blocked in a pinned/locked park. */
     final AtomicInteger nmsys = new AtomicInteger();
     private final AtomicLong idGen = new AtomicLong(1);
+    /** Goroutines spawned from platform threads (no P to count them). */
+    private final AtomicLong externalSpawned = new AtomicLong();
+    /** The spawned-minus-ended balance of retired Ps. */
+    private final AtomicLong retiredBalance = new AtomicLong();
+    /** Every carrier ever started (for the dump). */
+    private final List<M> allm = new CopyOnWriteArrayList<>();
     final List<RunState> runs = new CopyOnWriteArrayList<>();
     private volatile BiConsumer<Goroutine, Throwable> uncaughtHandler = Scheduler::defaultUncaught;
 
@@ -196,16 +202,19 @@ public final class Scheduler {
         safepoint(); // spawn is a safepoint: a spawning loop can be preempted
         P p = currentP();
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
-        G g = new G(this, id, name, task, false);
+        G g = new G(id, name, task);
         enqueueNew(g, p);
         return g;
     }
 
     private void enqueueNew(G g, P p) {
-        registry.add(g); // g is RUNNABLE from its constructor; the run queue publishes it
+        // g is RUNNABLE from its constructor; the run queue publishes it. It enters the registry
+        // only if it ever parks (see Registry): most goroutines never do.
         if (p != null) {
+            p.spawned();
             p.runq.put(g, true, global);
         } else {
+            externalSpawned.incrementAndGet();
             global.put(g);
         }
         wakep();
@@ -237,7 +246,7 @@ public final class Scheduler {
                 throw new IllegalStateException("gort: ready of " + g + " in status " + s);
             }
         }
-        Thread blocked = g.blockedThread;
+        Thread blocked = g.blockedThread();
         if (blocked != null) {
             LockSupport.unpark(blocked);
             return;
@@ -275,7 +284,8 @@ public final class Scheduler {
         clearPreempt(g); // parking is a safepoint
         g.waitReason = reason;
         g.waitSince = coarseNanos();
-        if (g.lockDepth > 0) {
+        if (!g.registered) registry.add(g); // first park: from now on the dump lists it
+        if (g.locked()) {
             parkBlocking(g, commit);
             return;
         }
@@ -293,10 +303,11 @@ public final class Scheduler {
         pinnedParks.incrementAndGet();
         M m = g.m;
         Thread self = m.thread; // not Thread.currentThread(): see CarrierLookup
-        g.blockedThread = self;
+        G.Extra x = g.extra();
+        x.blockedThread = self;
         g.setStatus(G.WAITING);
         if (commit != null && !commit.afterUnmount(g)) {
-            g.blockedThread = null;
+            x.blockedThread = null;
             g.setStatus(G.RUNNING);
             return;
         }
@@ -311,11 +322,11 @@ public final class Scheduler {
                 if (Thread.interrupted()) interrupted = true; // the carrier's flag, not ours to consume
             }
             nmsys.decrementAndGet();
-            g.blockedThread = null;
+            x.blockedThread = null;
             acquirePWait(m);
             if (interrupted) self.interrupt();
         } else {
-            g.blockedThread = null;
+            x.blockedThread = null;
         }
         g.setStatus(G.RUNNING);
     }
@@ -331,7 +342,7 @@ public final class Scheduler {
             return;
         }
         clearPreempt(g);
-        if (g.lockDepth == 0) {
+        if (!g.locked()) {
             g.yieldKind = G.YIELD_GOSCHED;
             if (GoContinuation.yieldNow()) return;
             g.yieldKind = G.YIELD_NONE;
@@ -359,10 +370,10 @@ public final class Scheduler {
     private static void preemptSlow() {
         G g = currentG();
         if (g == null || !g.preempt) return;
-        Scheduler s = g.scheduler;
+        Scheduler s = get();
         if (!s.clearPreempt(g)) return;
         s.preemptions.incrementAndGet();
-        if (g.lockDepth > 0) {
+        if (g.locked()) {
             s.yieldBlocking(g);
             return;
         }
@@ -423,7 +434,7 @@ public final class Scheduler {
             g.setStatus(G.RUNNING);
             return;
         }
-        if (g.lockDepth == 0) {
+        if (!g.locked()) {
             g.yieldKind = G.YIELD_NO_P;
             if (GoContinuation.yieldNow()) {
                 return; // resumed by execute() on some carrier holding a P
@@ -440,13 +451,13 @@ public final class Scheduler {
     public void lockOSThread() {
         G g = currentG();
         if (g == null) return;
-        if (g.lockDepth++ == 0) g.lockedTo = g.m.thread;
+        g.extra().lockDepth++;
     }
 
     public void unlockOSThread() {
         G g = currentG();
-        if (g == null || g.lockDepth == 0) return;
-        if (--g.lockDepth == 0) g.lockedTo = null;
+        if (g == null || !g.locked()) return;
+        g.extra().lockDepth--;
     }
 
     // =====================================================================================
@@ -520,7 +531,8 @@ public final class Scheduler {
     }
 
     private void goexit(G g, P p) {
-        registry.remove(g);
+        if (g.registered) registry.remove(g);
+        p.exited(); // p is never null here: a goroutine ends only on a carrier holding a P
         g.finish();
     }
 
@@ -539,7 +551,7 @@ public final class Scheduler {
             }
 
             G g;
-            if (p.schedtick() % 61 == 0 && !global.isEmpty() && (g = global.poll()) != null) {
+            if (p.schedtick() % 61 == 0 && !global.isEmpty() && (g = global.pollInto(p.runq)) != null) {
                 return g;
             }
             if ((g = p.runq.poll()) != null) return g;
@@ -591,7 +603,10 @@ public final class Scheduler {
         return false;
     }
 
-    /** Go's globrunqget: one goroutine to run now and a fair share of the rest into p's ring. */
+    /**
+     * Go's globrunqget: one goroutine to run now and a fair share of the rest into p's ring.
+     * Counts entries, so an overflow batch counts once (and comes whole; see GlobalQueue).
+     */
     private G globrunqget(P p, int max) {
         int size = global.size();
         if (size <= 0) return null;
@@ -599,10 +614,10 @@ public final class Scheduler {
         if (n > size) n = size;
         if (max > 0 && n > max) n = max;
         if (n > RunQueue.CAPACITY / 2) n = RunQueue.CAPACITY / 2;
-        G g = global.poll();
+        G g = global.pollInto(p.runq);
         if (g == null) return null;
-        for (int i = 1; i < n; i++) {
-            G x = global.poll();
+        for (int i = 1; i < n && p.runq.size() < RunQueue.CAPACITY / 2; i++) {
+            G x = global.pollInto(p.runq);
             if (x == null) break;
             p.runq.put(x, false, global);
         }
@@ -672,6 +687,7 @@ public final class Scheduler {
                 return;
             } else {
                 m = new M(mcount++, this);
+                allm.add(m);
                 fresh = true;
             }
             m.nextP = p;
@@ -829,6 +845,7 @@ public final class Scheduler {
         if (excess <= 0) return false;
         excess--;
         p.runq.drainTo(global);
+        retiredBalance.addAndGet(p.balance());
         p.status = P.DEAD;
         p.m = null;
         P[] ps = allp;
@@ -895,8 +912,8 @@ public final class Scheduler {
             return;
         }
         RunState rs = new RunState();
-        G g = new G(this, idGen.getAndIncrement(), "main", task, true);
-        g.runState = rs;
+        G g = new G(idGen.getAndIncrement(), "main", task);
+        g.extra().runState = rs;
         rs.main = g;
         runs.add(rs);
         boolean interrupted = false;
@@ -929,7 +946,7 @@ public final class Scheduler {
         if (!global.isEmpty() || anyLocalWork()) return null;
         long ticks = 0;
         for (P p : ps) ticks += p.schedtickOpaque();
-        return new long[] {ticks, ps.length, registry.count()};
+        return new long[] {ticks, ps.length, numGoroutine()};
     }
 
     /** sysmon, after the runtime stayed quiescent: every goroutine is asleep. */
@@ -980,7 +997,9 @@ public final class Scheduler {
     }
 
     public int numGoroutine() {
-        return registry.count();
+        long n = externalSpawned.get() + retiredBalance.get();
+        for (P p : allp) n += p.balance();
+        return (int) Math.max(0, n);
     }
 
     /** Go-style schedtrace line. */
@@ -1026,11 +1045,25 @@ public final class Scheduler {
 
     /** Every live goroutine with its state, wait reason and time, and stack (Go's traceback of all goroutines). */
     public String dump() {
-        List<G> gs = registry.snapshot();
+        // Parked-at-least-once goroutines, plus those running and those queued in the Ps' rings.
+        java.util.Set<G> set = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        set.addAll(registry.snapshot());
+        for (M m : allm) {
+            G g = m.curgAcquire();
+            if (g != null) set.add(g);
+        }
+        for (P p : allp) p.runq.snapshotInto(set);
+        List<G> gs = new ArrayList<>();
+        for (G g : set) if (g.status() != G.DEAD) gs.add(g);
         gs.sort((a, b) -> Long.compare(a.id, b.id));
         long now = coarseNanos();
         StringBuilder sb = new StringBuilder();
-        sb.append(schedtrace()).append("\n\n");
+        sb.append(schedtrace()).append("\n");
+        int globalEntries = global.size();
+        if (globalEntries > 0) {
+            sb.append("(").append(globalEntries).append(" entries of the global run queue not listed)\n");
+        }
+        sb.append('\n');
         for (G g : gs) {
             int s = g.status();
             sb.append("goroutine ").append(g.id);
@@ -1041,7 +1074,7 @@ public final class Scheduler {
                 long waited = Math.max(0, now - g.waitSince) / 1_000_000;
                 sb.append(", ").append(waited).append(" ms");
             }
-            if (g.lockDepth > 0) sb.append(", locked to thread");
+            if (g.locked()) sb.append(", locked to thread");
             sb.append("]:\n");
             for (StackTraceElement e : stackOf(g)) {
                 sb.append("\t").append(e).append('\n');
@@ -1053,7 +1086,7 @@ public final class Scheduler {
 
     private StackTraceElement[] stackOf(G g) {
         StackTraceElement[] raw;
-        Thread t = g.blockedThread;
+        Thread t = g.blockedThread();
         M m = g.m;
         if (t != null) {
             raw = t.getStackTrace();

@@ -65,7 +65,7 @@ public final class Waiter {
     /** Makes the waiter runnable again; called once, by whoever unlinked it. */
     public void wake() {
         if (g != null) {
-            g.scheduler.ready(g);
+            Scheduler.get().ready(g);
         } else {
             woken = true;
             LockSupport.unpark(thread);
@@ -86,7 +86,7 @@ public final class Waiter {
      */
     public boolean await(WaitReason reason, SpinLock lock) {
         if (g != null) {
-            g.scheduler.park(reason, lock);
+            Scheduler.get().park(reason, lock);
             return true;
         }
         lock.unlock();
