@@ -42,6 +42,7 @@ final class P {
     int sysmonPreemptTick;
     G sysmonPreemptG;
     long sysmonPreemptWhen;
+    long sysmonPreemptCpu;
 
     private static final java.lang.invoke.VarHandle SCHEDTICK;
     private static final java.lang.invoke.VarHandle SPAWNED;

@@ -141,6 +141,8 @@ public final class Scheduler {
     final AtomicLong stuckRetakes = new AtomicLong();
     final AtomicLong blockingCalls = new AtomicLong();
     final AtomicLong pinnedParks = new AtomicLong();
+    /** Carriers started or woken by startm (each a thread start or an unpark). */
+    final AtomicLong carrierWakeups = new AtomicLong();
 
     private Scheduler(int procs, int maxThreads) {
         this.maxThreads = maxThreads;
@@ -693,6 +695,7 @@ public final class Scheduler {
             m.nextP = p;
             m.spinning = spinning;
         }
+        carrierWakeups.incrementAndGet();
         if (fresh) m.thread.start(); else m.wakeup();
     }
 
@@ -1035,13 +1038,14 @@ public final class Scheduler {
         int local = 0;
         for (P p : ps) local += p.runq.size();
         return new Metrics(nprocs, ps.length, numGoroutine(), threads, idleThreads, npidle.get(),
-            nmspinning.get(), global.size(), local, preemptions.get(), stuckRetakes.get(), blockingCalls.get());
+            nmspinning.get(), global.size(), local, preemptions.get(), stuckRetakes.get(), blockingCalls.get(),
+            carrierWakeups.get());
     }
 
     /** Counters and gauges of the scheduler (a snapshot; see {@code Go.metrics()}). */
     public record Metrics(int maxProcs, int processors, int goroutines, int threads, int idleThreads,
                           int idleProcs, int spinningThreads, int globalRunQueue, int localRunQueues,
-                          long preemptions, long stuckRetakes, long blockingCalls) {}
+                          long preemptions, long stuckRetakes, long blockingCalls, long carrierWakeups) {}
 
     /** Every live goroutine with its state, wait reason and time, and stack (Go's traceback of all goroutines). */
     public String dump() {

@@ -13,7 +13,10 @@ import java.util.concurrent.locks.LockSupport;
  *       time slice gets a preemption request, honoured at the goroutine's next safepoint;</li>
  *   <li>marks a P stuck when its goroutine, asked to yield, has not reached a safepoint for
  *       another {@code STUCK_NANOS - TIME_SLICE_NANOS} (so {@link Scheduler#STUCK_NANOS} in
- *       all: its carrier is blocked in code we do not know about) and adds a spare P;</li>
+ *       all) and its carrier is blocked (not computing: see {@link #carrierBlocked}), and adds
+ *       a spare P;</li>
+ *   <li>does not count time in which it did not run itself (a GC pause stops every Java
+ *       thread) as running time of the goroutines;</li>
  *   <li>prints the schedtrace line when {@code -Dgort.schedtrace=MS} is set;</li>
  *   <li>detects deadlock for {@code Go.run}: nothing runnable, nothing running, nobody in a
  *       blocking call, on two rounds at least 10 ms apart with nothing scheduled in between.</li>
@@ -25,6 +28,8 @@ final class Sysmon implements Runnable {
     private static final long MIN_DELAY = 20_000L;
     private static final long MAX_DELAY = 10_000_000L;
     private static final long DEADLOCK_CONFIRM_NANOS = 10_000_000L;
+    /** sysmon slept this much longer than asked: it was stopped (GC) or starved of CPU. */
+    private static final long OVERSLEEP_NANOS = 5_000_000L;
 
     private final Scheduler sched;
     private final long traceMillis;
@@ -52,13 +57,21 @@ final class Sysmon implements Runnable {
     public void run() {
         long delay = MIN_DELAY;
         int idleRounds = 0;
+        long last = System.nanoTime();
         for (;;) {
             LockSupport.parkNanos(delay);
             long now = System.nanoTime();
             coarseNanos = now;
             boolean acted = false;
             try {
-                acted = retake(now);
+                if (now - last > delay + OVERSLEEP_NANOS) {
+                    // sysmon itself did not run for a while: a GC pause (every Java thread was
+                    // stopped) or an overloaded machine. Whatever the goroutines seemed to do in
+                    // that interval is not their doing: start their clocks again.
+                    restartClocks(now);
+                } else {
+                    acted = retake(now);
+                }
                 if (traceMillis > 0 && now - nextTrace >= 0) {
                     System.out.println(sched.schedtrace());
                     nextTrace = now + traceMillis * 1_000_000L;
@@ -67,6 +80,7 @@ final class Sysmon implements Runnable {
             } catch (Throwable t) {
                 System.err.println("gort: sysmon: " + t);
             }
+            last = now;
             if (acted) {
                 idleRounds = 0;
                 delay = MIN_DELAY;
@@ -74,6 +88,48 @@ final class Sysmon implements Runnable {
                 delay = Math.min(delay * 2, MAX_DELAY);
             }
         }
+    }
+
+    private void restartClocks(long now) {
+        for (P p : sched.allp()) {
+            p.sysmonWhen = now;
+            p.sysmonPreemptWhen = now;
+        }
+    }
+
+    /**
+     * Is the carrier of a goroutine that ignored a preemption request for 10 ms blocked (stuck),
+     * rather than computing or waiting for a CPU? Blocked in Java (sleep, a lock, a park) shows
+     * in its thread state; blocked in native code (JDK socket I/O reports RUNNABLE) shows as a
+     * thread that used almost no CPU while the wall clock ran. A goroutine looping without
+     * safepoints, or a carrier the OS did not schedule, is not stuck: a spare P would only add a
+     * thread competing for the same CPUs.
+     */
+    private boolean carrierBlocked(P p, M m, long now) {
+        Thread.State st = m.thread.getState();
+        if (st == Thread.State.BLOCKED || st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING) {
+            return true;
+        }
+        long cpu = cpuTime(m.thread);
+        if (cpu < 0 || p.sysmonPreemptCpu < 0) return false;
+        long wall = now - p.sysmonPreemptWhen;
+        return (cpu - p.sysmonPreemptCpu) * 10 < wall;
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS = threadBean();
+
+    private static java.lang.management.ThreadMXBean threadBean() {
+        try {
+            java.lang.management.ThreadMXBean b = java.lang.management.ManagementFactory.getThreadMXBean();
+            return b.isThreadCpuTimeSupported() ? b : null;
+        } catch (Throwable t) { // java.management absent from a trimmed runtime
+            return null;
+        }
+    }
+
+    /** CPU time of a thread in ns, or -1 when the platform cannot tell. */
+    private static long cpuTime(Thread t) {
+        return THREADS == null ? -1 : THREADS.getThreadCpuTime(t.threadId());
     }
 
     /** Preempts long-running goroutines and adds spare Ps for stuck carriers. */
@@ -100,10 +156,11 @@ final class Sysmon implements Runnable {
                 p.sysmonPreemptTick = tick;
                 p.sysmonPreemptG = g;
                 p.sysmonPreemptWhen = now;
+                p.sysmonPreemptCpu = cpuTime(m.thread);
                 sched.requestPreempt(g);
                 acted = true;
             } else if (now - p.sysmonPreemptWhen >= Scheduler.STUCK_NANOS - Scheduler.TIME_SLICE_NANOS
-                       && !p.stuck && g.status() == G.RUNNING) {
+                       && !p.stuck && g.status() == G.RUNNING && carrierBlocked(p, m, now)) {
                 // Asked to yield and did not reach a safepoint since: its carrier is blocked.
                 sched.markStuck(p);
                 acted = true;
