@@ -82,6 +82,9 @@ public final class Scheduler {
 
     private static volatile Scheduler instance;
 
+    /** JFR events are emitted only where the jdk.jfr module exists (see dev.gort.sched.jfr.Jfr). */
+    private static final boolean JFR = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
+
     /**
      * Non-zero while some goroutine has a preemption request pending: the one field the
      * safepoint poll reads (rarely written: by sysmon, and by the goroutine honouring it).
@@ -176,8 +179,19 @@ public final class Scheduler {
             Scheduler s = new Scheduler(procs, maxThreads);
             instance = s;
             s.sysmon.start();
+            s.registerMXBean();
         }
         return instance;
+    }
+
+    /** Registers {@code dev.gort:type=Scheduler} when java.management is present; never fails start-up. */
+    private void registerMXBean() {
+        if (ModuleLayer.boot().findModule("java.management").isEmpty()) return;
+        try {
+            SchedulerMXBeanImpl.register(this);
+        } catch (Throwable t) {
+            System.err.println("gort: JMX registration failed: " + t);
+        }
     }
 
     // =====================================================================================
@@ -248,6 +262,7 @@ public final class Scheduler {
                 throw new IllegalStateException("gort: ready of " + g + " in status " + s);
             }
         }
+        if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
         Thread blocked = g.blockedThread();
         if (blocked != null) {
             LockSupport.unpark(blocked);
@@ -287,6 +302,7 @@ public final class Scheduler {
         g.waitReason = reason;
         g.waitSince = coarseNanos();
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
+        if (JFR) dev.gort.sched.jfr.Jfr.park(g.id, reason);
         if (g.locked()) {
             parkBlocking(g, commit);
             return;
@@ -375,6 +391,7 @@ public final class Scheduler {
         Scheduler s = get();
         if (!s.clearPreempt(g)) return;
         s.preemptions.incrementAndGet();
+        if (JFR) dev.gort.sched.jfr.Jfr.preempt(g.id);
         if (g.locked()) {
             s.yieldBlocking(g);
             return;
@@ -636,7 +653,10 @@ public final class Scheduler {
                 P victim = ps[(start + k) % n];
                 if (victim == p || victim.status != P.RUNNING) continue;
                 G g = victim.runq.stealInto(p.runq, stealRunnext, !victim.stuck);
-                if (g != null) return g;
+                if (g != null) {
+                    if (JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id);
+                    return g;
+                }
             }
         }
         return null;

@@ -1,0 +1,37 @@
+package dev.gort.sched;
+
+import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
+
+/** The JMX view of the scheduler; loaded only when java.management is present. */
+final class SchedulerMXBeanImpl implements SchedulerMXBean {
+    static final String NAME = "dev.gort:type=Scheduler";
+    private final Scheduler s;
+
+    private SchedulerMXBeanImpl(Scheduler s) {
+        this.s = s;
+    }
+
+    static void register(Scheduler s) throws Exception {
+        ObjectName name = new ObjectName(NAME);
+        var server = ManagementFactory.getPlatformMBeanServer();
+        if (!server.isRegistered(name)) server.registerMBean(new SchedulerMXBeanImpl(s), name);
+    }
+
+    @Override public int getMaxProcs() { return s.maxProcs(); }
+    @Override public void setMaxProcs(int n) { s.setMaxProcs(n); }
+    @Override public int getProcessors() { return s.metrics().processors(); }
+    @Override public int getGoroutines() { return s.numGoroutine(); }
+    @Override public int getThreads() { return s.metrics().threads(); }
+    @Override public int getIdleThreads() { return s.metrics().idleThreads(); }
+    @Override public int getIdleProcs() { return s.metrics().idleProcs(); }
+    @Override public int getSpinningThreads() { return s.metrics().spinningThreads(); }
+    @Override public int getGlobalRunQueue() { return s.metrics().globalRunQueue(); }
+    @Override public int getLocalRunQueues() { return s.metrics().localRunQueues(); }
+    @Override public long getPreemptions() { return s.preemptions.get(); }
+    @Override public long getStuckRetakes() { return s.stuckRetakes.get(); }
+    @Override public long getBlockingCalls() { return s.blockingCalls.get(); }
+    @Override public long getCarrierWakeups() { return s.carrierWakeups.get(); }
+    @Override public String dump() { return s.dump(); }
+    @Override public String schedtrace() { return s.schedtrace(); }
+}

@@ -1,0 +1,82 @@
+package dev.gort;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.sync.WaitGroup;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.management.ObjectName;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
+
+/** JMX and JFR see the scheduler (DESIGN §7). */
+class ObservabilityTest {
+
+    /** Child JVM for the schedtrace test. */
+    public static void main(String[] args) throws Exception {
+        Go.run(() -> Go.spawn(() -> { }));
+        Thread.sleep(300);
+    }
+
+    @Test
+    void schedtracePropertyPrintsSchedLines() throws Exception {
+        String java = System.getProperty("java.home") + "/bin/java";
+        Process p = new ProcessBuilder(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow", "-Dgort.schedtrace=50", "-Dgort.maxprocs=2",
+            "-cp", System.getProperty("java.class.path"), ObservabilityTest.class.getName()))
+            .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        long lines = out.lines().filter(l -> l.matches("SCHED \\d+ms: maxprocs=2 idleprocs=\\d+ .*")).count();
+        assertTrue(lines >= 2, "expected SCHED lines every 50 ms:\n" + out);
+    }
+
+    @Test
+    void schedulerMXBeanIsRegistered() throws Exception {
+        Go.maxProcs(); // starts the runtime
+        var server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("dev.gort:type=Scheduler");
+        assertTrue(server.isRegistered(name));
+        assertEquals(Go.maxProcs(), server.getAttribute(name, "MaxProcs"));
+        String dump = (String) server.invoke(name, "dump", null, null);
+        assertTrue(dump.startsWith("SCHED "), dump);
+    }
+
+    @Test
+    void parkAndUnparkEventsAreRecorded() throws Exception {
+        Path file = Files.createTempFile("gort", ".jfr");
+        long id;
+        try (Recording r = new Recording()) {
+            r.enable("dev.gort.GoroutinePark");
+            r.enable("dev.gort.GoroutineUnpark");
+            r.start();
+            WaitGroup gate = new WaitGroup();
+            gate.add(1);
+            Goroutine g = Go.spawn(() -> {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            id = g.id();
+            GoTestSupport.awaitTrue("parked", 10_000, () -> g.state() == Goroutine.State.WAITING);
+            gate.done();
+            g.join();
+            r.stop();
+            r.dump(file);
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+        Files.deleteIfExists(file);
+        assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("dev.gort.GoroutinePark")
+            && e.getLong("goroutineId") == id && "sync.WaitGroup.Wait".equals(e.getString("reason"))), events.toString());
+        assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("dev.gort.GoroutineUnpark")
+            && e.getLong("goroutineId") == id), events.toString());
+    }
+}
