@@ -82,13 +82,14 @@ final class RunQueue {
      * Owner: queues g, in {@code runnext} when {@code next} (kicking the old one to the ring).
      *
      * @param overflow receives half the ring plus g, in one batch, when the ring is full
+     * @return true if the ring was full and half of it went to {@code overflow}
      */
-    void put(G g, boolean next, GlobalQueue overflow) {
+    boolean put(G g, boolean next, GlobalQueue overflow) {
         if (next) {
             // One exchange: whatever was there (a thief may have just taken it) is kicked out.
             G old = (G) RUNNEXT.getAndSet(this, g);
             if (old == null) {
-                return;
+                return false;
             }
             g = old;
         }
@@ -98,10 +99,10 @@ final class RunQueue {
             if (t - h < CAPACITY) {
                 ring[t & MASK] = g;
                 setTailRelease(t + 1);
-                return;
+                return false;
             }
             if (putSlow(g, h, t, overflow)) {
-                return;
+                return true;
             }
             // A thief took some: the ring has room now.
         }

@@ -228,12 +228,20 @@ public final class Scheduler {
         // only if it ever parks (see Registry): most goroutines never do.
         if (p != null) {
             p.spawned();
-            p.runq.put(g, true, global);
+            boolean spilled = p.runq.put(g, true, global);
+            wakep();
+            if (spilled) {
+                // The spawner outruns its processors: its ring filled up and half went to the
+                // global queue. Go spawns on; Gort lets this P run its queue first, because a
+                // backlog of queued goroutines is live data that a copying young GC moves again
+                // and again (W1: a backlog of ~500,000 made GC most of the run).
+                yieldNow();
+            }
         } else {
             externalSpawned.incrementAndGet();
             global.put(g);
+            wakep();
         }
-        wakep();
     }
 
     private long nextId(P p) {

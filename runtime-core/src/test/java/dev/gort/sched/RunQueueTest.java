@@ -1,6 +1,7 @@
 package dev.gort.sched;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,7 +48,8 @@ class RunQueueTest {
         RunQueue q = new RunQueue();
         GlobalQueue global = new GlobalQueue();
         G[] gs = goroutines(RunQueue.CAPACITY + 1);
-        for (G g : gs) q.put(g, false, global);
+        for (int i = 0; i < RunQueue.CAPACITY; i++) assertFalse(q.put(gs[i], false, global));
+        assertTrue(q.put(gs[RunQueue.CAPACITY], false, global), "the 257th put spills");
         assertEquals(1, global.size(), "one batch entry");
         // Order is kept: the oldest half went to the global queue, then the newcomer.
         RunQueue taker = new RunQueue();
