@@ -23,24 +23,28 @@ public final class Tour {
         System.out.printf("Gort: %d processors (GOMAXPROCS), running in goroutine %d%n%n", Go.maxProcs(), Go.current().id());
 
         // 1. Goroutines are cheap: start a million and wait for them with a WaitGroup.
+        //    Twice: the first round includes the JIT compiling the runtime.
         int n = 1_000_000;
-        AtomicLong sum = new AtomicLong();
-        WaitGroup wg = new WaitGroup();
-        wg.add(n);
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            long v = i;
-            Go.spawn(() -> {
-                sum.addAndGet(v);
-                wg.done();
-            });
+        for (String round : new String[] {"first (cold)", "second (warm)"}) {
+            AtomicLong sum = new AtomicLong();
+            WaitGroup wg = new WaitGroup();
+            wg.add(n);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                long v = i;
+                Go.spawn(() -> {
+                    sum.addAndGet(v);
+                    wg.done();
+                });
+            }
+            wg.await();
+            long ns = System.nanoTime() - t0;
+            System.out.printf("1. %s round: %,d goroutines spawned and finished in %d ms (%.0f ns each); sum = %,d%n",
+                round, n, ns / 1_000_000, (double) ns / n, sum.get());
         }
-        wg.await();
-        long ns = System.nanoTime() - t0;
-        System.out.printf("1. spawned and finished %,d goroutines in %d ms (%.0f ns each); sum = %,d%n",
-            n, ns / 1_000_000, (double) ns / n, sum.get());
 
-        // 2. Go.yield lets the other goroutines of this processor run.
+        // 2. Go.yield lets the other goroutines of this processor run (one processor, for now).
+        int procs = Go.setMaxProcs(1);
         StringBuilder trace = new StringBuilder();
         WaitGroup two = new WaitGroup();
         two.add(2);
@@ -56,7 +60,8 @@ public final class Tour {
             });
         }
         two.await();
-        System.out.println("2. two goroutines yielding to each other: " + trace.toString().trim());
+        Go.setMaxProcs(procs);
+        System.out.println("2. on one processor, two goroutines yielding to each other: " + trace.toString().trim());
 
         // 3. A blocking call lends the processor to other goroutines while it waits.
         Goroutine sleeper = Go.spawn("sleeper", () -> {
@@ -131,7 +136,9 @@ public final class Tour {
         while (parked.state() != Goroutine.State.WAITING) Go.yield();
         String dump = Go.dump();
         int at = dump.indexOf("goroutine " + parked.id() + " ");
-        System.out.println("6. from Go.dump():\n   " + dump.substring(at, dump.indexOf('\n', dump.indexOf('\n', at) + 1)).replace("\n", "\n   "));
+        int end = at;
+        for (int lines = 0; lines < 6 && end >= 0; lines++) end = dump.indexOf('\n', end + 1);
+        System.out.println("6. from Go.dump():\n   " + dump.substring(at, end).replace("\n", "\n   "));
         gate.done();
         parked.join();
 
