@@ -26,6 +26,28 @@ class SchedulingTest {
     }
 
 
+    /** An idle runtime sleeps: sysmon parks until a processor gets busy, it does not poll. */
+    @Test
+    void idleRuntimeDoesNotPoll() throws Exception {
+        Go.spawn(() -> { }).join();
+        GoTestSupport.assertSchedulerAtRest();
+        var sched = dev.gort.sched.Scheduler.get();
+        Thread.sleep(50); // let sysmon finish the round in which it saw the runtime go idle
+        long before = sched.sysmonRounds();
+        Thread.sleep(300);
+        long rounds = sched.sysmonRounds() - before;
+        assertTrue(rounds <= 1, "sysmon ran " + rounds + " rounds in 300 ms of idleness");
+        // ... and wakes up when there is work again: preemption still works afterwards.
+        long preemptions = Go.metrics().preemptions();
+        AtomicBoolean stop = new AtomicBoolean();
+        Goroutine spinner = Go.spawn(() -> {
+            while (!stop.get()) Go.safepoint();
+        });
+        awaitTrue("preemption after an idle period", 10_000, () -> Go.metrics().preemptions() > preemptions);
+        stop.set(true);
+        spinner.join();
+    }
+
     @Test
     void withOneProcessorTwoYieldingGoroutinesInterleave() throws Exception {
         withMaxProcs(1, () -> {

@@ -785,6 +785,9 @@ public final class Scheduler {
         p.m = m;
         p.status = P.RUNNING;
         m.p = p;
+        // A busy P needs sysmon (preemption, stuck carriers). Every P taken from the idle list
+        // decremented npidle first, the other half of sysmon's sleep check.
+        sysmon.wake();
     }
 
     private P releasep(M m) {
@@ -947,6 +950,7 @@ public final class Scheduler {
         g.extra().runState = rs;
         rs.main = g;
         runs.add(rs);
+        sysmon.wake(); // deadlock detection needs it
         boolean interrupted = false;
         try {
             enqueueNew(g, null);
@@ -1013,6 +1017,11 @@ public final class Scheduler {
 
     // =====================================================================================
     // Observability
+
+    /** sysmon's rounds so far (tests: an idle runtime does not poll). */
+    public long sysmonRounds() {
+        return sysmon.rounds;
+    }
 
     /** Coarse clock (sysmon's last tick), for wait times without a clock read on the hot path. */
     long coarseNanos() {

@@ -15,6 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  *       another {@code STUCK_NANOS - TIME_SLICE_NANOS} (so {@link Scheduler#STUCK_NANOS} in
  *       all) and its carrier is blocked (not computing: see {@link #carrierBlocked}), and adds
  *       a spare P;</li>
+ *   <li>sleeps without a timeout while the runtime is idle (every P idle, nothing in a blocking
+ *       call, no Go.run waiting), woken by {@link #wake()} when a P is started;</li>
  *   <li>does not count time in which it did not run itself (a GC pause stops every Java
  *       thread) as running time of the goroutines;</li>
  *   <li>prints the schedtrace line when {@code -Dgort.schedtrace=MS} is set;</li>
@@ -36,6 +38,10 @@ final class Sysmon implements Runnable {
     private final Thread thread;
     /** Written by sysmon each round; read by anyone as a coarse clock. */
     volatile long coarseNanos = System.nanoTime();
+    /** sysmon is parked until {@link #wake()} because the runtime is idle (see {@link #idle()}). */
+    private volatile boolean sleeping;
+    /** Rounds done (a metric, and how tests see that an idle runtime does not poll). */
+    volatile long rounds;
 
     private long nextTrace;
     private long[] quiet;
@@ -59,7 +65,25 @@ final class Sysmon implements Runnable {
         int idleRounds = 0;
         long last = System.nanoTime();
         for (;;) {
+            if (idle()) {
+                // Nothing runs, nothing can become stuck, nobody waits for deadlock detection:
+                // sleep until a P gets busy again (Go's sysmon does the same). Dekker with
+                // wake(): store sleeping, then re-check; the waker changes the counts, then
+                // reads sleeping.
+                sleeping = true;
+                if (idle()) {
+                    LockSupport.park(this);
+                }
+                sleeping = false;
+                delay = MIN_DELAY;
+                idleRounds = 0;
+                last = System.nanoTime();
+                coarseNanos = last;
+                restartClocks(last);
+                continue;
+            }
             LockSupport.parkNanos(delay);
+            rounds++;
             long now = System.nanoTime();
             coarseNanos = now;
             boolean acted = false;
@@ -87,6 +111,19 @@ final class Sysmon implements Runnable {
             } else if (++idleRounds > 50) {
                 delay = Math.min(delay * 2, MAX_DELAY);
             }
+        }
+    }
+
+    /** Every P idle, no M in a blocking call, no Go.run waiting, no schedtrace to print. */
+    private boolean idle() {
+        return traceMillis == 0 && sched.npidle.get() == sched.allp().length && sched.nmsys.get() == 0
+            && sched.runs.isEmpty();
+    }
+
+    /** Called when a P gets busy or a Go.run starts: ends an idle sleep. */
+    void wake() {
+        if (sleeping) {
+            LockSupport.unpark(thread);
         }
     }
 
