@@ -31,6 +31,8 @@ final class M {
     M idleNext;
     /** Per-M random state for the steal order. */
     int rand;
+    /** The carrier's Linux thread id (from /proc/thread-self), or -1; for sysmon's stuck check. */
+    volatile int tid = -1;
 
     private volatile int wakeToken;
     private static final VarHandle WAKE_TOKEN;
@@ -76,6 +78,32 @@ final class M {
     void wakeup() {
         WAKE_TOKEN.setVolatile(this, 1);
         LockSupport.unpark(thread);
+    }
+
+    /** Called on the carrier thread itself: learns its kernel thread id where /proc tells it. */
+    void learnTid() {
+        try {
+            java.nio.file.Path link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self"));
+            tid = Integer.parseInt(link.getFileName().toString());
+        } catch (Exception | LinkageError e) {
+            tid = -1; // not Linux, or /proc not mounted: sysmon falls back to CPU time
+        }
+    }
+
+    /**
+     * The kernel's scheduling state of this carrier ('R' runnable, 'S' sleeping, 'D' in
+     * uninterruptible I/O, ...), or 0 when unknown. Read by sysmon only, rarely.
+     */
+    char kernelState() {
+        int t = tid;
+        if (t < 0) return 0;
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task/" + t + "/stat"));
+            int close = stat.lastIndexOf(')');
+            return close >= 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : 0;
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     int nextRandom() {

@@ -491,6 +491,7 @@ public final class Scheduler {
     // Carriers: the scheduling loop
 
     void carrierMain(M m) {
+        m.learnTid();
         try {
             acquirep(m, m.nextP);
             m.nextP = null;

@@ -137,15 +137,20 @@ final class Sysmon implements Runnable {
     /**
      * Is the carrier of a goroutine that ignored a preemption request for 10 ms blocked (stuck),
      * rather than computing or waiting for a CPU? Blocked in Java (sleep, a lock, a park) shows
-     * in its thread state; blocked in native code (JDK socket I/O reports RUNNABLE) shows as a
-     * thread that used almost no CPU while the wall clock ran. A goroutine looping without
-     * safepoints, or a carrier the OS did not schedule, is not stuck: a spare P would only add a
-     * thread competing for the same CPUs.
+     * in its thread state. Blocked in native code (JDK socket I/O reports RUNNABLE) shows in the
+     * kernel's view of the thread ('S' or 'D' in /proc, on Linux), or, where that is not
+     * available, as a thread that used almost no CPU while the wall clock ran. A goroutine
+     * looping without safepoints, or a carrier the OS did not schedule (kernel state 'R'), is not
+     * stuck: a spare P would only add a thread competing for the same CPUs.
      */
     private boolean carrierBlocked(P p, M m, long now) {
         Thread.State st = m.thread.getState();
         if (st == Thread.State.BLOCKED || st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING) {
             return true;
+        }
+        char k = m.kernelState();
+        if (k != 0) {
+            return k == 'S' || k == 'D';
         }
         long cpu = cpuTime(m.thread);
         if (cpu < 0 || p.sysmonPreemptCpu < 0) return false;
