@@ -21,6 +21,11 @@ public final class Waiter {
     private volatile boolean woken;
     /** Free for the owning structure (the value a channel hands over, ...). Guarded by its lock. */
     public Object item;
+    /**
+     * Set by the waker before {@link #wake()}: true when the wait was satisfied (a value handed
+     * over), false when it ended otherwise (the channel closed). Read by the waiter after waking.
+     */
+    public boolean success;
     /** Queue links; guarded by the owning structure's lock. */
     public Waiter next;
     public Waiter prev;

@@ -1,0 +1,314 @@
+package dev.gort;
+
+import dev.gort.sched.SpinLock;
+import dev.gort.sched.WaitQueue;
+import dev.gort.sched.WaitReason;
+import dev.gort.sched.Waiter;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * A channel (Go's {@code chan T}): unbuffered ({@link #make()}, a rendezvous) or buffered
+ * ({@link #make(int)}). Works from goroutines, which park without blocking their carrier, and
+ * from platform threads, which park themselves, so {@code main} and legacy code can talk to
+ * goroutines.
+ *
+ * <p>Semantics follow Go's spec: FIFO for waiting senders and for waiting receivers; a send on a
+ * closed channel, and a second close, throw {@link ChannelClosedException}; a receive from a
+ * closed channel returns the values still buffered, then ends: {@link #receive()} throws,
+ * {@link #receiveOrNull()} and {@link #tryReceive()} return null, iteration stops. Values must
+ * not be null (as in {@code BlockingQueue}): null is how the non-throwing forms say "nothing".
+ *
+ * <p>Blocking operations declare {@link InterruptedException}: a platform thread interrupted
+ * while waiting gives up (nothing sent or received) with its interrupt status cleared.
+ * Goroutines are not interrupted (yet).
+ *
+ * <h2>For maintainers</h2>
+ * Go's {@code hchan} ({@code runtime/chan.go}). Invariants, all guarded by {@link #lock}:
+ * <ul>
+ *   <li>at least one of {@code sendq} and {@code recvq} is empty: a sender that finds a waiting
+ *       receiver hands over directly, and a receiver that finds a waiting sender takes directly;</li>
+ *   <li>{@code count > 0} implies {@code recvq} is empty; {@code count < capacity} implies
+ *       {@code sendq} is empty;</li>
+ *   <li>{@code closed} implies {@code sendq} and {@code recvq} are empty (close wakes all).</li>
+ * </ul>
+ * A waiter is woken once, by whoever unlinked it under the lock, after that party has written
+ * {@link Waiter#item} and {@link Waiter#success}; a goroutine waiter parks with the lock as its
+ * commit, so it is off its carrier before anyone can unlink it. A sender handing its value to a
+ * parked receiver readies that receiver into its own processor's {@code runnext}, which is what
+ * makes ping-pong between two goroutines cheap.
+ */
+public final class Chan<T> implements Iterable<T> {
+    // immutable state
+    private final int capacity;
+    private final Object[] buf;
+    private final SpinLock lock = new SpinLock();
+
+    // mutable state, guarded by lock
+    private int sendx, recvx, count;
+    private boolean closed;
+    private final WaitQueue sendq = new WaitQueue();
+    private final WaitQueue recvq = new WaitQueue();
+
+    private Chan(int capacity) {
+        this.capacity = capacity;
+        this.buf = capacity > 0 ? new Object[capacity] : null;
+    }
+
+    /** An unbuffered channel: each send waits for a receiver. */
+    public static <T> Chan<T> make() {
+        return new Chan<>(0);
+    }
+
+    /** A channel with a buffer of {@code capacity} values (0: unbuffered). */
+    public static <T> Chan<T> make(int capacity) {
+        if (capacity < 0) throw new IllegalArgumentException("negative channel capacity: " + capacity);
+        return new Chan<>(capacity);
+    }
+
+    // ---- send
+
+    /**
+     * Sends v, waiting for a receiver or for room in the buffer.
+     *
+     * @throws ChannelClosedException if the channel is closed (before or while waiting)
+     * @throws InterruptedException if the calling platform thread is interrupted while waiting
+     */
+    public void send(T v) throws InterruptedException {
+        if (v == null) throw new NullPointerException("channel values must not be null");
+        Go.safepoint();
+        lock.lock();
+        if (sendNow(v)) return; // unlocked by sendNow
+        Waiter me = Waiter.current();
+        me.item = v;
+        sendq.enqueue(me);
+        if (!me.await(WaitReason.CHAN_SEND, lock)) {
+            sendq.remove(me); // interrupted platform thread; the lock is held again
+            lock.unlock();
+            throw new InterruptedException();
+        }
+        if (!me.success) throw closedOnSend();
+    }
+
+    /**
+     * Sends v if that needs no waiting (a receiver waits, or the buffer has room).
+     *
+     * @return false if the send would block
+     * @throws ChannelClosedException if the channel is closed
+     */
+    public boolean trySend(T v) {
+        if (v == null) throw new NullPointerException("channel values must not be null");
+        Go.safepoint();
+        lock.lock();
+        if (sendNow(v)) return true;
+        lock.unlock();
+        return false;
+    }
+
+    /** Holding the lock: completes a send that needs no waiting and unlocks; false (still locked) otherwise. */
+    private boolean sendNow(T v) {
+        if (closed) {
+            lock.unlock();
+            throw closedOnSend();
+        }
+        Waiter r = recvq.dequeue();
+        if (r != null) {
+            r.item = v; // direct hand-off to the longest-waiting receiver
+            r.success = true;
+            lock.unlock();
+            r.wake();
+            return true;
+        }
+        if (count < capacity) {
+            buf[sendx] = v;
+            if (++sendx == capacity) sendx = 0;
+            count++;
+            lock.unlock();
+            return true;
+        }
+        return false;
+    }
+
+    private static ChannelClosedException closedOnSend() {
+        return new ChannelClosedException("send on closed channel");
+    }
+
+    // ---- receive
+
+    /**
+     * Receives a value, waiting for one.
+     *
+     * @throws ChannelClosedException if the channel is closed and drained
+     * @throws InterruptedException if the calling platform thread is interrupted while waiting
+     */
+    public T receive() throws InterruptedException {
+        T v = receiveOrNull();
+        if (v == null) throw new ChannelClosedException("receive from closed channel");
+        return v;
+    }
+
+    /**
+     * Receives a value, waiting for one; null once the channel is closed and drained (Go's
+     * {@code v, ok := <-ch} with {@code ok == false}).
+     */
+    @SuppressWarnings("unchecked")
+    public T receiveOrNull() throws InterruptedException {
+        Go.safepoint();
+        lock.lock();
+        Object v = receiveNow();
+        if (v != null) return (T) v;
+        if (closed) {
+            lock.unlock();
+            return null;
+        }
+        Waiter me = Waiter.current();
+        recvq.enqueue(me);
+        if (!me.await(WaitReason.CHAN_RECEIVE, lock)) {
+            recvq.remove(me);
+            lock.unlock();
+            throw new InterruptedException();
+        }
+        return me.success ? (T) me.item : null;
+    }
+
+    /** Receives a value if one is ready now; null if none is (empty, or closed and drained). */
+    @SuppressWarnings("unchecked")
+    public T tryReceive() {
+        Go.safepoint();
+        lock.lock();
+        Object v = receiveNow();
+        if (v == null) lock.unlock();
+        return (T) v;
+    }
+
+    /** Holding the lock: takes a value that needs no waiting and unlocks; null (still locked) otherwise. */
+    private Object receiveNow() {
+        Waiter s = sendq.dequeue();
+        if (s != null) {
+            Object v;
+            if (capacity == 0) {
+                v = s.item; // direct from the longest-waiting sender
+            } else {
+                // The buffer is full: take its head, and the sender's value takes the freed slot
+                // at the tail, keeping FIFO order.
+                v = buf[recvx];
+                buf[recvx] = s.item;
+                if (++recvx == capacity) recvx = 0;
+                sendx = recvx;
+            }
+            s.item = null;
+            s.success = true;
+            lock.unlock();
+            s.wake();
+            return v;
+        }
+        if (count > 0) {
+            Object v = buf[recvx];
+            buf[recvx] = null;
+            if (++recvx == capacity) recvx = 0;
+            count--;
+            lock.unlock();
+            return v;
+        }
+        return null;
+    }
+
+    // ---- close and state
+
+    /**
+     * Closes the channel: waiting receivers end (as for a closed, drained channel), waiting
+     * senders throw, buffered values can still be received.
+     *
+     * @throws ChannelClosedException if it was already closed
+     */
+    public void close() {
+        lock.lock();
+        if (closed) {
+            lock.unlock();
+            throw new ChannelClosedException("close of closed channel");
+        }
+        closed = true;
+        // Unlink every waiter under the lock, wake them after it (Go's closechan gList).
+        Waiter wake = null;
+        Waiter w;
+        while ((w = recvq.dequeue()) != null) {
+            w.item = null;
+            w.success = false;
+            w.next = wake;
+            wake = w;
+        }
+        while ((w = sendq.dequeue()) != null) {
+            w.item = null;
+            w.success = false;
+            w.next = wake;
+            wake = w;
+        }
+        lock.unlock();
+        while (wake != null) {
+            Waiter next = wake.next;
+            wake.next = null;
+            wake.wake();
+            wake = next;
+        }
+    }
+
+    public boolean isClosed() {
+        lock.lock();
+        boolean c = closed;
+        lock.unlock();
+        return c;
+    }
+
+    /** Values buffered now. */
+    public int len() {
+        lock.lock();
+        int n = count;
+        lock.unlock();
+        return n;
+    }
+
+    /** The buffer's capacity (0 for unbuffered). */
+    public int cap() {
+        return capacity;
+    }
+
+    /**
+     * Receives until the channel is closed and drained (Go's {@code for v := range ch}). The
+     * iterator's {@code hasNext} waits; an interrupt of a platform thread ends the iteration
+     * with the interrupt status set.
+     */
+    @Override
+    public Iterator<T> iterator() {
+        return new Iterator<>() {
+            private T next;
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (next != null) return true;
+                if (done) return false;
+                try {
+                    next = receiveOrNull();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    next = null;
+                }
+                if (next == null) done = true;
+                return next != null;
+            }
+
+            @Override
+            public T next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                T v = next;
+                next = null;
+                return v;
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "Chan[cap=" + capacity + ", len=" + len() + (isClosed() ? ", closed" : "") + "]";
+    }
+}

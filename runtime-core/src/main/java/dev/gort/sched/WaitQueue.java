@@ -1,0 +1,41 @@
+package dev.gort.sched;
+
+/**
+ * A FIFO of {@link Waiter}s (Go's {@code waitq}): the parked senders or receivers of a channel,
+ * the waiters of a lock. Not thread-safe: guarded by the owning structure's {@link SpinLock}.
+ */
+public final class WaitQueue {
+    private Waiter head, tail;
+
+    public boolean isEmpty() {
+        return head == null;
+    }
+
+    public void enqueue(Waiter w) {
+        w.next = null;
+        w.prev = tail;
+        if (tail == null) head = w; else tail.next = w;
+        tail = w;
+    }
+
+    /** The longest waiter, unlinked, or null. */
+    public Waiter dequeue() {
+        Waiter w = head;
+        if (w != null) unlink(w);
+        return w;
+    }
+
+    /** Unlinks w if it is still queued (a waiter that gave up: interrupted, timed out). */
+    public boolean remove(Waiter w) {
+        if (w.prev == null && head != w) return false;
+        unlink(w);
+        return true;
+    }
+
+    private void unlink(Waiter w) {
+        Waiter p = w.prev, n = w.next;
+        if (p == null) head = n; else p.next = n;
+        if (n == null) tail = p; else n.prev = p;
+        w.prev = w.next = null;
+    }
+}
