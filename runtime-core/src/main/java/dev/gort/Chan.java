@@ -39,7 +39,15 @@ import java.util.NoSuchElementException;
  * makes ping-pong between two goroutines cheap.
  */
 public final class Chan<T> implements Iterable<T> {
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+    /** What {@link #recvLocked} returns for a closed, drained channel. */
+    static final Object CLOSED = new Object();
+    /** Results of {@link #sendLocked}. */
+    static final int SENT = 0, FULL = 1, IS_CLOSED = 2;
+
     // immutable state
+    /** Creation order: select locks its channels in this order, so two selects cannot deadlock. */
+    final long id = IDS.incrementAndGet();
     private final int capacity;
     private final Object[] buf;
     private final SpinLock lock = new SpinLock();
@@ -49,6 +57,8 @@ public final class Chan<T> implements Iterable<T> {
     private boolean closed;
     private final WaitQueue sendq = new WaitQueue();
     private final WaitQueue recvq = new WaitQueue();
+    /** A waiter taken by a *Locked operation, to be woken by the caller once it has unlocked. */
+    private Waiter pendingWake;
 
     private Chan(int capacity) {
         this.capacity = capacity;
@@ -107,26 +117,51 @@ public final class Chan<T> implements Iterable<T> {
 
     /** Holding the lock: completes a send that needs no waiting and unlocks; false (still locked) otherwise. */
     private boolean sendNow(T v) {
-        if (closed) {
-            lock.unlock();
-            throw closedOnSend();
-        }
-        Waiter r = recvq.dequeue();
+        int r = sendLocked(v);
+        if (r == FULL) return false;
+        unlockAndWake();
+        if (r == IS_CLOSED) throw closedOnSend();
+        return true;
+    }
+
+    /**
+     * Holding the lock (kept): a send that needs no waiting: to the longest-waiting receiver
+     * (left in {@link #pendingWake}), or into the buffer.
+     *
+     * @return {@link #SENT}, {@link #FULL} (would block) or {@link #IS_CLOSED}
+     */
+    int sendLocked(Object v) {
+        if (closed) return IS_CLOSED;
+        Waiter r = dequeueClaimed(recvq);
         if (r != null) {
-            r.item = v; // direct hand-off to the longest-waiting receiver
+            r.item = v; // direct hand-off
             r.success = true;
-            lock.unlock();
-            r.wake();
-            return true;
+            pendingWake = r;
+            return SENT;
         }
         if (count < capacity) {
             buf[sendx] = v;
             if (++sendx == capacity) sendx = 0;
             count++;
-            lock.unlock();
-            return true;
+            return SENT;
         }
-        return false;
+        return FULL;
+    }
+
+    /** The longest waiter of q that is still live (a select's waiter may have been won elsewhere). */
+    private static Waiter dequeueClaimed(WaitQueue q) {
+        for (;;) {
+            Waiter w = q.dequeue();
+            if (w == null || w.claim()) return w;
+        }
+    }
+
+    /** Releases the lock, then wakes the waiter a *Locked operation took, if any. */
+    void unlockAndWake() {
+        Waiter w = pendingWake;
+        pendingWake = null;
+        lock.unlock();
+        if (w != null) w.wake();
     }
 
     private static ChannelClosedException closedOnSend() {
@@ -183,7 +218,20 @@ public final class Chan<T> implements Iterable<T> {
 
     /** Holding the lock: takes a value that needs no waiting and unlocks; null (still locked) otherwise. */
     private Object receiveNow() {
-        Waiter s = sendq.dequeue();
+        Object v = recvLocked();
+        if (v == null || v == CLOSED) return null;
+        unlockAndWake();
+        return v;
+    }
+
+    /**
+     * Holding the lock (kept): a receive that needs no waiting: from the longest-waiting sender
+     * (left in {@link #pendingWake}) or the buffer.
+     *
+     * @return the value, {@link #CLOSED} when closed and drained, or null (would block)
+     */
+    Object recvLocked() {
+        Waiter s = dequeueClaimed(sendq);
         if (s != null) {
             Object v;
             if (capacity == 0) {
@@ -198,8 +246,7 @@ public final class Chan<T> implements Iterable<T> {
             }
             s.item = null;
             s.success = true;
-            lock.unlock();
-            s.wake();
+            pendingWake = s;
             return v;
         }
         if (count > 0) {
@@ -207,10 +254,33 @@ public final class Chan<T> implements Iterable<T> {
             buf[recvx] = null;
             if (++recvx == capacity) recvx = 0;
             count--;
-            lock.unlock();
             return v;
         }
-        return null;
+        return closed ? CLOSED : null;
+    }
+
+    // ---- for Select (holding the lock)
+
+    void lockForSelect() {
+        lock.lock();
+    }
+
+    void unlockForSelect() {
+        lock.unlock();
+    }
+
+    /** Holding the lock: queue a select's waiter for this channel. */
+    void enqueueSelect(Waiter w, boolean send) {
+        (send ? sendq : recvq).enqueue(w);
+    }
+
+    /** Holding the lock: unlink a select's waiter that did not win. */
+    void removeSelect(Waiter w, boolean send) {
+        (send ? sendq : recvq).remove(w);
+    }
+
+    SpinLock lockObject() {
+        return lock;
     }
 
     // ---- close and state
@@ -231,13 +301,13 @@ public final class Chan<T> implements Iterable<T> {
         // Unlink every waiter under the lock, wake them after it (Go's closechan gList).
         Waiter wake = null;
         Waiter w;
-        while ((w = recvq.dequeue()) != null) {
+        while ((w = dequeueClaimed(recvq)) != null) {
             w.item = null;
             w.success = false;
             w.next = wake;
             wake = w;
         }
-        while ((w = sendq.dequeue()) != null) {
+        while ((w = dequeueClaimed(sendq)) != null) {
             w.item = null;
             w.success = false;
             w.next = wake;
@@ -263,6 +333,21 @@ public final class Chan<T> implements Iterable<T> {
     public int len() {
         lock.lock();
         int n = count;
+        lock.unlock();
+        return n;
+    }
+
+    /** Waiters queued to receive / to send (including a select's, until it unlinks them): diagnostics. */
+    int queuedReceivers() {
+        lock.lock();
+        int n = recvq.size();
+        lock.unlock();
+        return n;
+    }
+
+    int queuedSenders() {
+        lock.lock();
+        int n = sendq.size();
         lock.unlock();
         return n;
     }

@@ -11,6 +11,13 @@ public final class WaitQueue {
         return head == null;
     }
 
+    /** Waiters queued (walks the queue: for tests and diagnostics). */
+    public int size() {
+        int n = 0;
+        for (Waiter w = head; w != null; w = w.next) n++;
+        return n;
+    }
+
     public void enqueue(Waiter w) {
         w.next = null;
         w.prev = tail;

@@ -26,13 +26,37 @@ public final class Waiter {
      * over), false when it ended otherwise (the channel closed). Read by the waiter after waking.
      */
     public boolean success;
+    /** For a select: the group of this select's waiters (one per case), else null. */
+    public final SelectGroup group;
+    /** For a select: which case this waiter stands for. */
+    public final int caseIndex;
     /** Queue links; guarded by the owning structure's lock. */
     public Waiter next;
     public Waiter prev;
 
     private Waiter(G g, Thread thread) {
+        this(g, thread, null, -1);
+    }
+
+    private Waiter(G g, Thread thread, SelectGroup group, int caseIndex) {
         this.g = g;
         this.thread = thread;
+        this.group = group;
+        this.caseIndex = caseIndex;
+    }
+
+    /** A waiter of the calling goroutine or thread for case {@code caseIndex} of a select. */
+    public static Waiter forSelect(SelectGroup group, int caseIndex) {
+        G g = Scheduler.currentG();
+        return g != null ? new Waiter(g, null, group, caseIndex) : new Waiter(null, Thread.currentThread(), group, caseIndex);
+    }
+
+    /**
+     * Whoever dequeues a waiter must call this before using it: a select's waiters sit on several
+     * queues and only the first to claim one of them may complete it; the others drop theirs.
+     */
+    public boolean claim() {
+        return group == null || group.claim(this);
     }
 
     /** A waiter that is never woken: for structures that need a marker node. */
