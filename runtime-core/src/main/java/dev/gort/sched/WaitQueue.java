@@ -25,10 +25,26 @@ public final class WaitQueue {
         tail = w;
     }
 
+    /** Queues w first (a woken waiter that lost the race goes back to the front, as in Go's Mutex). */
+    public void pushFront(Waiter w) {
+        w.prev = null;
+        w.next = head;
+        if (head == null) tail = w; else head.prev = w;
+        head = w;
+    }
+
     /** The longest waiter, unlinked, or null. */
     public Waiter dequeue() {
         Waiter w = head;
         if (w != null) unlink(w);
+        return w;
+    }
+
+    /** The longest waiter, unlinked, if it satisfies {@code test}; else null (nothing changes). */
+    public Waiter dequeueIf(java.util.function.Predicate<Waiter> test) {
+        Waiter w = head;
+        if (w == null || !test.test(w)) return null;
+        unlink(w);
         return w;
     }
 

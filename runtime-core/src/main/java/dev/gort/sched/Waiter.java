@@ -135,6 +135,18 @@ public final class Waiter {
         return true;
     }
 
+    /**
+     * Like {@link #await} for waits that cannot be interrupted (Go's Mutex, ...): a platform
+     * thread's interrupt is remembered and restored after the wait.
+     */
+    public void awaitUninterruptibly(WaitReason reason, SpinLock lock) {
+        boolean interrupted = false;
+        while (!await(reason, lock)) {
+            interrupted = true; // lock held again, still queued: wait again
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
     /** Results of {@link #awaitUntil}. */
     public static final int WOKEN = 0, TIMED_OUT = 1, INTERRUPTED = 2;
 
