@@ -54,6 +54,16 @@ public final class Go {
     }
 
     /**
+     * Pauses the calling goroutine for at least {@code d} (Go's time.Sleep): it parks, its carrier
+     * runs others, and a timer of its processor readies it. On a platform thread: Thread.sleep.
+     *
+     * @throws InterruptedException if the calling platform thread is interrupted
+     */
+    public static void sleep(java.time.Duration d) throws InterruptedException {
+        Scheduler.get().sleep(d.toNanos());
+    }
+
+    /**
      * Runs a call that may block its thread (Go's system call): the caller keeps its carrier,
      * its processor goes on running other goroutines meanwhile. From a platform thread, just
      * runs the call.

@@ -44,6 +44,8 @@ public final class Select {
 
     private final List<Case> cases = new ArrayList<>();
     private Runnable otherwise;
+    private java.time.Duration timeout;
+    private Runnable onTimeout;
 
     /** A receive case: {@code action} gets the value, or null once {@code ch} is closed and drained. */
     @SuppressWarnings("unchecked")
@@ -58,6 +60,18 @@ public final class Select {
         Objects.requireNonNull(value, "channel values must not be null");
         Objects.requireNonNull(action, "action");
         cases.add(new Case(SEND, ch, value, null, action));
+        return this;
+    }
+
+    /**
+     * A timeout case: if no other case happened within {@code d} of {@link #run()}'s start,
+     * {@code action} runs instead (Go's {@code case <-time.After(d)}; the timer is stopped when
+     * another case wins).
+     */
+    public Select after(java.time.Duration d, Runnable action) {
+        if (timeout != null) throw new IllegalStateException("select has a timeout case already");
+        timeout = Objects.requireNonNull(d, "d");
+        onTimeout = Objects.requireNonNull(action, "action");
         return this;
     }
 
@@ -87,6 +101,21 @@ public final class Select {
      *         (no case happened)
      */
     public void run() throws InterruptedException {
+        if (timeout == null) {
+            runCases();
+            return;
+        }
+        dev.gort.time.Timer timer = dev.gort.time.Timer.start(timeout);
+        cases.add(new Case(RECV, timer.c(), null, v -> onTimeout.run(), null));
+        try {
+            runCases();
+        } finally {
+            cases.remove(cases.size() - 1);
+            timer.stop();
+        }
+    }
+
+    private void runCases() throws InterruptedException {
         Go.safepoint();
         int n = cases.size();
         if (n == 0 && otherwise == null) {

@@ -74,6 +74,23 @@ final class M {
         }
     }
 
+    /** Set by a timer earlier than this M's timed sleep: it must wake and look again. */
+    volatile boolean poked;
+
+    /**
+     * Like {@link #sleep()}, giving up at {@code deadline} (System.nanoTime) or when
+     * {@link #poked}. @return true if woken by {@link #wakeup()} (the token was consumed)
+     */
+    boolean sleepUntil(long deadline) {
+        for (;;) {
+            if (WAKE_TOKEN.compareAndSet(this, 1, 0)) return true;
+            if (poked) return false;
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return false;
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
     /** Wakes the M (Go's notewakeup): writes before this call are visible after its sleep(). */
     void wakeup() {
         WAKE_TOKEN.setVolatile(this, 1);

@@ -14,6 +14,8 @@ final class P {
 
     final int id;
     final RunQueue runq = new RunQueue();
+    /** This P's timers (Go's per-P timer heap). */
+    final TimerHeap timers = new TimerHeap();
     /**
      * Incremented by the owner at every goroutine it runs (opaque store: no fence on the hot
      * path); sysmon and the deadlock check read it (opaque) to see progress.

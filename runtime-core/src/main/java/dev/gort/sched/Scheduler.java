@@ -97,6 +97,7 @@ public final class Scheduler {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             PREEMPT_PENDING = l.findStaticVarHandle(Scheduler.class, "preemptPending", int.class);
+            TIMER_SLEEPER = l.findVarHandle(Scheduler.class, "timerSleeper", M.class);
             G_PREEMPT = MethodHandles.privateLookupIn(G.class, l).findVarHandle(G.class, "preempt", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -137,6 +138,11 @@ public final class Scheduler {
     /** Every carrier ever started (for the dump). */
     private final List<M> allm = new CopyOnWriteArrayList<>();
     final List<RunState> runs = new CopyOnWriteArrayList<>();
+    /** The one idle M that sleeps until the earliest timer (others sleep without a timeout). */
+    private volatile M timerSleeper;
+    /** Its deadline, or Long.MAX_VALUE. */
+    private volatile long sleeperDeadline = Long.MAX_VALUE;
+    private static final VarHandle TIMER_SLEEPER;
     private volatile BiConsumer<Goroutine, Throwable> uncaughtHandler = Scheduler::defaultUncaught;
 
     // metrics (approximate; plain adds from several threads may lose counts)
@@ -579,6 +585,10 @@ public final class Scheduler {
             }
 
             G g;
+            long firstTimer = p.timers.next;
+            if (firstTimer != Long.MAX_VALUE && firstTimer - System.nanoTime() <= 0) {
+                runTimers(p, System.nanoTime()); // readies their goroutines into p's queue
+            }
             if (p.schedtick() % 61 == 0 && !global.isEmpty() && (g = global.pollInto(p.runq)) != null) {
                 return g;
             }
@@ -620,7 +630,11 @@ public final class Scheduler {
                     continue;
                 }
             }
-            stopm(m);
+            if (earliestTimer() != Long.MAX_VALUE && TIMER_SLEEPER.compareAndSet(this, null, m)) {
+                stopmUntilTimer(m);
+            } else {
+                stopm(m);
+            }
         }
     }
 
@@ -660,7 +674,16 @@ public final class Scheduler {
             int start = (m.nextRandom() & Integer.MAX_VALUE) % n;
             for (int k = 0; k < n; k++) {
                 P victim = ps[(start + k) % n];
-                if (victim == p || victim.status != P.RUNNING) continue;
+                if (victim == p || victim.status == P.DEAD) continue;
+                long due = victim.timers.next;
+                if (due != Long.MAX_VALUE && due - System.nanoTime() <= 0
+                    && runTimers(victim, System.nanoTime()) > 0) {
+                    // The victim's timers readied goroutines into our queue (Go's checkTimers
+                    // while stealing: a busy or stuck P does not hold its timers back).
+                    G g = p.runq.poll();
+                    if (g != null) return g;
+                }
+                if (victim.status != P.RUNNING) continue;
                 G g = victim.runq.stealInto(p.runq, stealRunnext, !victim.stuck);
                 if (g != null) {
                     if (JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id);
@@ -688,6 +711,193 @@ public final class Scheduler {
         m.sleep();
         acquirep(m, m.nextP);
         m.nextP = null;
+    }
+
+    /**
+     * stopm for the one M that keeps the timers: sleeps until the earliest timer (or until a
+     * timer earlier than that is added, which pokes it), then takes an idle P and runs every due
+     * timer. Holds {@link #timerSleeper}, released here.
+     */
+    private void stopmUntilTimer(M m) {
+        synchronized (lock) {
+            m.idleNext = midle;
+            midle = m;
+            nmidle++;
+        }
+        m.poked = false;
+        long deadline = earliestTimer(); // read after becoming the sleeper: see addTimer
+        sleeperDeadline = deadline;
+        boolean woken = deadline == Long.MAX_VALUE ? sleepThenTrue(m) : m.sleepUntil(deadline);
+        if (!woken) {
+            boolean removed;
+            synchronized (lock) {
+                removed = removeIdleM(m);
+            }
+            if (!removed) {
+                m.sleep(); // startm took us off the list: its wake-up is on the way
+                woken = true;
+            }
+        }
+        sleeperDeadline = Long.MAX_VALUE;
+        timerSleeper = null;
+        if (woken) {
+            acquirep(m, m.nextP);
+            m.nextP = null;
+            if (earliestTimer() != Long.MAX_VALUE) wakep(); // let another M keep the timers
+            return;
+        }
+        P p;
+        synchronized (lock) {
+            p = pidlegetLocked();
+        }
+        if (p != null) {
+            acquirep(m, p);
+            runAllDueTimers();
+        } else if (earliestTimer() != Long.MAX_VALUE) {
+            // Every P is busy: they run due timers at their next scheduling point.
+            stopm(m);
+        } else {
+            stopm(m);
+        }
+    }
+
+    private static boolean sleepThenTrue(M m) {
+        m.sleep();
+        return true;
+    }
+
+    /** Holding lock: takes m off the idle list if it is there. */
+    private boolean removeIdleM(M m) {
+        M prev = null;
+        for (M x = midle; x != null; prev = x, x = x.idleNext) {
+            if (x == m) {
+                if (prev == null) midle = x.idleNext; else prev.idleNext = x.idleNext;
+                x.idleNext = null;
+                nmidle--;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // =====================================================================================
+    // Timers
+
+    /**
+     * Arms t to fire at {@code when}: in the caller's P's heap, or some P's from a platform
+     * thread. Then makes sure some M will wake for it: pokes the timed sleeper if t is earlier,
+     * or wakes an M when nobody keeps the timers.
+     *
+     * <p>Ordering with {@link #stopmUntilTimer}: the sleeper claims {@link #timerSleeper}, then
+     * reads the heaps; here the heap write comes first, then (full fence) the read of
+     * timerSleeper and its deadline. So either the sleeper sees t, or we see the sleeper (and
+     * poke it if its deadline is later or not yet set).
+     */
+    public void addTimer(TimerEntry t, long when) {
+        P p = currentP();
+        for (;;) {
+            if (p == null || p.status == P.DEAD) {
+                P[] ps = allp;
+                p = ps[(int) ((t.hashCode() & 0x7fffffff) % ps.length)];
+            }
+            TimerHeap h = p.timers;
+            h.lock.lock();
+            if (p.status == P.DEAD) { // retired meanwhile: its timers were handed on
+                h.lock.unlock();
+                p = null;
+                continue;
+            }
+            if (t.heap != null) {
+                h.lock.unlock();
+                throw new IllegalStateException("gort: timer already armed");
+            }
+            t.when = when;
+            h.add(t);
+            h.lock.unlock();
+            break;
+        }
+        VarHandle.fullFence();
+        M sleeper = timerSleeper;
+        if (sleeper != null) {
+            if (when - sleeperDeadline < 0) {
+                sleeper.poked = true;
+                LockSupport.unpark(sleeper.thread);
+            }
+        } else if (currentP() == null) {
+            wakep(); // nobody keeps the timers, and no P of ours will look at them soon
+        }
+    }
+
+    /** Disarms t. @return true if it was armed (it will not fire), false if it fired or was never armed */
+    public boolean deleteTimer(TimerEntry t) {
+        for (;;) {
+            TimerHeap h = t.heap;
+            if (h == null) return false;
+            h.lock.lock();
+            if (t.heap != h) {
+                h.lock.unlock();
+                continue;
+            }
+            h.remove(t);
+            h.lock.unlock();
+            return true;
+        }
+    }
+
+    /** Runs p's due timers (their actions run here, outside the heap's lock). @return how many */
+    private int runTimers(P p, long now) {
+        int n = 0;
+        TimerHeap h = p.timers;
+        for (;;) {
+            h.lock.lock();
+            TimerEntry t = h.pollDue(now);
+            h.lock.unlock();
+            if (t == null) return n;
+            n++;
+            try {
+                t.action.run();
+            } catch (Throwable e) {
+                System.err.println("gort: a timer action failed: " + e);
+            }
+        }
+    }
+
+    private void runAllDueTimers() {
+        long now = System.nanoTime();
+        for (P p : allp) {
+            long due = p.timers.next;
+            if (due != Long.MAX_VALUE && due - now <= 0) runTimers(p, now);
+        }
+    }
+
+    /** The earliest armed timer of any P, or Long.MAX_VALUE. */
+    long earliestTimer() {
+        long min = Long.MAX_VALUE;
+        for (P p : allp) {
+            long w = p.timers.next;
+            if (w != Long.MAX_VALUE && (min == Long.MAX_VALUE || w - min < 0)) min = w;
+        }
+        return min;
+    }
+
+    /** Go's time.Sleep: parks the goroutine until the time has passed (a platform thread sleeps). */
+    public void sleep(long nanos) throws InterruptedException {
+        G g = currentG();
+        if (g == null) {
+            if (nanos > 0) Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+            return;
+        }
+        if (nanos <= 0) {
+            yieldNow();
+            return;
+        }
+        long when = System.nanoTime() + nanos;
+        TimerEntry t = new TimerEntry(() -> ready(g));
+        // Armed in the commit, after the unmount: the timer cannot ready g before it is parked.
+        park(WaitReason.SLEEP, x -> {
+            addTimer(t, when);
+            return true;
+        });
     }
 
     /** Go's startm: runs p (an idle P if null) on an idle or new M. */
@@ -879,15 +1089,25 @@ public final class Scheduler {
     private boolean retireLocked(P p) {
         if (excess <= 0) return false;
         excess--;
+        p.status = P.DEAD; // before taking its timers: addTimer re-checks it under the heap lock
         p.runq.drainTo(global);
         retiredBalance.addAndGet(p.balance());
-        p.status = P.DEAD;
         p.m = null;
         P[] ps = allp;
         P[] next = new P[ps.length - 1];
         int j = 0;
         for (P q : ps) if (q != p) next[j++] = q;
         allp = next;
+        // Its timers go to a live P (Go's moveTimers).
+        p.timers.lock.lock();
+        TimerEntry[] moved = p.timers.drain();
+        p.timers.lock.unlock();
+        if (moved.length > 0) {
+            TimerHeap to = next[0].timers;
+            to.lock.lock();
+            for (TimerEntry t : moved) to.add(t);
+            to.lock.unlock();
+        }
         return true;
     }
 
@@ -980,6 +1200,7 @@ public final class Scheduler {
         P[] ps = allp;
         if (npidle.get() != ps.length || nmspinning.get() != 0 || nmsys.get() != 0) return null;
         if (!global.isEmpty() || anyLocalWork()) return null;
+        if (earliestTimer() != Long.MAX_VALUE) return null; // a timer will wake someone
         long ticks = 0;
         for (P p : ps) ticks += p.schedtickOpaque();
         return new long[] {ticks, ps.length, numGoroutine()};

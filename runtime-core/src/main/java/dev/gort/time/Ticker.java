@@ -1,0 +1,80 @@
+package dev.gort.time;
+
+import dev.gort.Chan;
+import dev.gort.sched.Scheduler;
+import dev.gort.sched.SpinLock;
+import dev.gort.sched.TimerEntry;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Sends the time on {@link #c()} every period (Go's {@code time.Ticker}). The channel holds one
+ * value: ticks are dropped for a slow receiver, as in Go. Stop it when done.
+ */
+public final class Ticker {
+    private final Chan<Instant> c = Chan.make(1);
+    private final SpinLock lock = new SpinLock();
+    // guarded by lock
+    private long period;
+    private long next;
+    private boolean stopped;
+    private TimerEntry entry;
+
+    private Ticker(long period) {
+        this.period = period;
+    }
+
+    /** A ticker with the given period (> 0). */
+    public static Ticker start(Duration period) {
+        long p = period.toNanos();
+        if (p <= 0) throw new IllegalArgumentException("non-positive interval for Ticker: " + period);
+        Ticker t = new Ticker(p);
+        t.lock.lock();
+        t.next = System.nanoTime() + p;
+        t.armLocked();
+        t.lock.unlock();
+        return t;
+    }
+
+    public Chan<Instant> c() {
+        return c;
+    }
+
+    /** Stops the ticks (no more are sent; one already sent may still be received). */
+    public void stop() {
+        lock.lock();
+        stopped = true;
+        if (entry != null) Scheduler.get().deleteTimer(entry);
+        lock.unlock();
+    }
+
+    /** Stops and restarts with a new period. */
+    public void reset(Duration period) {
+        long p = period.toNanos();
+        if (p <= 0) throw new IllegalArgumentException("non-positive interval for Ticker: " + period);
+        lock.lock();
+        if (entry != null) Scheduler.get().deleteTimer(entry);
+        this.period = p;
+        stopped = false;
+        next = System.nanoTime() + p;
+        armLocked();
+        lock.unlock();
+    }
+
+    private void armLocked() {
+        entry = new TimerEntry(this::tick);
+        Scheduler.get().addTimer(entry, next);
+    }
+
+    private void tick() {
+        c.trySend(Instant.now());
+        lock.lock();
+        if (!stopped) {
+            long now = System.nanoTime();
+            next += period;
+            if (next - now < 0) next = now + period; // fell behind: skip the missed ticks
+            armLocked();
+        }
+        lock.unlock();
+    }
+}

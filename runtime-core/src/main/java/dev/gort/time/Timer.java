@@ -1,0 +1,96 @@
+package dev.gort.time;
+
+import dev.gort.Chan;
+import dev.gort.Go;
+import dev.gort.sched.Scheduler;
+import dev.gort.sched.SpinLock;
+import dev.gort.sched.TimerEntry;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * A one-shot timer (Go's {@code time.Timer}): after its duration, the time is sent on
+ * {@link #c()} (a channel of capacity 1), or, for {@link #afterFunc}, a function runs in its own
+ * goroutine. Timers live in the runtime's per-processor timer heaps; an idle runtime sleeps until
+ * the earliest one.
+ */
+public final class Timer {
+    private final Chan<Instant> c;
+    private final Runnable func;
+    private final SpinLock lock = new SpinLock();
+    private TimerEntry entry; // guarded by lock: the armed entry, replaced on reset
+
+    private Timer(Chan<Instant> c, Runnable func) {
+        this.c = c;
+        this.func = func;
+    }
+
+    /** A timer that sends the time on {@link #c()} after {@code d} (Go's time.NewTimer). */
+    public static Timer start(Duration d) {
+        Timer t = new Timer(Chan.make(1), null);
+        t.arm(d);
+        return t;
+    }
+
+    /** A timer that runs {@code f} in a new goroutine after {@code d} (Go's time.AfterFunc). */
+    public static Timer afterFunc(Duration d, Runnable f) {
+        java.util.Objects.requireNonNull(f, "f");
+        Timer t = new Timer(null, f);
+        t.arm(d);
+        return t;
+    }
+
+    /** The channel the time is sent on; null for an {@link #afterFunc} timer. */
+    public Chan<Instant> c() {
+        return c;
+    }
+
+    /** Stops the timer. @return true if it had not fired yet (it never will now) */
+    public boolean stop() {
+        lock.lock();
+        try {
+            return entry != null && Scheduler.get().deleteTimer(entry);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Re-arms the timer for {@code d} from now (Go's Reset; as there, a value already sent on
+     * {@link #c()} stays there). @return true if the timer had been active
+     */
+    public boolean reset(Duration d) {
+        lock.lock();
+        try {
+            boolean active = entry != null && Scheduler.get().deleteTimer(entry);
+            armLocked(d);
+            return active;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void arm(Duration d) {
+        lock.lock();
+        try {
+            armLocked(d);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void armLocked(Duration d) {
+        long nanos = Math.max(0, d.toNanos());
+        entry = new TimerEntry(this::fire);
+        Scheduler.get().addTimer(entry, System.nanoTime() + nanos);
+    }
+
+    /** On a carrier, when the timer fires: must not block. */
+    private void fire() {
+        if (func != null) {
+            Go.spawn(func);
+        } else {
+            c.trySend(Instant.now()); // capacity 1: a value not yet received is kept, as in Go
+        }
+    }
+}

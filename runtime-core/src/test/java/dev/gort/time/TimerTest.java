@@ -1,0 +1,218 @@
+package dev.gort.time;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.Chan;
+import dev.gort.DeadlockException;
+import dev.gort.Go;
+import dev.gort.GoTestSupportAccess;
+import dev.gort.Goroutine;
+import dev.gort.Select;
+import dev.gort.sync.WaitGroup;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Go.sleep, Timer, Ticker, Time.after, select timeouts. */
+class TimerTest {
+    @AfterEach
+    void schedulerAtRest() throws InterruptedException {
+        GoTestSupportAccess.assertSchedulerAtRest();
+    }
+
+    private static void run(ThrowingBody body) {
+        Go.run(() -> {
+            try {
+                body.run();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    interface ThrowingBody {
+        void run() throws Exception;
+    }
+
+    @Test
+    void sleepWaitsAtLeastItsDurationAndWakesPromptly() {
+        run(() -> {
+            long worst = 0, total = 0;
+            int n = 50;
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                Go.sleep(Duration.ofMillis(1));
+                long el = System.nanoTime() - t0;
+                assertTrue(el >= 1_000_000, "woke after " + el + " ns");
+                worst = Math.max(worst, el);
+                total += el;
+            }
+            System.out.printf("1 ms sleep: mean %.2f ms, worst %.2f ms%n", total / 1e6 / n, worst / 1e6);
+            assertTrue(total / n < 50_000_000, "mean sleep of 1 ms took " + total / n + " ns");
+        });
+    }
+
+    @Test
+    void tenThousandSleepersEachWakeAfterTheirTime() {
+        long seed = 0x51EE9L;
+        run(() -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            int n = 10_000;
+            WaitGroup wg = new WaitGroup();
+            wg.add(n);
+            AtomicInteger early = new AtomicInteger();
+            for (int i = 0; i < n; i++) {
+                long ms = 1 + r.nextInt(100);
+                Go.spawn(() -> {
+                    long t0 = System.nanoTime();
+                    try {
+                        Go.sleep(Duration.ofMillis(ms));
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    if (System.nanoTime() - t0 < ms * 1_000_000) early.incrementAndGet();
+                    wg.done();
+                });
+            }
+            wg.await();
+            assertEquals(0, early.get(), "seed " + seed + ": goroutines woke early");
+        });
+    }
+
+    @Test
+    void sleepFromAPlatformThread() throws Exception {
+        long t0 = System.nanoTime();
+        Go.sleep(Duration.ofMillis(5));
+        assertTrue(System.nanoTime() - t0 >= 5_000_000);
+    }
+
+    @Test
+    void timerFiresOnItsChannelAndStopPreventsIt() throws Exception {
+        Timer t = Timer.start(Duration.ofMillis(5));
+        Instant fired = t.c().receive();
+        assertNotNull(fired);
+        assertFalse(t.stop(), "stop after firing");
+        Timer s = Timer.start(Duration.ofMillis(50));
+        assertTrue(s.stop());
+        Go.sleep(Duration.ofMillis(100));
+        assertNull(s.c().tryReceive(), "a stopped timer fired");
+        assertFalse(s.reset(Duration.ofMillis(5)), "a stopped timer was not active");
+        assertNotNull(s.c().receive());
+    }
+
+    @Test
+    void afterFuncRunsInAGoroutine() throws Exception {
+        Chan<Boolean> done = Chan.make(1);
+        Timer.afterFunc(Duration.ofMillis(5), () -> {
+            try {
+                done.send(Go.current() != null);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertTrue(done.receive());
+        AtomicInteger ran = new AtomicInteger();
+        Timer never = Time.afterFunc(Duration.ofMillis(50), ran::incrementAndGet);
+        assertTrue(never.stop());
+        Go.sleep(Duration.ofMillis(100));
+        assertEquals(0, ran.get());
+    }
+
+    @Test
+    void tickerTicksUntilStopped() throws Exception {
+        Ticker t = Ticker.start(Duration.ofMillis(5));
+        for (int i = 0; i < 5; i++) assertNotNull(t.c().receive());
+        t.stop();
+        t.c().tryReceive(); // one tick may have been sent before the stop
+        Go.sleep(Duration.ofMillis(30));
+        assertNull(t.c().tryReceive(), "a stopped ticker ticked");
+        assertThrows(IllegalArgumentException.class, () -> Ticker.start(Duration.ZERO));
+    }
+
+    @Test
+    void selectTimeoutFiresWhenNothingElseDoes() {
+        run(() -> {
+            Chan<Integer> never = Chan.make();
+            AtomicReference<String> which = new AtomicReference<>();
+            long t0 = System.nanoTime();
+            new Select().recv(never, v -> which.set("value")).after(Duration.ofMillis(20), () -> which.set("timeout")).run();
+            assertEquals("timeout", which.get());
+            assertTrue(System.nanoTime() - t0 >= 20_000_000);
+            assertEquals(0, never.len());
+            // When a value comes first, the timeout does not fire.
+            Chan<Integer> soon = Chan.make(1);
+            Go.spawn(() -> {
+                try {
+                    Go.sleep(Duration.ofMillis(5));
+                    soon.send(1);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            new Select().recv(soon, v -> which.set("value")).after(Duration.ofSeconds(10), () -> which.set("timeout")).run();
+            assertEquals("value", which.get());
+        });
+    }
+
+    @Test
+    void aSleepingGoroutineIsNotADeadlockButWaitingForeverIs() {
+        run(() -> Go.sleep(Duration.ofMillis(100))); // no DeadlockException: the timer will wake it
+        assertThrows(DeadlockException.class, () -> run(() -> {
+            Go.sleep(Duration.ofMillis(10));
+            Chan.<Integer>make().receive();
+        }));
+    }
+
+    @Test
+    void timersOfRetiredProcessorsMoveToOthers() throws Exception {
+        int old = Go.setMaxProcs(4);
+        try {
+            WaitGroup wg = new WaitGroup();
+            int n = 200;
+            wg.add(n);
+            for (int i = 0; i < n; i++) {
+                Go.spawn(() -> {
+                    try {
+                        Go.sleep(Duration.ofMillis(50));
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    wg.done();
+                });
+            }
+            Go.setMaxProcs(1);
+            wg.await();
+        } finally {
+            Go.setMaxProcs(old);
+        }
+    }
+
+    @Test
+    void idleRuntimeWithATimerSleepsUntilIt() throws Exception {
+        AtomicLong woke = new AtomicLong();
+        long t0 = System.nanoTime();
+        Goroutine g = Go.spawn(() -> {
+            try {
+                Go.sleep(Duration.ofMillis(200));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            woke.set(System.nanoTime());
+        });
+        g.join();
+        long late = (woke.get() - t0) / 1_000_000 - 200;
+        assertTrue(late >= 0 && late < 1_000, "woke " + late + " ms late");
+    }
+}
