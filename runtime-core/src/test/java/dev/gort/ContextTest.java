@@ -1,0 +1,109 @@
+package dev.gort;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ContextTest {
+    @AfterEach
+    void schedulerAtRest() throws InterruptedException {
+        GoTestSupport.assertSchedulerAtRest();
+    }
+
+    @Test
+    void backgroundIsNeverCancelled() {
+        Context bg = Context.background();
+        assertNull(bg.done());
+        assertNull(bg.err());
+        assertTrue(bg.deadline().isEmpty());
+        assertNull(bg.value("k"));
+    }
+
+    @Test
+    void cancelPropagatesDownNotUp() throws Exception {
+        Context.Cancellable parent = Context.withCancel(Context.background());
+        Context.Cancellable child = Context.withCancel(Context.withValue(parent, "k", "v"));
+        Context.Cancellable grandchild = Context.withCancel(child);
+        Context.Cancellable sibling = Context.withCancel(parent);
+        grandchild.cancel();
+        assertSame(Context.CANCELED, grandchild.err());
+        assertNull(child.err(), "a child's cancel reached its parent");
+        child.cancel();
+        assertNull(parent.err());
+        assertNull(sibling.err());
+        parent.cancel();
+        assertSame(Context.CANCELED, sibling.err());
+        assertNull(sibling.done().receiveOrNull(), "done is closed");
+        assertEquals(0, parent.childCount(), "children are forgotten once cancelled");
+        parent.cancel(); // idempotent
+        assertEquals("v", Context.withValue(child, "x", 1).value("k"));
+        // Deriving from a cancelled context gives a cancelled context.
+        assertSame(Context.CANCELED, Context.withCancel(parent).err());
+    }
+
+    @Test
+    void timeoutCancelsWithDeadlineExceeded() throws Exception {
+        Context.Cancellable ctx = Context.withTimeout(Context.background(), Duration.ofMillis(20));
+        assertTrue(ctx.deadline().isPresent());
+        long t0 = System.nanoTime();
+        assertNull(ctx.done().receiveOrNull());
+        assertTrue(System.nanoTime() - t0 >= 10_000_000);
+        assertSame(Context.DEADLINE_EXCEEDED, ctx.err());
+        // A child's deadline is never later than its parent's.
+        Context.Cancellable p = Context.withDeadline(Context.background(), Instant.now().plusSeconds(1));
+        Context.Cancellable c = Context.withDeadline(p, Instant.now().plusSeconds(100));
+        assertEquals(p.deadline(), c.deadline());
+        p.cancel();
+        assertSame(Context.CANCELED, c.err());
+        assertSame(Context.DEADLINE_EXCEEDED, Context.withTimeout(Context.background(), Duration.ZERO).err());
+    }
+
+    @Test
+    void aPipelineStopsWhenItsContextIsCancelled() {
+        AtomicInteger produced = new AtomicInteger();
+        AtomicReference<Object> why = new AtomicReference<>();
+        Go.run(() -> {
+            Context.Cancellable ctx = Context.withCancel(Context.background());
+            Chan<Integer> nums = Chan.make();
+            Goroutine producer = Go.spawn(() -> {
+                boolean[] stop = {false};
+                for (int i = 0; !stop[0]; i++) {
+                    int v = i;
+                    try {
+                        new Select().send(nums, v, produced::incrementAndGet).recv(ctx.done(), x -> stop[0] = true).run();
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }
+                why.set(ctx.err());
+            });
+            try {
+                for (int i = 0; i < 100; i++) assertEquals(i, nums.receive());
+                ctx.cancel();
+                producer.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertSame(Context.CANCELED, why.get());
+        assertTrue(produced.get() >= 100 && produced.get() <= 101, "produced " + produced.get());
+    }
+
+    @Test
+    void badInput() {
+        assertThrows(NullPointerException.class, () -> Context.withCancel(null));
+        assertThrows(NullPointerException.class, () -> Context.withValue(Context.background(), null, 1));
+        assertThrows(NullPointerException.class, () -> Context.withTimeout(Context.background(), null));
+        assertFalse(Context.withCancel(Context.background()).done().isClosed());
+    }
+}
