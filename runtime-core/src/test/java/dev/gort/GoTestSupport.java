@@ -19,6 +19,8 @@ final class GoTestSupport {
     /** Runs body with maxProcs set to n, restoring the previous value after. */
     static void withMaxProcs(int n, ThrowingRunnable body) throws Exception {
         int old = Go.setMaxProcs(n);
+        // Busy Ps retire when their carrier next looks for work: wait until only n are left.
+        awaitTrue("processors down to " + n, 10_000, () -> Go.metrics().processors() == n);
         try {
             body.run();
         } finally {
