@@ -169,7 +169,10 @@ public final class Select {
         // Nothing ready: wait on every case at once.
         SelectGroup group = new SelectGroup();
         Waiter[] waiters = new Waiter[n];
-        for (int i = 0; i < n; i++) {
+        for (int k = 0; k < n; k++) {
+            // In the random poll order: when several cases wait on one channel, which of them a
+            // later operation meets first is random too (Go's TestPseudoRandomSend).
+            int i = order[k];
             Case c = cases.get(i);
             if (c.chan == null) continue;
             Waiter w = Waiter.forSelect(group, i);

@@ -1170,11 +1170,13 @@ public final class Scheduler {
         G g = new G(idGen.getAndIncrement(), "main", task);
         g.extra().runState = rs;
         rs.main = g;
-        runs.add(rs);
-        sysmon.wake(); // deadlock detection needs it
         boolean interrupted = false;
         try {
+            // main is queued before the run is registered: sysmon must never see a run whose
+            // main goroutine is not yet anywhere (a false deadlock, seen under CPU load).
             enqueueNew(g, null);
+            runs.add(rs);
+            sysmon.wake(); // deadlock detection needs it
             while (g.status() != G.DEAD && rs.deadlock == null) {
                 LockSupport.park(rs);
                 if (Thread.interrupted()) interrupted = true;
