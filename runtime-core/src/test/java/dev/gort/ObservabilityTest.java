@@ -42,7 +42,8 @@ class ObservabilityTest {
         Go.maxProcs(); // starts the runtime
         var server = ManagementFactory.getPlatformMBeanServer();
         ObjectName name = new ObjectName("dev.gort:type=Scheduler");
-        assertTrue(server.isRegistered(name));
+        // sysmon registers it when it starts, off the caller's path
+        GoTestSupport.awaitTrue("MBean registered", 10_000, () -> server.isRegistered(name));
         assertEquals(Go.maxProcs(), server.getAttribute(name, "MaxProcs"));
         String dump = (String) server.invoke(name, "dump", null, null);
         assertTrue(dump.startsWith("SCHED "), dump);

@@ -17,6 +17,11 @@ public final class Main {
 
     static {
         EXAMPLES.put("tour", Tour::main);
+        EXAMPLES.put("sieve", Sieve::main);
+        EXAMPLES.put("pingpong", PingPong::main);
+        EXAMPLES.put("workers", WorkerPool::main);
+        EXAMPLES.put("timeout", SelectTimeout::main);
+        EXAMPLES.put("pipeline", Pipeline::main);
     }
 
     public static void main(String[] args) throws Exception {

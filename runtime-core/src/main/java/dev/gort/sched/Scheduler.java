@@ -185,13 +185,14 @@ public final class Scheduler {
             Scheduler s = new Scheduler(procs, maxThreads);
             instance = s;
             s.sysmon.start();
-            s.registerMXBean();
+            // JMX registration takes ~100 ms on a cold JVM: not on the caller's path, nor sysmon's.
+            Thread.ofPlatform().daemon().name("gort-jmx").start(s::registerMXBean);
         }
         return instance;
     }
 
     /** Registers {@code dev.gort:type=Scheduler} when java.management is present; never fails start-up. */
-    private void registerMXBean() {
+    void registerMXBean() {
         if (ModuleLayer.boot().findModule("java.management").isEmpty()) return;
         try {
             SchedulerMXBeanImpl.register(this);
