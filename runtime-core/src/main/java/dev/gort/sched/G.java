@@ -67,6 +67,12 @@ public final class G implements Goroutine, Runnable {
      */
     private volatile Waiter joiners;
     private static final Waiter JOINERS_CLOSED = Waiter.sentinel();
+    /**
+     * The goroutine's reusable waiter for plain (non-select) waits: a goroutine waits for one
+     * thing at a time, and a waiter is always unlinked by its waker before the wake-up, so the
+     * next wait may reuse it (Go caches sudogs per P for the same reason).
+     */
+    Waiter waiter;
     /** In the registry (since its first park); its links there, guarded by the stripe's lock. */
     boolean registered;
     G allPrev, allNext;

@@ -85,10 +85,23 @@ public final class Waiter {
         return true;
     }
 
-    /** A waiter for the calling goroutine or, outside goroutines, the calling thread. */
+    /**
+     * A waiter for the calling goroutine (its reusable one: see {@code G.waiter}) or, outside
+     * goroutines, a new one for the calling thread. Wakers must not touch a waiter after
+     * {@link #wake()}: the goroutine may already be using it for its next wait.
+     */
     public static Waiter current() {
         G g = Scheduler.currentG();
-        return g != null ? new Waiter(g, null) : new Waiter(null, Thread.currentThread());
+        if (g == null) return new Waiter(null, Thread.currentThread());
+        Waiter w = g.waiter;
+        if (w == null) {
+            g.waiter = w = new Waiter(g, null);
+        } else {
+            w.item = null;
+            w.success = false;
+            w.next = w.prev = null;
+        }
+        return w;
     }
 
     /** Makes the waiter runnable again; called once, by whoever unlinked it. */
