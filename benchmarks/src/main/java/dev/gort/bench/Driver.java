@@ -1,6 +1,7 @@
 package dev.gort.bench;
 
 import dev.gort.Go;
+import dev.gort.sched.Scheduler;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -9,11 +10,15 @@ import java.util.concurrent.CompletionException;
  * waits for it and gets the body's values or its exception.
  */
 public enum Driver {
-    /** A Gort goroutine: {@code Go.run(body)}. */
+    /**
+     * A Gort goroutine: {@code Go.run(body)}. Prints an INFO line with what the scheduler's
+     * counters ({@code Go.metrics()}) did during the repetition, read outside the timing.
+     */
     GOROUTINE {
         @Override
         double[] run(Workload.Body body) throws Exception {
             double[][] out = new double[1][];
+            Scheduler.Metrics m0 = Go.metrics();
             try {
                 Go.run(() -> {
                     try {
@@ -25,6 +30,11 @@ public enum Driver {
             } catch (CompletionException e) {
                 throw unwrap(e);
             }
+            Scheduler.Metrics m1 = Go.metrics();
+            System.out.printf("INFO gort sched: preemptions=+%d stuckRetakes=+%d blockingCalls=+%d carrierWakeups=+%d"
+                    + " threads=%d goroutines=%d%n", m1.preemptions() - m0.preemptions(),
+                m1.stuckRetakes() - m0.stuckRetakes(), m1.blockingCalls() - m0.blockingCalls(),
+                m1.carrierWakeups() - m0.carrierWakeups(), m1.threads(), m1.goroutines());
             return out[0];
         }
     },

@@ -26,7 +26,8 @@ import java.util.Locale;
  */
 public final class Main {
     /** Every workload, in the anchors' order. */
-    static final List<Workload> WORKLOADS = List.of(new Spawn());
+    static final List<Workload> WORKLOADS =
+        List.of(new Spawn(), new PingPong(), new Buffered(), new Sieve(), new Ring(), new Parked());
 
     private Main() {}
 
