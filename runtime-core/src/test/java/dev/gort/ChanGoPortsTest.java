@@ -16,6 +16,7 @@ class ChanGoPortsTest {
     @AfterEach
     void schedulerAtRest() throws InterruptedException {
         GoTestSupport.assertSchedulerAtRest();
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
     private static void run(ChanTest.Body body) {

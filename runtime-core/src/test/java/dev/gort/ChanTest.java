@@ -78,6 +78,7 @@ class ChanTest {
     @AfterEach
     void schedulerAtRest() throws InterruptedException {
         GoTestSupport.assertSchedulerAtRest();
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
     private static void awaitWaiting(Party p) throws InterruptedException {

@@ -18,6 +18,7 @@ class ContextTest {
     @AfterEach
     void schedulerAtRest() throws InterruptedException {
         GoTestSupport.assertSchedulerAtRest();
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
     @Test

@@ -13,6 +13,7 @@ class DeadlockTest {
     @AfterEach
     void schedulerAtRest() throws InterruptedException {
         GoTestSupport.assertSchedulerAtRest();
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
 

@@ -14,6 +14,10 @@ public final class GoTestSupportAccess {
         GoTestSupport.awaitTrue("condition", 10_000, cond);
     }
 
+    public static void awaitTrueFor(long timeoutMs, BooleanSupplier cond) throws InterruptedException {
+        GoTestSupport.awaitTrue("condition", timeoutMs, cond);
+    }
+
     public static void assertSchedulerAtRest() throws InterruptedException {
         GoTestSupport.assertSchedulerAtRest();
     }

@@ -14,6 +14,7 @@ class SpawnTest {
     @AfterEach
     void schedulerAtRest() throws InterruptedException {
         GoTestSupport.assertSchedulerAtRest();
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
     private static final int N = 1_000_000;

@@ -871,6 +871,17 @@ public final class Scheduler {
         }
     }
 
+    /** Armed timers in all Ps' heaps (diagnostics and tests). */
+    public int pendingTimers() {
+        int n = 0;
+        for (P p : allp) {
+            p.timers.lock.lock();
+            n += p.timers.size();
+            p.timers.lock.unlock();
+        }
+        return n;
+    }
+
     /** The earliest armed timer of any P, or Long.MAX_VALUE. */
     long earliestTimer() {
         long min = Long.MAX_VALUE;
@@ -1325,6 +1336,10 @@ public final class Scheduler {
         long now = coarseNanos();
         StringBuilder sb = new StringBuilder();
         sb.append(schedtrace()).append("\n");
+        long earliest = earliestTimer();
+        sb.append("timers armed: ").append(pendingTimers());
+        if (earliest != Long.MAX_VALUE) sb.append(", next in ").append((earliest - System.nanoTime()) / 1_000_000).append(" ms");
+        sb.append('\n');
         int globalEntries = global.size();
         if (globalEntries > 0) {
             sb.append("(").append(globalEntries).append(" entries of the global run queue not listed)\n");
