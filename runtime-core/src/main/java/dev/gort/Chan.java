@@ -314,12 +314,7 @@ public final class Chan<T> implements Iterable<T> {
             wake = w;
         }
         lock.unlock();
-        while (wake != null) {
-            Waiter next = wake.next;
-            wake.next = null;
-            wake.wake();
-            wake = next;
-        }
+        Waiter.wakeChain(wake);
     }
 
     public boolean isClosed() {

@@ -177,12 +177,7 @@ public final class G implements Goroutine, Runnable {
     void finish() {
         setStatusRelease(DEAD);
         Waiter w = (Waiter) JOINERS.getAndSet(this, JOINERS_CLOSED); // orders DEAD before the wake-ups
-        while (w != null) {
-            Waiter next = w.next;
-            w.next = null;
-            w.wake();
-            w = next;
-        }
+        Waiter.wakeChain(w);
         Scheduler.RunState rs = runState();
         if (rs != null) rs.wake();
     }

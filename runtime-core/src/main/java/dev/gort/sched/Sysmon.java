@@ -29,7 +29,7 @@ import java.util.concurrent.locks.LockSupport;
 final class Sysmon implements Runnable {
     private static final long MIN_DELAY = 20_000L;
     private static final long MAX_DELAY = 10_000_000L;
-    private static final long DEADLOCK_CONFIRM_NANOS = 10_000_000L;
+    private static final long DEADLOCK_CONFIRM_NANOS = 50_000_000L;
     /** sysmon slept this much longer than asked: it was stopped (GC) or starved of CPU. */
     private static final long OVERSLEEP_NANOS = 5_000_000L;
 
@@ -46,6 +46,7 @@ final class Sysmon implements Runnable {
     private long nextTrace;
     private long[] quiet;
     private long quietSince;
+    private int quietRounds;
 
     Sysmon(Scheduler sched, long traceMillis) {
         this.sched = sched;
@@ -93,6 +94,7 @@ final class Sysmon implements Runnable {
                     // stopped) or an overloaded machine. Whatever the goroutines seemed to do in
                     // that interval is not their doing: start their clocks again.
                     restartClocks(now);
+                    quiet = null; // nor can sysmon vouch that nothing ran meanwhile
                 } else {
                     acted = retake(now);
                 }
@@ -220,9 +222,13 @@ final class Sysmon implements Runnable {
         if (quiet == null || !Arrays.equals(quiet, snap)) {
             quiet = snap;
             quietSince = now;
+            quietRounds = 0;
             return;
         }
-        if (now - quietSince >= DEADLOCK_CONFIRM_NANOS) {
+        // The same quiescent snapshot on several consecutive rounds (no oversleep between them),
+        // spanning DEADLOCK_CONFIRM_NANOS: a moment of idleness between two hand-offs is not
+        // a deadlock.
+        if (++quietRounds >= 3 && now - quietSince >= DEADLOCK_CONFIRM_NANOS) {
             quiet = null;
             sched.reportDeadlock();
         }

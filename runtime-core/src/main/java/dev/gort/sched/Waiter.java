@@ -114,6 +114,16 @@ public final class Waiter {
         }
     }
 
+    /** Wakes every waiter of a chain linked by {@link #next} (unlinked by the caller under its lock). */
+    public static void wakeChain(Waiter w) {
+        while (w != null) {
+            Waiter next = w.next;
+            w.next = null; // before the wake: the goroutine may reuse its waiter at once
+            w.wake();
+            w = next;
+        }
+    }
+
     public boolean isWoken() {
         return woken;
     }

@@ -54,11 +54,6 @@ public final class Cond {
             all = w;
         }
         lock.unlock();
-        while (all != null) {
-            Waiter next = all.next;
-            all.next = null;
-            all.wake();
-            all = next;
-        }
+        Waiter.wakeChain(all);
     }
 }

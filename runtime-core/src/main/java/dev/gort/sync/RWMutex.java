@@ -101,12 +101,7 @@ public final class RWMutex {
             wake = null;
         }
         lock.unlock();
-        while (wake != null) {
-            Waiter next = wake.next;
-            wake.next = null;
-            wake.wake();
-            wake = next;
-        }
+        Waiter.wakeChain(wake);
     }
 
     /** Holding the lock, no readers and no writer: the next writer gets it. */

@@ -103,11 +103,6 @@ public final class Semaphore {
     }
 
     private static void wakeAll(Waiter w) {
-        while (w != null) {
-            Waiter next = w.next;
-            w.next = null;
-            w.wake();
-            w = next;
-        }
+        Waiter.wakeChain(w);
     }
 }

@@ -47,12 +47,7 @@ public final class WaitGroup {
         Waiter w = waiters; // every waiter queued before the counter reached zero
         waiters = null;
         lock.unlock();
-        while (w != null) {
-            Waiter next = w.next;
-            w.next = null;
-            w.wake();
-            w = next;
-        }
+        Waiter.wakeChain(w);
     }
 
     /**
