@@ -19,14 +19,8 @@ class ChanGoPortsTest {
         GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
-    private static void run(ChanTest.Body body) {
-        Go.run(() -> {
-            try {
-                body.run();
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+    private static void run(GoTestSupport.ThrowingRunnable body) {
+        GoTestSupport.runMain(body);
     }
 
     /** TestNonblockRecvRace: a ready-then-closed channel is never seen as not ready. */

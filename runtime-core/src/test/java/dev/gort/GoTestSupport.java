@@ -16,6 +16,17 @@ final class GoTestSupport {
         }
     }
 
+    /** Runs body as the main goroutine of a Go.run, turning checked exceptions into failures. */
+    static void runMain(ThrowingRunnable body) {
+        Go.run(() -> {
+            try {
+                body.run();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
     /** Runs body with maxProcs set to n, restoring the previous value after. */
     static void withMaxProcs(int n, ThrowingRunnable body) throws Exception {
         int old = Go.setMaxProcs(n);

@@ -21,14 +21,8 @@ class SelectTest {
         GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
-    private static void run(ChanTest.Body body) {
-        Go.run(() -> {
-            try {
-                body.run();
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+    private static void run(GoTestSupport.ThrowingRunnable body) {
+        GoTestSupport.runMain(body);
     }
 
     @Test
