@@ -13,6 +13,8 @@
 #   MAXPROCS (2)           GOMAXPROCS, -Dgort.maxprocs and -Djdk.virtualThreadScheduler.parallelism
 #   ANCHORS_DIR            the anchors (default: ../shared/anchors next to the repository)
 #   NO_BUILD=1             use the existing benchmarks/target/benchmarks.jar instead of building it
+#   GO_PREBUILT=1          use the existing benchmarks/bin/anchors-go instead of building it (machines
+#                          without Go or the anchors, e.g. the 16-core device: see benchmarks/scaling.sh)
 #   JVM_OPTS               extra JVM options for the runner (e.g. -Dorder=sequential)
 #   TIMEOUT (1800)         seconds one process may run before it is stopped (SIGQUIT, then KILL)
 #   QUIET_MAX (300)        before each process, wait at most this many seconds for the machine to be
@@ -50,9 +52,14 @@ JVM_FLAGS=("${GORT_JVM_FLAGS[@]}" -XX:+UseG1GC -Djdk.virtualThreadScheduler.para
 # shellcheck disable=SC2206 # JVM_OPTS is a list of words on purpose
 JVM_FLAGS+=($JVM_OPTS)
 
-command -v go >/dev/null || die "go not found (apt-get install -y golang-go)"
-[ -d "$ANCHORS_DIR/go" ] || die "anchors not found at $ANCHORS_DIR (set ANCHORS_DIR)"
-ANCHORS_DIR=$(cd "$ANCHORS_DIR" && pwd)
+GO_PREBUILT=${GO_PREBUILT:-}
+if [ -n "$GO_PREBUILT" ]; then
+  [ -x "$GO_BIN" ] || die "GO_PREBUILT set but $GO_BIN is missing"
+else
+  command -v go >/dev/null || die "go not found (apt-get install -y golang-go)"
+  [ -d "$ANCHORS_DIR/go" ] || die "anchors not found at $ANCHORS_DIR (set ANCHORS_DIR)"
+  ANCHORS_DIR=$(cd "$ANCHORS_DIR" && pwd)
+fi
 
 OUT=$HERE/results/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT" "$HERE/bin" || die "cannot create $OUT"
@@ -112,10 +119,12 @@ if [ -z "$NO_BUILD" ]; then
     || { tail -30 "$OUT/build.log"; die "the Maven build failed, see $OUT/build.log"; }
 fi
 [ -f "$JAR" ] || die "$JAR missing (build it, or drop NO_BUILD)"
-echo "(cd $ANCHORS_DIR/go && go build -o $GO_BIN .)" >> "$CMDS"
-echo "+ (cd $ANCHORS_DIR/go && go build -o $GO_BIN .)"
-(cd "$ANCHORS_DIR/go" && go build -o "$GO_BIN" .) >> "$OUT/build.log" 2>&1 \
-  || { tail -30 "$OUT/build.log"; die "go build failed, see $OUT/build.log"; }
+if [ -z "$GO_PREBUILT" ]; then
+  echo "(cd $ANCHORS_DIR/go && CGO_ENABLED=0 go build -o $GO_BIN .)" >> "$CMDS"
+  echo "+ (cd $ANCHORS_DIR/go && CGO_ENABLED=0 go build -o $GO_BIN .)"
+  (cd "$ANCHORS_DIR/go" && CGO_ENABLED=0 go build -o "$GO_BIN" .) >> "$OUT/build.log" 2>&1 \
+    || { tail -30 "$OUT/build.log"; die "go build failed, see $OUT/build.log"; }
+fi
 
 # ---- workloads: what the runner knows, or the arguments
 mapfile -t ALL < <("$JAVA" "${GORT_JVM_FLAGS[@]}" -jar "$JAR" --list)
@@ -129,7 +138,7 @@ done
   echo "date: $(date -Is)"
   echo "host: $(uname -srm), $(nproc) cpus, $(awk '/^MemTotal/ {print $2, $3}' /proc/meminfo)"
   echo "cpu: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
-  echo "go: $(go version)"
+  echo "go: $( [ -n "$GO_PREBUILT" ] && echo "prebuilt $GO_BIN ($(go version "$GO_BIN" 2>/dev/null || strings "$GO_BIN" 2>/dev/null | grep -m1 -o "go1\.[0-9.]*" || echo unknown))" || go version)"
   echo "java: $("$JAVA" -version 2>&1 | tr '\n' ' ')"
   echo "gort: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)$(git -C "$ROOT" status \
     --porcelain 2>/dev/null | grep -q . && echo ', with uncommitted changes')"

@@ -50,12 +50,15 @@ public final class Chan<T> implements Iterable<T> {
     final long id = IDS.incrementAndGet();
     private final int capacity;
     private final Object[] buf;
-    private final SpinLock lock = new SpinLock();
-
     // mutable state, guarded by lock
     private int sendx, recvx, count;
     private boolean closed;
     private final WaitQueue sendq = new WaitQueue();
+    /**
+     * Waiting receivers, and also the channel's lock ("the lock" everywhere in this class): a
+     * WaitQueue is a SpinLock (see there), and a separate lock would cost W6's million parked
+     * channels 20 bytes each.
+     */
     private final WaitQueue recvq = new WaitQueue();
     /** A waiter taken by a *Locked operation, to be woken by the caller once it has unlocked. */
     private Waiter pendingWake;
@@ -87,14 +90,16 @@ public final class Chan<T> implements Iterable<T> {
     public void send(T v) throws InterruptedException {
         if (v == null) throw new NullPointerException("channel values must not be null");
         Go.safepoint();
-        lock.lock();
+        recvq.lock();
         if (sendNow(v)) return; // unlocked by sendNow
         Waiter me = Waiter.current();
         me.item = v;
         sendq.enqueue(me);
-        if (!me.await(WaitReason.CHAN_SEND, lock)) {
+        if (me.g != null) {
+            me.awaitSpinning(WaitReason.CHAN_SEND, recvq, capacity == 0);
+        } else if (!me.await(WaitReason.CHAN_SEND, recvq)) {
             sendq.remove(me); // interrupted platform thread; the lock is held again
-            lock.unlock();
+            recvq.unlock();
             throw new InterruptedException();
         }
         if (!me.success) throw closedOnSend();
@@ -109,9 +114,9 @@ public final class Chan<T> implements Iterable<T> {
     public boolean trySend(T v) {
         if (v == null) throw new NullPointerException("channel values must not be null");
         Go.safepoint();
-        lock.lock();
+        recvq.lock();
         if (sendNow(v)) return true;
-        lock.unlock();
+        recvq.unlock();
         return false;
     }
 
@@ -160,7 +165,7 @@ public final class Chan<T> implements Iterable<T> {
     void unlockAndWake() {
         Waiter w = pendingWake;
         pendingWake = null;
-        lock.unlock();
+        recvq.unlock();
         if (w != null) w.wake();
     }
 
@@ -189,18 +194,20 @@ public final class Chan<T> implements Iterable<T> {
     @SuppressWarnings("unchecked")
     public T receiveOrNull() throws InterruptedException {
         Go.safepoint();
-        lock.lock();
+        recvq.lock();
         Object v = receiveNow();
         if (v != null) return (T) v;
         if (closed) {
-            lock.unlock();
+            recvq.unlock();
             return null;
         }
         Waiter me = Waiter.current();
         recvq.enqueue(me);
-        if (!me.await(WaitReason.CHAN_RECEIVE, lock)) {
+        if (me.g != null) {
+            me.awaitSpinning(WaitReason.CHAN_RECEIVE, recvq, capacity == 0);
+        } else if (!me.await(WaitReason.CHAN_RECEIVE, recvq)) {
             recvq.remove(me);
-            lock.unlock();
+            recvq.unlock();
             throw new InterruptedException();
         }
         return me.success ? (T) me.item : null;
@@ -210,9 +217,9 @@ public final class Chan<T> implements Iterable<T> {
     @SuppressWarnings("unchecked")
     public T tryReceive() {
         Go.safepoint();
-        lock.lock();
+        recvq.lock();
         Object v = receiveNow();
-        if (v == null) lock.unlock();
+        if (v == null) recvq.unlock();
         return (T) v;
     }
 
@@ -262,11 +269,11 @@ public final class Chan<T> implements Iterable<T> {
     // ---- for Select (holding the lock)
 
     void lockForSelect() {
-        lock.lock();
+        recvq.lock();
     }
 
     void unlockForSelect() {
-        lock.unlock();
+        recvq.unlock();
     }
 
     /** Holding the lock: queue a select's waiter for this channel. */
@@ -280,7 +287,7 @@ public final class Chan<T> implements Iterable<T> {
     }
 
     SpinLock lockObject() {
-        return lock;
+        return recvq;
     }
 
     // ---- close and state
@@ -292,9 +299,9 @@ public final class Chan<T> implements Iterable<T> {
      * @throws ChannelClosedException if it was already closed
      */
     public void close() {
-        lock.lock();
+        recvq.lock();
         if (closed) {
-            lock.unlock();
+            recvq.unlock();
             throw new ChannelClosedException("close of closed channel");
         }
         closed = true;
@@ -313,37 +320,37 @@ public final class Chan<T> implements Iterable<T> {
             w.next = wake;
             wake = w;
         }
-        lock.unlock();
+        recvq.unlock();
         Waiter.wakeChain(wake);
     }
 
     public boolean isClosed() {
-        lock.lock();
+        recvq.lock();
         boolean c = closed;
-        lock.unlock();
+        recvq.unlock();
         return c;
     }
 
     /** Values buffered now. */
     public int len() {
-        lock.lock();
+        recvq.lock();
         int n = count;
-        lock.unlock();
+        recvq.unlock();
         return n;
     }
 
     /** Waiters queued to receive / to send (including a select's, until it unlinks them): diagnostics. */
     int queuedReceivers() {
-        lock.lock();
+        recvq.lock();
         int n = recvq.size();
-        lock.unlock();
+        recvq.unlock();
         return n;
     }
 
     int queuedSenders() {
-        lock.lock();
+        recvq.lock();
         int n = sendq.size();
-        lock.unlock();
+        recvq.unlock();
         return n;
     }
 

@@ -33,11 +33,10 @@ public final class G implements Goroutine, Runnable {
     static final int RUNNABLE = 0, RUNNING = 1, WAITING = 2, SYSCALL = 3, DEAD = 4, DUMPING = 5;
 
     /** Why the goroutine's continuation returned control to its carrier. Written by the goroutine, read by its carrier. */
-    static final int YIELD_NONE = 0, YIELD_PARK = 1, YIELD_GOSCHED = 2, YIELD_PREEMPT = 3, YIELD_NO_P = 4;
+    static final byte YIELD_NONE = 0, YIELD_PARK = 1, YIELD_GOSCHED = 2, YIELD_PREEMPT = 3, YIELD_NO_P = 4;
 
     // immutable state
     final long id;
-    private final String name;
     private final Runnable task;
     final GoContinuation continuation;
 
@@ -48,8 +47,8 @@ public final class G implements Goroutine, Runnable {
      * follows it (a run queue, a wait structure's lock).
      */
     private volatile int status = RUNNABLE;
-    /** Set by the goroutine before it yields; read by its carrier after run() returns. */
-    int yieldKind;
+    /** Set by the goroutine before it yields; read by its carrier after run() returns. A byte: see Extra. */
+    byte yieldKind;
     ParkCommit commit;
     WaitReason waitReason = WaitReason.NONE;
     /** Coarse time of the park (Scheduler.coarseNanos()), for the dump. */
@@ -89,6 +88,8 @@ public final class G implements Goroutine, Runnable {
         Throwable failure;
         /** Set for the goroutine of a Go.run call, whose caller waits on it. */
         Scheduler.RunState runState;
+        /** The name given at spawn, or null for "goroutine-<id>". */
+        String name;
     }
 
     private static final VarHandle STATUS;
@@ -105,7 +106,7 @@ public final class G implements Goroutine, Runnable {
 
     G(long id, String name, Runnable task) {
         this.id = id;
-        this.name = name;
+        if (name != null) extra().name = name; // most goroutines have none: G stays 80 bytes
         this.task = task;
         this.continuation = new GoContinuation(this);
     }
@@ -201,6 +202,7 @@ public final class G implements Goroutine, Runnable {
 
     @Override
     public String name() {
+        String name = extra != null ? extra.name : null;
         return name != null ? name : "goroutine-" + id;
     }
 
@@ -264,6 +266,7 @@ public final class G implements Goroutine, Runnable {
 
     @Override
     public String toString() {
+        String name = extra != null ? extra.name : null;
         return "goroutine " + id + (name != null ? " \"" + name + "\"" : "") + " [" + state() + "]";
     }
 }

@@ -9,7 +9,7 @@ package dev.gort.sched;
  * by the hand-off protocol). The owner alone writes {@link #schedtick} and pushes to
  * {@link #runq}; others only steal from {@code runq} and read the rest racily (sysmon, traces).
  */
-final class P {
+public final class P {
     static final int IDLE = 0, RUNNING = 1, DEAD = 2;
 
     final int id;
@@ -45,6 +45,16 @@ final class P {
     G sysmonPreemptG;
     long sysmonPreemptWhen;
     long sysmonPreemptCpu;
+
+    /**
+     * Set while a goroutine on this P spin-waits with its partner in runnext (see
+     * Scheduler.spinBeforePark): thieves may take runnext at once instead of leaving it to the
+     * owner. Written by the owner, cleared by the spinning goroutine when its spin ends (it may
+     * have moved on to another P by then: harmless, the flag is a hint and a stale value only
+     * hastens or delays one steal).
+     */
+    volatile boolean offersRunnext;
+
 
     private static final java.lang.invoke.VarHandle SCHEDTICK;
     private static final java.lang.invoke.VarHandle SPAWNED;

@@ -147,6 +147,11 @@ final class RunQueue {
         return tailAcquire() == headAcquire() && runnext == null;
     }
 
+    /** Owner: true if runnext holds a goroutine and the ring is empty. */
+    boolean onlyRunnext() {
+        return runnext != null && tailPlain() == headAcquire();
+    }
+
     /** Any thread: an estimate of the ring's length plus runnext. */
     int size() {
         int h = headAcquire();

@@ -307,6 +307,50 @@ public final class Scheduler {
     // Parking
 
     /**
+     * How long a goroutine waiting on an unbuffered channel may spin for its partner before
+     * parking ({@code -Dgort.spinnanos}; default 0: off). A park, a ready and the futex wake of
+     * another carrier cost microseconds, a partner running on another P answers in hundreds of
+     * ns; but the measurements disagree between machines (docs/BENCHMARKS.md, "Spin before
+     * park": W2 gained on the 2-core machine and lost on the 16-core one confined to 2 CPUs), so
+     * it stays an option until it wins everywhere.
+     */
+    static long spinNanos = Long.getLong("gort.spinnanos", 0L);
+
+    /** Tests: sets the spin (read by goroutines started after the call; not for use while busy). */
+    public static void setSpinNanosForTests(long nanos) {
+        spinNanos = nanos;
+    }
+
+    /**
+     * Whether the waiting goroutine g should spin before parking (Waiter.awaitSpinning): its P,
+     * or null for "park at once". Spinning is worth it only when the partner may be running right
+     * now on another P (some other P is not idle) and this P has nothing else to run (its queue
+     * and the global queue are empty): then it costs only this P's idle time. Never on one P,
+     * never for a goroutine sysmon wants preempted, and not after recent spins failed (P's
+     * penalty).
+     */
+    P spinBeforePark(G g) {
+        if (spinNanos <= 0) return null;
+        M m = g.m;
+        P p = m != null ? m.p : null;
+        if (p == null || g.preempt || g.locked()) return null;
+        int n = nprocs;
+        if (n < 2 || !global.isEmpty()) return null;
+        boolean offer = false;
+        if (!p.runq.isEmpty()) {
+            // The only other work here is runnext (typically the partner this goroutine has just
+            // readied) and an M is spinning for work: offer it runnext and spin, so that the two
+            // end up on two Ps handing off without parks (see P.offersRunnext).
+            if (!p.runq.onlyRunnext() || nmspinning.get() == 0) return null;
+            offer = true;
+        } else if (npidle.get() >= n - 1) {
+            return null; // no other P runs anything: the partner cannot be running
+        }
+        if (offer) p.offersRunnext = true;
+        return p;
+    }
+
+    /**
      * Parks the calling goroutine (Go's gopark). {@code commit} runs on the carrier after the
      * unmount (see "Parking"); a waker later calls {@link #ready}.
      */
@@ -685,7 +729,8 @@ public final class Scheduler {
                     if (g != null) return g;
                 }
                 if (victim.status != P.RUNNING) continue;
-                G g = victim.runq.stealInto(p.runq, stealRunnext, !victim.stuck);
+                boolean offered = victim.offersRunnext;
+                G g = victim.runq.stealInto(p.runq, stealRunnext || offered, !victim.stuck && !offered);
                 if (g != null) {
                     if (JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id);
                     return g;

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
  * which the carrier releases only after the goroutine has unmounted, so the wake never races
  * with the park. A platform-thread waiter releases the lock and parks on {@link #woken}.
  */
-public final class Waiter {
+public final class Waiter implements ParkCommit {
     /** The waiting goroutine, or null for a platform thread. */
     public final G g;
     /** The waiting platform thread, or null for a goroutine. */
@@ -33,6 +33,39 @@ public final class Waiter {
     /** Queue links; guarded by the owning structure's lock. */
     public Waiter next;
     public Waiter prev;
+
+    /*
+     * Spin-then-park (goroutine waiters of awaitSpinning only): the waiter is linked and the
+     * structure's lock released BEFORE the goroutine unmounts, so the lock cannot order the wake
+     * after the park as it does for await(). parkState does instead; it moves
+     *
+     *   SPINNING --(waiter: spin over)--> PARKING --(carrier, after unmount)--> PARKED
+     *       \                                 \
+     *        +--(waker)--> SPIN_WOKEN          +--(waker)--> SPIN_WOKEN
+     *
+     * by CAS, so exactly one of the two sides moves it out of SPINNING and out of PARKING:
+     * - waker wins SPINNING->SPIN_WOKEN: the goroutine never parked; it sees SPIN_WOKEN and goes on
+     *   without a context switch (the point of spinning: no park, no ready, no futex);
+     * - waker wins PARKING->SPIN_WOKEN: the commit (afterUnmount) fails and the carrier puts the
+     *   goroutine straight back on its run queue;
+     * - the commit wins PARKING->PARKED: the goroutine is WAITING and unmounted (its status was
+     *   set before the commit runs), so the waker, seeing PARKED, readies it as usual.
+     * Memory ordering: the waker writes item/success before its CAS (under the structure's lock,
+     * then a volatile CAS), and the waiter reads them after reading SPIN_WOKEN (volatile) or after
+     * being readied (run-queue hand-off): every outcome publishes the result.
+     * Waiters of the other await methods never leave NORMAL, and wake() readies them directly.
+     */
+    static final int NORMAL = 0, SPINNING = 1, PARKING = 2, PARKED = 3, SPIN_WOKEN = 4;
+    private volatile int parkState;
+    private static final java.lang.invoke.VarHandle PARK_STATE;
+
+    static {
+        try {
+            PARK_STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Waiter.class, "parkState", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private Waiter(G g, Thread thread) {
         this(g, thread, null, -1);
@@ -107,6 +140,11 @@ public final class Waiter {
     /** Makes the waiter runnable again; called once, by whoever unlinked it. */
     public void wake() {
         if (g != null) {
+            for (;;) {
+                int s = parkState;
+                if (s != SPINNING && s != PARKING) break; // NORMAL or PARKED: a parked goroutine
+                if (PARK_STATE.compareAndSet(this, s, SPIN_WOKEN)) return; // it has not parked: no ready
+            }
             Scheduler.get().ready(g);
         } else {
             woken = true;
@@ -156,6 +194,73 @@ public final class Waiter {
             }
         }
         return true;
+    }
+
+    /**
+     * Goroutines only: like {@link #await}, but the lock is released at once and, when the
+     * scheduler deems it worthwhile ({@link Scheduler#spinBeforePark}: another P is running,
+     * possibly the partner, and this P has nothing else to run), the goroutine spins a short,
+     * bounded time for its wake before parking. A hand-off between goroutines running on two Ps
+     * then completes without a park, a ready, or a futex wake of another carrier. See the
+     * parkState protocol above.
+     */
+    public void awaitSpinning(WaitReason reason, SpinLock lock, boolean maySpin) {
+        Scheduler s = Scheduler.get();
+        P p = !maySpin ? null : spinSkip > 0 ? skipSpin() : s.spinBeforePark(g);
+        if (p == null) {
+            PARK_STATE.set(this, PARKING); // published by the unlock
+            lock.unlock();
+        } else {
+            PARK_STATE.set(this, SPINNING);
+            lock.unlock();
+            boolean won = spin();
+            if (p.offersRunnext) p.offersRunnext = false;
+            if (won) {
+                spinPenalty = 0;
+                return;
+            }
+            spinSkip = spinPenalty = Math.min(spinPenalty * 2 + 1, MAX_SPIN_PENALTY);
+            if (!PARK_STATE.compareAndSet(this, SPINNING, PARKING)) return; // woken just now
+        }
+        s.park(reason, this);
+    }
+
+    /*
+     * The goroutine's spin history (its cached waiter lives as long as it does): after a spin
+     * that ended in a park, the next spinPenalty waits park at once; the penalty doubles with
+     * each lost spin and resets with a won one. A goroutine whose waits are long (a ring where
+     * the token comes back after hundreds of hops, a worker waiting for rare jobs) soon stops
+     * burning its P; a ping-pong partner keeps spinning. Owned by the goroutine.
+     */
+    private static final int MAX_SPIN_PENALTY = 4095;
+    private int spinPenalty, spinSkip;
+
+    private P skipSpin() {
+        spinSkip--;
+        return null;
+    }
+
+    /** Spins until SPIN_WOKEN or {@code Scheduler.spinNanos} have passed; true when woken. */
+    private boolean spin() {
+        long deadline = 0L;
+        for (int i = 1; ; i++) {
+            if (parkState == SPIN_WOKEN) return true;
+            Thread.onSpinWait();
+            if ((i & 31) == 0) {
+                long now = System.nanoTime();
+                if (deadline == 0L) {
+                    deadline = now + Scheduler.spinNanos;
+                } else if (now - deadline > 0) {
+                    return parkState == SPIN_WOKEN;
+                }
+            }
+        }
+    }
+
+    /** The park commit of {@link #awaitSpinning}: stays parked unless the waker came first. */
+    @Override
+    public boolean afterUnmount(G g) {
+        return PARK_STATE.compareAndSet(this, PARKING, PARKED);
     }
 
     /**

@@ -1,0 +1,128 @@
+package dev.gort;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.gort.sched.Scheduler;
+import dev.gort.sync.WaitGroup;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The spin-before-park hand-off of unbuffered channels (Waiter.awaitSpinning with
+ * {@code -Dgort.spinnanos} > 0): every race between a waker and a waiter that spins, gives up,
+ * or is parking must end with the value delivered exactly once and no goroutine readied twice
+ * (a double ready throws in the scheduler and fails the run; a lost wake hangs it and the
+ * deadlock detector or the timeout fails it). The spins here are long (200 us) so that wakes
+ * land in every state of the protocol: SPINNING, PARKING and PARKED.
+ */
+class SpinHandoffTest {
+    private static final long SEED = 0x5EED_5A1DL;
+
+    @BeforeEach
+    void spinOn() {
+        Scheduler.setSpinNanosForTests(200_000);
+    }
+
+    @AfterEach
+    void spinOff() throws InterruptedException {
+        Scheduler.setSpinNanosForTests(Long.getLong("gort.spinnanos", 0L));
+        GoTestSupport.assertSchedulerAtRest();
+    }
+
+    @Test
+    void pingPongDeliversEveryValueOnce() throws Exception {
+        GoTestSupport.withMaxProcs(2, () -> GoTestSupport.runMain(() -> {
+            int n = 100_000;
+            Chan<Integer> ping = Chan.make(), pong = Chan.make();
+            long[] sum = new long[1];
+            Goroutine echo = Go.spawn(() -> {
+                try {
+                    for (int i = 0; i < n; i++) pong.send(ping.receive() + 1);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Goroutine init = Go.spawn(() -> {
+                try {
+                    long s = 0;
+                    for (int i = 0; i < n; i++) {
+                        ping.send(i);
+                        s += pong.receive();
+                    }
+                    sum[0] = s;
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            echo.join();
+            init.join();
+            assertEquals((long) n * (n - 1) / 2 + n, sum[0]);
+        }));
+    }
+
+    /**
+     * Many senders and receivers on a few unbuffered channels with random pauses (yields) so
+     * that some waits spin and win, some spin and park, and some wakes hit the parking window;
+     * then close wakes spinning and parked receivers alike.
+     */
+    @Test
+    void manyToManyWithCloseLosesNothing() throws Exception {
+        GoTestSupport.withMaxProcs(2, () -> GoTestSupport.runMain(() -> {
+            for (int round = 0; round < 20; round++) {
+                long seed = SEED + round;
+                SplittableRandom rnd = new SplittableRandom(seed);
+                int chans = 1 + rnd.nextInt(3), senders = 2 + rnd.nextInt(6), receivers = chans + rnd.nextInt(6);
+                int perSender = 2_000;
+                @SuppressWarnings("unchecked")
+                Chan<Integer>[] cs = new Chan[chans];
+                for (int i = 0; i < chans; i++) cs[i] = Chan.make();
+                AtomicLong received = new AtomicLong(), count = new AtomicLong();
+                WaitGroup sent = new WaitGroup(), done = new WaitGroup();
+                sent.add(senders);
+                done.add(receivers);
+                for (int s = 0; s < senders; s++) {
+                    long sseed = rnd.nextLong();
+                    Go.spawn(() -> {
+                        SplittableRandom r = new SplittableRandom(sseed);
+                        try {
+                            for (int i = 1; i <= perSender; i++) {
+                                if (r.nextInt(8) == 0) Go.yield();
+                                cs[r.nextInt(chans)].send(i);
+                            }
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        sent.done();
+                    });
+                }
+                for (int k = 0; k < receivers; k++) {
+                    Chan<Integer> c = cs[k % chans];
+                    long rseed = rnd.nextLong();
+                    Go.spawn(() -> {
+                        SplittableRandom r = new SplittableRandom(rseed);
+                        try {
+                            Integer v;
+                            while ((v = c.receiveOrNull()) != null) {
+                                received.addAndGet(v);
+                                count.incrementAndGet();
+                                if (r.nextInt(8) == 0) Go.yield();
+                            }
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        done.done();
+                    });
+                }
+                sent.await();
+                for (Chan<Integer> c : cs) c.close();
+                done.await();
+                long expectSum = (long) senders * perSender * (perSender + 1) / 2;
+                assertEquals((long) senders * perSender, count.get(), "values received, seed " + seed);
+                assertEquals(expectSum, received.get(), "sum received, seed " + seed);
+            }
+        }));
+    }
+}
