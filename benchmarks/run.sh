@@ -44,6 +44,7 @@ GO_BIN=$HERE/bin/anchors-go
 die() { echo "run.sh: $*" >&2; exit 1; }
 
 # shellcheck source=../scripts/jdk.sh
+if [ -n "$NO_BUILD" ]; then export GORT_RUNTIME_ONLY=1; fi # running a prebuilt jar needs no javac, no mvn
 . "$ROOT/scripts/jdk.sh" # JAVA_HOME (JDK >= 25) and GORT_JVM_FLAGS; exits when there is none
 export MAVEN_OPTS=${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}
 JAVA=$JAVA_HOME/bin/java

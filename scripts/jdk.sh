@@ -1,10 +1,13 @@
 # Sourced by the project's scripts: finds a JDK >= 25 and exports JAVA_HOME and PATH for it.
 # Order: $JAVA_HOME if it is a JDK >= 25, else the newest JDK >= 25 under /usr/lib/jvm
 # (then /usr/java, /opt). Fails with one line when there is none.
+# GORT_RUNTIME_ONLY=1 (scripts that only run prebuilt jars, e.g. benchmarks/run.sh with NO_BUILD=1):
+# a Java runtime is enough (a jlink image without javac) and Maven is not needed.
 
 gort_jdk_major() { # java-home -> major version, or nothing
   local rel="$1/release" v
-  [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 0
+  [ -x "$1/bin/java" ] || return 0
+  [ -n "${GORT_RUNTIME_ONLY:-}" ] || [ -x "$1/bin/javac" ] || return 0
   if [ -f "$rel" ]; then
     v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$rel")
   fi
@@ -42,7 +45,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 GORT_JVM_FLAGS=(--add-exports java.base/jdk.internal.vm=ALL-UNNAMED --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 # Maven's own libraries call sun.misc.Unsafe too: keep JDK 25 from warning about it.
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
-if ! command -v mvn >/dev/null 2>&1; then
+if [ -z "${GORT_RUNTIME_ONLY:-}" ] && ! command -v mvn >/dev/null 2>&1; then
   echo "gort: Maven (mvn) not found; install it (apt-get install -y maven)" >&2
   exit 1
 fi

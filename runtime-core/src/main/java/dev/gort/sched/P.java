@@ -55,6 +55,18 @@ public final class P {
      */
     volatile boolean offersRunnext;
 
+    /**
+     * A wake-up owed (Scheduler.ready): a goroutine running here readied another into this P's
+     * runnext, with nothing else queued here, and did not start another carrier for it: the
+     * waker usually parks at once (a channel hand-off), and then this P runs the readied
+     * goroutine itself; a futex wake of an idle carrier would only make it spin and find
+     * nothing. The debt is settled by this P's carrier when the running goroutine leaves it
+     * (execute: nothing owed any more), or by sysmon (wakep) if the waker keeps running past a
+     * sysmon tick. Set by the goroutine on this P, cleared by its carrier or by sysmon; a lost
+     * race costs at most one extra wakep.
+     */
+    volatile boolean wakeOwed;
+
 
     private static final java.lang.invoke.VarHandle SCHEDTICK;
     private static final java.lang.invoke.VarHandle SPAWNED;

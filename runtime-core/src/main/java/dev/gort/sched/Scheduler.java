@@ -286,10 +286,42 @@ public final class Scheduler {
         P p = currentP();
         if (p != null) {
             p.runq.put(g, true, global);
+            if (DEFER_WAKE && p.runq.onlyRunnext()) {
+                // g is the only work queued here: this P runs it as soon as the waker parks
+                // (see P.wakeOwed); a carrier woken now would mostly find nothing to do.
+                if (!p.wakeOwed) p.wakeOwed = true;
+                return;
+            }
         } else {
             global.put(g);
         }
         wakep();
+    }
+
+    /**
+     * Whether ready() may owe the wake-up of another carrier instead of doing it at once
+     * ({@code -Dgort.deferwake=true}; default false, Go's behaviour): see P.wakeOwed. Measured on
+     * the 16-core device (docs/BENCHMARKS.md, "Deferred wake-ups"): W2 683 -> 501 ns and W3
+     * 144 -> 62 ns on 2 CPUs, W2 1165 -> 637 ns on 8; but W4 sieve 801 -> 1432 ms on 2 CPUs (a
+     * pipeline loses the parallelism the wake would have started), and a waker that keeps
+     * computing delays the readied goroutine until sysmon's next tick (up to 10 ms). Off until
+     * the debt is paid at the waker's next runtime call instead of by sysmon.
+     */
+    static final boolean DEFER_WAKE = Boolean.getBoolean("gort.deferwake");
+
+    /** sysmon: pays the wake-ups owed by Ps whose waker kept running (see P.wakeOwed). */
+    boolean payOwedWakes() {
+        boolean paid = false;
+        for (P p : allp) {
+            if (p.wakeOwed) {
+                p.wakeOwed = false;
+                if (!p.runq.isEmpty()) {
+                    wakep();
+                    paid = true;
+                }
+            }
+        }
+        return paid;
     }
 
     /**
@@ -577,6 +609,7 @@ public final class Scheduler {
         g.continuation.run();
         m.setCurg(null);
         clearPreempt(g);
+        if (p.wakeOwed) p.wakeOwed = false; // g left the carrier: p runs what g readied itself
         p = m.p; // a pinned park or a blocking call may have changed it
         if (g.continuation.isDone()) {
             g.m = null;

@@ -98,6 +98,7 @@ final class Sysmon implements Runnable {
                 } else {
                     acted = retake(now);
                 }
+                acted |= sched.payOwedWakes();
                 if (traceMillis > 0 && now - nextTrace >= 0) {
                     System.out.println(sched.schedtrace());
                     nextTrace = now + traceMillis * 1_000_000L;
