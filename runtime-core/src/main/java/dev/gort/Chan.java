@@ -19,9 +19,11 @@ import java.util.NoSuchElementException;
  * {@link #receiveOrNull()} and {@link #tryReceive()} return null, iteration stops. Values must
  * not be null (as in {@code BlockingQueue}): null is how the non-throwing forms say "nothing".
  *
- * <p>Blocking operations declare {@link InterruptedException}: a platform thread interrupted
- * while waiting gives up (nothing sent or received) with its interrupt status cleared.
- * Goroutines are not interrupted (yet).
+ * <p>Blocking operations declare {@link InterruptedException}: a platform thread or goroutine
+ * ({@link Goroutine#interrupt()}) interrupted while waiting, or about to wait with its interrupt
+ * status set, gives up (nothing sent or received) with its interrupt status cleared. An
+ * interrupt that comes after a value was handed over does not undo the hand-off: the
+ * operation completes and the status stays set.
  *
  * <h2>For maintainers</h2>
  * Go's {@code hchan} ({@code runtime/chan.go}). Invariants, all guarded by {@link #lock}:
@@ -55,8 +57,8 @@ public final class Chan<T> implements Iterable<T> {
     // mutable state, guarded by lock
     private int sendx, recvx, count;
     private boolean closed;
-    private final WaitQueue sendq = new WaitQueue();
-    private final WaitQueue recvq = new WaitQueue();
+    private final WaitQueue sendq = new WaitQueue(lock);
+    private final WaitQueue recvq = new WaitQueue(lock);
     /** A waiter taken by a *Locked operation, to be woken by the caller once it has unlocked. */
     private Waiter pendingWake;
 
@@ -82,7 +84,7 @@ public final class Chan<T> implements Iterable<T> {
      * Sends v, waiting for a receiver or for room in the buffer.
      *
      * @throws ChannelClosedException if the channel is closed (before or while waiting)
-     * @throws InterruptedException if the calling platform thread is interrupted while waiting
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted while waiting
      */
     public void send(T v) throws InterruptedException {
         if (v == null) throw new NullPointerException("channel values must not be null");
@@ -174,7 +176,7 @@ public final class Chan<T> implements Iterable<T> {
      * Receives a value, waiting for one.
      *
      * @throws ChannelClosedException if the channel is closed and drained
-     * @throws InterruptedException if the calling platform thread is interrupted while waiting
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted while waiting
      */
     public T receive() throws InterruptedException {
         T v = receiveOrNull();

@@ -73,6 +73,24 @@ public final class G implements Goroutine, Runnable {
      * next wait may reuse it (Go caches sudogs per P for the same reason).
      */
     Waiter waiter;
+    /**
+     * The interrupt status and the current interruptible wait, in one field so that one atomic
+     * operation on each side decides who ends the wait (see {@link #interrupt()}):
+     * null or an {@link InterruptibleWait} (the last one this goroutine installed, possibly
+     * over already): not interrupted; {@link #INTERRUPTED}: interrupted.
+     * Only interrupters write INTERRUPTED (getAndSet); only the goroutine writes anything else
+     * (a CAS from a non-INTERRUPTED value to install a wait, a store of null to clear).
+     */
+    private volatile Object interruptState;
+    private static final Object INTERRUPTED = new Object();
+    /**
+     * Set before the goroutine is first queued (so published with it), never changed: its
+     * interrupts also interrupt its carrier thread while it is mounted, for task code written for
+     * thread pools (GoExecutorService's tasks). See {@link #interrupt()}.
+     */
+    boolean interruptsCarrier;
+    /** interruptsCarrier goroutines: the M it is mounted on, or null; written by that M's thread. */
+    volatile M mountedOn;
     /** In the registry (since its first park); its links there, guarded by the stripe's lock. */
     boolean registered;
     G allPrev, allNext;
@@ -93,11 +111,13 @@ public final class G implements Goroutine, Runnable {
 
     private static final VarHandle STATUS;
     private static final VarHandle JOINERS;
+    private static final VarHandle INTERRUPT_STATE;
 
     static {
         try {
             STATUS = MethodHandles.lookup().findVarHandle(G.class, "status", int.class);
             JOINERS = MethodHandles.lookup().findVarHandle(G.class, "joiners", Waiter.class);
+            INTERRUPT_STATE = MethodHandles.lookup().findVarHandle(G.class, "interruptState", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -189,6 +209,92 @@ public final class G implements Goroutine, Runnable {
             if (head == JOINERS_CLOSED) return false;
             w.next = head;
             if (JOINERS.compareAndSet(this, head, w)) return true;
+        }
+    }
+
+    // ---- Interrupts
+    //
+    // Invariants (see also InterruptibleWait and Waiter.cancel):
+    // 1. An interruptible wait is installed (CAS into interruptState) while the goroutine holds
+    //    the lock (or claim) its wakers use, before it parks; the CAS fails only if the status is
+    //    set, and then the goroutine does not park (it throws).
+    // 2. interrupt() sets the status by getAndSet. If it returns a wait, that wait was installed
+    //    before (in the order of this one field), so the interrupter's cancel either finds the
+    //    goroutine still in it (then it is the one waker, under the wakers' lock) or finds it
+    //    woken already (a value handed over stays handed over; the status stays set for later).
+    //    If it returns no wait, any later install fails: the goroutine sees the status itself.
+    // So an interrupt is never lost, a parked goroutine is readied at most once, and a stale
+    // wait left in interruptState is harmless (its cancel finds the waiter no longer there).
+
+    /** The goroutine, before parking in an interruptible wait. @return false if interrupted (status left set) */
+    boolean beginInterruptibleWait(InterruptibleWait w) {
+        Object cur = interruptState;
+        if (cur == INTERRUPTED) return false;
+        if (interruptsCarrier && CarrierLookup.carrierInterrupted(false)) return false; // set by the task itself
+        if (INTERRUPT_STATE.compareAndSet(this, cur, w)) return true;
+        return false; // only an interrupter changes it meanwhile, to INTERRUPTED
+    }
+
+    /**
+     * The goroutine, about to throw InterruptedException: clears the status (as the JDK does),
+     * and its carrier's flag if its interrupts reach the carrier (the flag is this goroutine's
+     * while it is mounted).
+     */
+    void clearInterruptForThrow() {
+        interruptState = null;
+        if (interruptsCarrier) CarrierLookup.carrierInterrupted(true); // the flag is ours while mounted
+    }
+
+    /** Test-and-clear for the calling goroutine (Go.interrupted()). */
+    boolean testAndClearInterrupt() {
+        boolean was = interruptState == INTERRUPTED;
+        if (was) interruptState = null;
+        if (interruptsCarrier && CarrierLookup.carrierInterrupted(true)) was = true;
+        return was;
+    }
+
+    /** The goroutine's own check on entry to a wait, including its carrier's flag if mirrored. */
+    boolean interruptPending() {
+        return interruptState == INTERRUPTED || (interruptsCarrier && CarrierLookup.carrierInterrupted(false));
+    }
+
+    @Override
+    public boolean isInterrupted() {
+        return interruptState == INTERRUPTED;
+    }
+
+    /**
+     * Sets the interrupt status and ends the interruptible wait the goroutine is parked in, if
+     * any (it throws InterruptedException from that wait, status cleared). For a goroutine whose
+     * interrupts reach its carrier ({@link #interruptsCarrier}), also interrupts the carrier
+     * thread while the goroutine is mounted on it, so that JDK blocking calls (Thread.sleep,
+     * CountDownLatch.await...) and Thread.currentThread().isInterrupted() see it.
+     *
+     * <p>Carrier protocol (never leaks to another goroutine): the interrupter announces itself on
+     * the M ({@link M#interrupters}, an atomic increment) and only then reads
+     * {@link #mountedOn}; the M's thread clears mountedOn (volatile) at unmount and then waits for
+     * its announced interrupters to leave, and only then clears the carrier's flag. Both sides
+     * store then load volatile variables (Dekker), so either the interrupter sees the goroutine
+     * unmounted and does nothing, or the carrier sees it and clears its flag after it. At mount,
+     * mountedOn is set before the status is read, so either the mount sees the status and
+     * interrupts its own carrier, or the interrupter sees the goroutine mounted.
+     */
+    @Override
+    public void interrupt() {
+        Object prev = INTERRUPT_STATE.getAndSet(this, INTERRUPTED);
+        if (prev instanceof InterruptibleWait w) {
+            w.interruptWait(this);
+        }
+        if (interruptsCarrier) {
+            M m = mountedOn;
+            if (m != null) {
+                m.enterInterrupter();
+                try {
+                    if (mountedOn == m) m.thread.interrupt();
+                } finally {
+                    m.exitInterrupter();
+                }
+            }
         }
     }
 
