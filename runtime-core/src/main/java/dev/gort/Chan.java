@@ -356,8 +356,8 @@ public final class Chan<T> implements Iterable<T> {
 
     /**
      * Receives until the channel is closed and drained (Go's {@code for v := range ch}). The
-     * iterator's {@code hasNext} waits; an interrupt of a platform thread ends the iteration
-     * with the interrupt status set.
+     * iterator's {@code hasNext} waits; an interrupt of the calling goroutine or platform thread
+     * ends the iteration with the interrupt status set.
      */
     @Override
     public Iterator<T> iterator() {
@@ -372,7 +372,10 @@ public final class Chan<T> implements Iterable<T> {
                 try {
                     next = receiveOrNull();
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    // Restore the status of whoever was interrupted: a goroutine's own (its
+                    // carrier's flag is not the goroutine's), or the platform thread's.
+                    Goroutine g = Go.current();
+                    if (g != null) g.interrupt(); else Thread.currentThread().interrupt();
                     next = null;
                 }
                 if (next == null) done = true;

@@ -120,6 +120,26 @@ class InterruptTest {
     }
 
     @Test
+    void anInterruptEndsAChannelIterationWithTheGoroutinesStatusSet() throws Exception {
+        Chan<Integer> ch = Chan.make(1);
+        ch.send(1);
+        AtomicReference<String> seen = new AtomicReference<>();
+        Goroutine g = Go.spawn(() -> {
+            int n = 0;
+            for (int v : ch) n += v;
+            seen.set(n + " " + Go.current().isInterrupted() + " " + carrierFlag());
+        });
+        GoTestSupport.awaitTrue("iterator waiting", 10_000, () -> g.state() == Goroutine.State.WAITING);
+        g.interrupt();
+        g.join();
+        assertEquals("1 true false", seen.get(), "the goroutine's status, not its carrier's");
+    }
+
+    private static boolean carrierFlag() {
+        return Thread.currentThread().isInterrupted();
+    }
+
+    @Test
     void goInterruptedTestsAndClears() throws Exception {
         AtomicReference<String> seen = new AtomicReference<>();
         Go.spawn(() -> {
