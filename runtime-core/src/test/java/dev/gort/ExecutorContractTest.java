@@ -202,6 +202,19 @@ class ExecutorContractTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("executors")
+    void anInterruptedCallerCanStillSubmit(String name, Supplier<ExecutorService> f) throws Exception {
+        ExecutorService e = make(f);
+        Thread.currentThread().interrupt();
+        Future<Integer> fut = e.submit(() -> 3);
+        CountDownLatch ran = new CountDownLatch(1);
+        e.execute(ran::countDown);
+        assertTrue(Thread.interrupted(), "submission neither waits nor clears the status");
+        assertEquals(3, fut.get());
+        assertTrue(ran.await(LONG_MS, TimeUnit.MILLISECONDS));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("executors")
     void getTimesOut(String name, Supplier<ExecutorService> f) throws Exception {
         ExecutorService e = make(f);
         CountDownLatch release = new CountDownLatch(1);

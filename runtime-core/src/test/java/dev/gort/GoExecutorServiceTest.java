@@ -257,6 +257,51 @@ class GoExecutorServiceTest {
     }
 
     /**
+     * Timed gets racing with completions: the timeout's timer and the completer may both try to
+     * end the same wait, and a goroutine reuses its waiter for the next wait at once, so a late
+     * timer must never end a later wait (Waiter.cancel's wait number). A double wake-up throws
+     * in the scheduler (the goroutine fails), a lost one hangs.
+     */
+    @Test
+    void stressTimedGetsAgainstCompletions() throws Exception {
+        long seed = System.nanoTime();
+        try (GoExecutorService exec = new GoExecutorService()) {
+            SplittableRandom root = new SplittableRandom(seed);
+            AtomicInteger timeouts = new AtomicInteger(), results = new AtomicInteger();
+            List<Goroutine> gs = new ArrayList<>();
+            for (int c = 0; c < 3; c++) {
+                SplittableRandom rnd = root.split();
+                gs.add(Go.spawn(() -> {
+                    for (int i = 0; i < 1_500; i++) {
+                        long taskNanos = 5_000 + rnd.nextInt(60_000);
+                        Future<Integer> f = exec.submit(() -> {
+                            Go.sleep(Duration.ofNanos(taskNanos));
+                            return 1;
+                        });
+                        try {
+                            try {
+                                results.addAndGet(f.get(5_000 + rnd.nextInt(60_000), TimeUnit.NANOSECONDS));
+                            } catch (TimeoutException e) {
+                                timeouts.incrementAndGet();
+                                results.addAndGet(f.get()); // the same waiter, a new wait
+                            }
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                }));
+            }
+            for (Goroutine g : gs) {
+                g.join();
+                assertNull(g.failure(), "seed " + seed);
+            }
+            assertEquals(3 * 1_500, results.get(), "seed " + seed);
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed, t);
+        }
+    }
+
+    /**
      * Random submit / cancel / get from goroutines and a platform thread at once, bounded and
      * not: every future ends exactly one way, and the executor terminates.
      */
