@@ -43,8 +43,8 @@ public interface Goroutine {
      * Waits until this goroutine has finished. From a goroutine it parks the goroutine (the
      * carrier runs others); from a platform thread it parks the thread.
      *
-     * @throws InterruptedException if the calling platform thread is interrupted while waiting
-     *         (its interrupt status is cleared)
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted
+     *         while waiting, or (a goroutine) would wait with its status set (status cleared)
      * @throws IllegalStateException if a goroutine joins itself
      */
     void join() throws InterruptedException;
@@ -68,9 +68,9 @@ public interface Goroutine {
      * futures and waits of {@link GoExecutorService}) then throw {@link InterruptedException}
      * with the status cleared; so do they when they would wait with the status already set.
      * A wait that has already been satisfied (a value handed over) is not undone: the status
-     * stays set for the next wait. Go's {@code sync.Mutex}, {@code RWMutex} and {@code Cond}
-     * are not interruptible (as in Go), nor is {@link #join()} from a goroutine (yet): the status
-     * stays set.
+     * stays set for the next wait. {@link #join()} is interruptible too. Go's
+     * {@code sync.Mutex}, {@code RWMutex} and {@code Cond} are not (as in Go): the status stays
+     * set.
      *
      * <p>A goroutine is not its carrier thread: {@code Thread.currentThread().isInterrupted()}
      * and JDK blocking methods ({@code Thread.sleep}, {@code CountDownLatch.await}) see the

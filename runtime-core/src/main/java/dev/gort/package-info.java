@@ -24,8 +24,8 @@
  * <h2>Interrupts</h2>
  * A goroutine has its own interrupt status ({@link dev.gort.Goroutine#interrupt()},
  * {@link dev.gort.Goroutine#isInterrupted()}, {@link dev.gort.Go#interrupted()}), separate from
- * its carrier's: Gort's interruptible waits (channels, select, sleep, WaitGroup, Semaphore, the
- * executor's futures and waits) throw {@link java.lang.InterruptedException} and clear it.
+ * its carrier's: Gort's interruptible waits (channels, select, sleep, WaitGroup, Semaphore, join,
+ * the executor's futures and waits) throw {@link java.lang.InterruptedException} and clear it.
  * {@code Thread.currentThread().interrupt()} inside a plain goroutine interrupts the carrier,
  * which is not the goroutine's: use {@code Go.current().interrupt()}. For the tasks of
  * {@link dev.gort.GoExecutorService}, written for thread pools, an interrupt also sets the

@@ -110,6 +110,17 @@ class InterruptTest {
         Semaphore sem = new Semaphore(1);
         sem.acquire();
         assertInterruptsWait(sem::acquire);
+        Goroutine forever = Go.spawn(() -> {
+            try {
+                Chan.<Integer>make().receive();
+            } catch (InterruptedException e) {
+                // ended by the interrupt below
+            }
+        });
+        assertInterruptsWait(forever::join);
+        assertThrowsWhenSetOnEntry(forever::join);
+        forever.interrupt();
+        forever.join();
         assertThrowsWhenSetOnEntry(() -> Go.sleep(Duration.ofMillis(1)));
         assertThrowsWhenSetOnEntry(() -> new Select().recv(a, v -> {}).run());
         assertThrowsWhenSetOnEntry(wg::await);
@@ -242,6 +253,54 @@ class InterruptTest {
             assertEquals(n, received.size());
             for (int i = 0; i < n; i++) assertEquals(i + 1, received.get(i));
             assertTrue(interrupts.get() > 0);
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed, t);
+        }
+    }
+
+    /**
+     * Joins racing with interrupts and with the joined goroutine's end: a join either returns
+     * with the goroutine dead or throws InterruptedException with it maybe still running; never
+     * a double wake-up (the scheduler would throw) or a lost one (a hang).
+     */
+    @Test
+    void stressInterruptsAgainstJoins() throws Exception {
+        long seed = System.nanoTime();
+        try {
+            AtomicInteger joined = new AtomicInteger(), interrupted = new AtomicInteger();
+            Goroutine joiner = Go.spawn(() -> {
+                SplittableRandom rnd = new SplittableRandom(seed);
+                for (int i = 0; i < 3_000; i++) {
+                    int work = rnd.nextInt(3);
+                    Goroutine target = Go.spawn(() -> {
+                        for (int k = 0; k < work; k++) Go.yield();
+                    });
+                    for (;;) {
+                        try {
+                            target.join();
+                            if (target.isAlive()) throw new AssertionError("join returned early");
+                            joined.incrementAndGet();
+                            break;
+                        } catch (InterruptedException e) {
+                            interrupted.incrementAndGet();
+                        }
+                    }
+                }
+                Go.interrupted();
+            });
+            AtomicBoolean done = new AtomicBoolean();
+            Goroutine interrupter = Go.spawn(() -> {
+                SplittableRandom rnd = new SplittableRandom(seed + 1);
+                while (!done.get()) {
+                    joiner.interrupt();
+                    for (int k = rnd.nextInt(3); k > 0; k--) Go.yield();
+                }
+            });
+            joiner.join();
+            done.set(true);
+            interrupter.join();
+            for (Goroutine g : List.of(joiner, interrupter)) assertNull(g.failure(), g + " failed");
+            assertEquals(3_000, joined.get());
         } catch (Throwable t) {
             throw new AssertionError("seed " + seed, t);
         }

@@ -197,7 +197,12 @@ public final class G implements Goroutine, Runnable {
     void finish() {
         setStatusRelease(DEAD);
         Waiter w = (Waiter) JOINERS.getAndSet(this, JOINERS_CLOSED); // orders DEAD before the wake-ups
-        Waiter.wakeChain(w);
+        while (w != null) {
+            Waiter next = w.next;
+            w.next = null; // before the wake: the joiner may reuse its waiter at once
+            if (w.claim()) w.wake(); // a goroutine joiner's waiter may be claimed by its interrupter
+            w = next;
+        }
         Scheduler.RunState rs = runState();
         if (rs != null) rs.wake();
     }
@@ -333,19 +338,51 @@ public final class G implements Goroutine, Runnable {
         if (status == DEAD) {
             return;
         }
-        Waiter w = Waiter.current();
-        if (w.g != null) {
-            if (w.g == this) throw new IllegalStateException("a goroutine cannot join itself");
-            // The push is the park's commit: it happens after the unmount, so finish() can only
-            // wake a goroutine that is already parked; a failed push means we are done at once.
-            Scheduler.get().park(WaitReason.JOIN, g -> pushJoiner(w));
+        G self = Scheduler.currentG();
+        if (self != null) {
+            if (self == this) throw new IllegalStateException("a goroutine cannot join itself");
+            joinFromGoroutine(self);
             return;
         }
+        Waiter w = Waiter.current();
         if (!pushJoiner(w)) return;
         if (!w.awaitWoken(0L)) {
             Thread.interrupted(); // cleared, as the JDK does when it throws InterruptedException
             throw new InterruptedException(); // w stays on the stack; its late wake-up is harmless
         }
+    }
+
+    /**
+     * A goroutine joins: interruptibly. The joiners are a lock-free stack, from which an
+     * interrupter cannot take a waiter out; so the joiner's waiter belongs to a one-case
+     * {@link SelectGroup}, and finish() and the interrupter race to claim it (finish() wakes only
+     * the waiters it claims); an interrupted joiner's waiter stays on
+     * the stack, dead, until this goroutine ends. (Waiter.wakeChain does not claim: its callers
+     * claim as they dequeue.) The push is the park's commit: it happens after
+     * the unmount, so finish() can only wake a goroutine that is already parked. A failed push
+     * (this goroutine has ended) means the joiner is done at once, unless its interrupter
+     * claimed the group first: then the interrupter readies it, as for any claimed wait.
+     */
+    private void joinFromGoroutine(G self) throws InterruptedException {
+        SelectGroup group = new SelectGroup();
+        Waiter w = Waiter.forSelect(group, 0);
+        group.lockForPark();
+        if (!self.beginInterruptibleWait(group)) {
+            group.unlockForPark();
+            self.clearInterruptForThrow();
+            throw new InterruptedException();
+        }
+        Scheduler.get().park(WaitReason.JOIN, g -> {
+            boolean pushed = pushJoiner(w);
+            group.unlockForPark();
+            return pushed || !group.cancel(); // not pushed: stay parked only if the interrupter claimed us
+        });
+        if (group.winner() == SelectGroup.CANCELLED && status != DEAD) {
+            self.clearInterruptForThrow();
+            throw new InterruptedException();
+        }
+        // Finished (woken by finish(), or found ended): joined. An interrupt that lost the race
+        // leaves the status set.
     }
 
     @Override

@@ -1299,11 +1299,17 @@ public final class Scheduler {
         if (task == null) throw new NullPointerException("main");
         if (currentG() != null) {
             G g = spawn(task, "main");
-            try {
-                g.join();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e); // goroutines are not interrupted (yet)
+            G self = currentG();
+            boolean interrupted = false;
+            for (;;) { // Go.run waits uninterruptibly (as from a platform thread) and keeps the status
+                try {
+                    g.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
+            if (interrupted) self.interrupt();
             rethrow(g.failure());
             return;
         }

@@ -136,7 +136,10 @@ public final class Waiter implements InterruptibleWait {
         }
     }
 
-    /** Wakes every waiter of a chain linked by {@link #next} (unlinked by the caller under its lock). */
+    /**
+     * Wakes every waiter of a chain linked by {@link #next} (unlinked by the caller under its
+     * lock; a grouped waiter must already have been claimed by the caller).
+     */
     public static void wakeChain(Waiter w) {
         while (w != null) {
             Waiter next = w.next;
