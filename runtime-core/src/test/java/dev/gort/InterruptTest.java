@@ -396,6 +396,33 @@ class InterruptTest {
         });
     }
 
+    /**
+     * A plain goroutine that interrupts its carrier (a mistake: the flag is not the goroutine's)
+     * leaves the flag on the carrier; an executor task mounted there later must not see it.
+     */
+    @Test
+    void aStrayCarrierFlagDoesNotReachAnExecutorTask() throws Exception {
+        GoTestSupport.withMaxProcs(1, () -> {
+            try (GoExecutorService exec = new GoExecutorService()) {
+                for (int i = 0; i < 20; i++) {
+                    AtomicReference<Object> seen = new AtomicReference<>();
+                    Go.spawn(() -> {
+                        Thread.currentThread().interrupt(); // the carrier's flag, left behind at the park below
+                        try {
+                            // On one P the task runs next on this carrier, while this goroutine is parked.
+                            seen.set(exec.submit(() -> Thread.currentThread().isInterrupted()).get());
+                        } catch (Throwable t) {
+                            seen.set(t);
+                        } finally {
+                            Thread.interrupted(); // leave no flag behind for other tests, whatever happened
+                        }
+                    }).join();
+                    assertEquals(false, seen.get(), "round " + i);
+                }
+            }
+        });
+    }
+
     @Test
     void cancelReachesThreadSleepAndLatchAwaitInATask() throws Exception {
         try (GoExecutorService exec = new GoExecutorService()) {

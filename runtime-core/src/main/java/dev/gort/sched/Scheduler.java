@@ -612,10 +612,14 @@ public final class Scheduler {
     }
 
     /**
-     * Mount of a goroutine whose interrupts reach its carrier (see G.interrupt()): publish where it
-     * is mounted, then (Dekker with the interrupter) carry a pending interrupt to the carrier.
+     * Mount of a goroutine whose interrupts reach its carrier (see G.interrupt()): drop a stray
+     * carrier flag, publish where it is mounted, then (Dekker with the interrupter) carry a
+     * pending interrupt to the carrier.
      */
     private static void mountInterruptible(G g, M m) {
+        // A flag already on the carrier is not this goroutine's (a plain goroutine that called
+        // Thread.currentThread().interrupt() leaves it behind): the task must not see it.
+        Thread.interrupted();
         g.mountedOn = m;
         if (g.isInterrupted()) m.thread.interrupt();
     }
