@@ -43,6 +43,15 @@ import java.util.concurrent.TimeoutException;
  * carrier's flag is cleared whenever the goroutine unmounts (see {@link Goroutine#interrupt()}).
  * Each task has its own goroutine, so an interrupt never outlives its task.
  *
+ * <p>What a drop-in cannot change: a JDK blocking call inside a task ({@code Thread.sleep},
+ * blocking I/O, {@code java.util.concurrent} locks and latches) blocks the goroutine's carrier
+ * thread, not just the goroutine. There are {@link Go#maxProcs()} running carriers, and sysmon
+ * lends a spare processor only to a carrier blocked for more than 20 ms; so tasks that block
+ * briefly and often run about maxProcs at a time (a virtual thread would unmount instead), and
+ * tasks that block long cost a carrier thread each, as in a cached thread pool. Gort's waits
+ * ({@link Go#sleep}, channels, this executor's futures) park and cost nothing; wrapping a known
+ * blocking call in {@link Go#blocking} hands its processor off at once.
+ *
  * <p>Lifecycle as {@link java.util.concurrent.ThreadPoolExecutor}: after {@link #shutdown()}
  * every submission throws {@link RejectedExecutionException}, accepted tasks (also those waiting
  * for the bound) still run; {@link #shutdownNow()} returns the tasks that never started and
