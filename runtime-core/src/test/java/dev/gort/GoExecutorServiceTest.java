@@ -225,6 +225,54 @@ class GoExecutorServiceTest {
         }
     }
 
+    /** invokeAny from a goroutine: the losers, parked in Gort waits, are interrupted. */
+    @Test
+    void invokeAnyFromAGoroutineInterruptsLosersInGortWaits() throws Exception {
+        try (GoExecutorService exec = new GoExecutorService()) {
+            Chan<Integer> never = Chan.make();
+            WaitGroupCounter losers = new WaitGroupCounter();
+            Callable<String> loserInReceive = () -> {
+                losers.started.countDown();
+                try {
+                    never.receive();
+                    return "impossible";
+                } catch (InterruptedException e) {
+                    losers.interrupted.incrementAndGet();
+                    throw e;
+                }
+            };
+            Callable<String> loserInSleep = () -> {
+                losers.started.countDown();
+                try {
+                    Go.sleep(Duration.ofSeconds(60));
+                    return "impossible";
+                } catch (InterruptedException e) {
+                    losers.interrupted.incrementAndGet();
+                    throw e;
+                }
+            };
+            Callable<String> winner = () -> {
+                losers.started.await(); // both losers are waiting (or about to)
+                return "winner";
+            };
+            AtomicReference<Object> got = new AtomicReference<>();
+            Go.spawn(() -> {
+                try {
+                    got.set(exec.invokeAny(List.of(loserInReceive, winner, loserInSleep)));
+                } catch (Throwable t) {
+                    got.set(t);
+                }
+            }).join();
+            assertEquals("winner", got.get());
+            GoTestSupport.awaitTrue("losers interrupted", 10_000, () -> losers.interrupted.get() == 2);
+        }
+    }
+
+    private static final class WaitGroupCounter {
+        final CountDownLatch started = new CountDownLatch(2);
+        final AtomicInteger interrupted = new AtomicInteger();
+    }
+
     @Test
     void executeExceptionGoesToTheUncaughtHandler() throws Exception {
         AtomicReference<Throwable> seen = new AtomicReference<>();
