@@ -19,9 +19,11 @@ import java.util.NoSuchElementException;
  * {@link #receiveOrNull()} and {@link #tryReceive()} return null, iteration stops. Values must
  * not be null (as in {@code BlockingQueue}): null is how the non-throwing forms say "nothing".
  *
- * <p>Blocking operations declare {@link InterruptedException}: a platform thread interrupted
- * while waiting gives up (nothing sent or received) with its interrupt status cleared.
- * Goroutines are not interrupted (yet).
+ * <p>Blocking operations declare {@link InterruptedException}: a platform thread or goroutine
+ * ({@link Goroutine#interrupt()}) interrupted while waiting, or about to wait with its interrupt
+ * status set, gives up (nothing sent or received) with its interrupt status cleared. An
+ * interrupt that comes after a value was handed over does not undo the hand-off: the
+ * operation completes and the status stays set.
  *
  * <h2>For maintainers</h2>
  * Go's {@code hchan} ({@code runtime/chan.go}). Invariants, all guarded by {@link #lock}:
@@ -53,13 +55,14 @@ public final class Chan<T> implements Iterable<T> {
     // mutable state, guarded by lock
     private int sendx, recvx, count;
     private boolean closed;
-    private final WaitQueue sendq = new WaitQueue();
     /**
      * Waiting receivers, and also the channel's lock ("the lock" everywhere in this class): a
      * WaitQueue is a SpinLock (see there), and a separate lock would cost W6's million parked
-     * channels 20 bytes each.
+     * channels 16 bytes each.
      */
     private final WaitQueue recvq = new WaitQueue();
+    /** Waiting senders; guarded by the channel's lock (recvq). */
+    private final WaitQueue sendq = new WaitQueue(recvq);
     /** A waiter taken by a *Locked operation, to be woken by the caller once it has unlocked. */
     private Waiter pendingWake;
 
@@ -85,7 +88,7 @@ public final class Chan<T> implements Iterable<T> {
      * Sends v, waiting for a receiver or for room in the buffer.
      *
      * @throws ChannelClosedException if the channel is closed (before or while waiting)
-     * @throws InterruptedException if the calling platform thread is interrupted while waiting
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted while waiting
      */
     public void send(T v) throws InterruptedException {
         if (v == null) throw new NullPointerException("channel values must not be null");
@@ -95,10 +98,9 @@ public final class Chan<T> implements Iterable<T> {
         Waiter me = Waiter.current();
         me.item = v;
         sendq.enqueue(me);
-        if (me.g != null) {
-            me.awaitSpinning(WaitReason.CHAN_SEND, recvq, capacity == 0);
-        } else if (!me.await(WaitReason.CHAN_SEND, recvq)) {
-            sendq.remove(me); // interrupted platform thread; the lock is held again
+        if (!(me.g != null ? me.awaitSpinning(WaitReason.CHAN_SEND, recvq, capacity == 0)
+                           : me.await(WaitReason.CHAN_SEND, recvq))) {
+            sendq.remove(me); // interrupted (goroutine or thread); the lock is held again
             recvq.unlock();
             throw new InterruptedException();
         }
@@ -179,7 +181,7 @@ public final class Chan<T> implements Iterable<T> {
      * Receives a value, waiting for one.
      *
      * @throws ChannelClosedException if the channel is closed and drained
-     * @throws InterruptedException if the calling platform thread is interrupted while waiting
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted while waiting
      */
     public T receive() throws InterruptedException {
         T v = receiveOrNull();
@@ -203,9 +205,8 @@ public final class Chan<T> implements Iterable<T> {
         }
         Waiter me = Waiter.current();
         recvq.enqueue(me);
-        if (me.g != null) {
-            me.awaitSpinning(WaitReason.CHAN_RECEIVE, recvq, capacity == 0);
-        } else if (!me.await(WaitReason.CHAN_RECEIVE, recvq)) {
+        if (!(me.g != null ? me.awaitSpinning(WaitReason.CHAN_RECEIVE, recvq, capacity == 0)
+                           : me.await(WaitReason.CHAN_RECEIVE, recvq))) {
             recvq.remove(me);
             recvq.unlock();
             throw new InterruptedException();
@@ -361,8 +362,8 @@ public final class Chan<T> implements Iterable<T> {
 
     /**
      * Receives until the channel is closed and drained (Go's {@code for v := range ch}). The
-     * iterator's {@code hasNext} waits; an interrupt of a platform thread ends the iteration
-     * with the interrupt status set.
+     * iterator's {@code hasNext} waits; an interrupt of the calling goroutine or platform thread
+     * ends the iteration with the interrupt status set.
      */
     @Override
     public Iterator<T> iterator() {
@@ -377,7 +378,10 @@ public final class Chan<T> implements Iterable<T> {
                 try {
                     next = receiveOrNull();
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    // Restore the status of whoever was interrupted: a goroutine's own (its
+                    // carrier's flag is not the goroutine's), or the platform thread's.
+                    Goroutine g = Go.current();
+                    if (g != null) g.interrupt(); else Thread.currentThread().interrupt();
                     next = null;
                 }
                 if (next == null) done = true;

@@ -57,7 +57,8 @@ public final class Go {
      * Pauses the calling goroutine for at least {@code d} (Go's time.Sleep): it parks, its carrier
      * runs others, and a timer of its processor readies it. On a platform thread: Thread.sleep.
      *
-     * @throws InterruptedException if the calling platform thread is interrupted
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted
+     *         (before or while sleeping; status cleared)
      */
     public static void sleep(java.time.Duration d) throws InterruptedException {
         Scheduler.get().sleep(d.toNanos());
@@ -106,6 +107,25 @@ public final class Go {
      */
     public static void setUncaughtExceptionHandler(BiConsumer<Goroutine, Throwable> handler) {
         Scheduler.get().setUncaughtExceptionHandler(handler);
+    }
+
+    /**
+     * Tests and clears the interrupt status of the calling goroutine (see
+     * {@link Goroutine#interrupt()}), and of its carrier for an executor task; on a platform
+     * thread, {@link Thread#interrupted()}.
+     */
+    public static boolean interrupted() {
+        return Scheduler.interrupted();
+    }
+
+    /**
+     * The shared {@link GoExecutorService}: unbounded, every task a goroutine, never shut down
+     * (as {@code ForkJoinPool.commonPool()}: {@code shutdown()}, {@code shutdownNow()} and
+     * {@code close()} have no effect). Create a {@code new GoExecutorService()} for an executor
+     * with a lifecycle or a bound on running tasks.
+     */
+    public static GoExecutorService executor() {
+        return GoExecutorService.SHARED;
     }
 
     /** The current goroutine, or null on a platform thread. */

@@ -43,8 +43,8 @@ public interface Goroutine {
      * Waits until this goroutine has finished. From a goroutine it parks the goroutine (the
      * carrier runs others); from a platform thread it parks the thread.
      *
-     * @throws InterruptedException if the calling platform thread is interrupted while waiting
-     *         (its interrupt status is cleared)
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted
+     *         while waiting, or (a goroutine) would wait with its status set (status cleared)
      * @throws IllegalStateException if a goroutine joins itself
      */
     void join() throws InterruptedException;
@@ -59,4 +59,28 @@ public interface Goroutine {
 
     /** The exception that ended this goroutine, or null (also while it runs). */
     Throwable failure();
+
+    /**
+     * Interrupts this goroutine (Thread.interrupt() for goroutines): sets its interrupt status
+     * and ends the interruptible wait it is parked in, if any. Gort's interruptible waits
+     * ({@link Chan#send}, {@link Chan#receive}, {@link Select#run}, {@link Go#sleep},
+     * {@link dev.gort.sync.WaitGroup#await}, {@link dev.gort.sync.Semaphore#acquire}, the
+     * futures and waits of {@link GoExecutorService}) then throw {@link InterruptedException}
+     * with the status cleared; so do they when they would wait with the status already set.
+     * A wait that has already been satisfied (a value handed over) is not undone: the status
+     * stays set for the next wait. {@link #join()} is interruptible too. Go's
+     * {@code sync.Mutex}, {@code RWMutex} and {@code Cond} are not (as in Go): the status stays
+     * set.
+     *
+     * <p>A goroutine is not its carrier thread: {@code Thread.currentThread().isInterrupted()}
+     * and JDK blocking methods ({@code Thread.sleep}, {@code CountDownLatch.await}) see the
+     * carrier's flag. For the tasks of {@link GoExecutorService} (code written for thread pools),
+     * an interrupt also interrupts the carrier while the task's goroutine is mounted on it, and
+     * the carrier's flag is cleared when it unmounts, so it never reaches another goroutine; see
+     * the {@code dev.gort} package documentation.
+     */
+    void interrupt();
+
+    /** This goroutine's interrupt status (not cleared). */
+    boolean isInterrupted();
 }

@@ -1,5 +1,6 @@
 package dev.gort;
 
+import dev.gort.sched.G;
 import dev.gort.sched.ParkCommit;
 import dev.gort.sched.Scheduler;
 import dev.gort.sched.SelectGroup;
@@ -97,7 +98,7 @@ public final class Select {
     /**
      * Runs the select: one case (or the default) happens, and its action runs on the caller.
      *
-     * @throws InterruptedException if the calling platform thread is interrupted while waiting
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted while waiting
      *         (no case happened)
      */
     public void run() throws InterruptedException {
@@ -181,14 +182,34 @@ public final class Select {
             c.chan.enqueueSelect(w, c.kind == SEND);
         }
         Waiter winner;
-        if (Scheduler.currentG() != null) {
+        G self = Scheduler.currentG();
+        if (self != null) {
+            // Interruptible (see G.interrupt()): the group is installed as the goroutine's wait
+            // while every channel is locked, so no case can win before the install; an
+            // interrupter claims the group and waits for the park lock, released by the commit.
+            group.lockForPark();
+            if (!Scheduler.beginInterruptibleWait(self, group)) {
+                removeAll(waiters);
+                unlockAll(chans);
+                group.unlockForPark();
+                Scheduler.clearInterruptForThrow(self);
+                throw new InterruptedException();
+            }
             ParkCommit unlock = g -> {
                 unlockAll(chans);
+                group.unlockForPark();
                 return true;
             };
             WaitReason reason = chans.isEmpty() ? WaitReason.SELECT_NO_CASES : WaitReason.SELECT;
             Scheduler.get().park(reason, unlock);
             winner = group.winner();
+            if (winner == SelectGroup.CANCELLED) {
+                lockAll(chans);
+                removeAll(waiters);
+                unlockAll(chans);
+                Scheduler.clearInterruptForThrow(self);
+                throw new InterruptedException();
+            }
         } else {
             unlockAll(chans);
             winner = awaitPlatform(group);

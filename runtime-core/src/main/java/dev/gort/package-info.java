@@ -1,8 +1,9 @@
 /**
  * Gort's public API: goroutines ({@link dev.gort.Go#spawn}, {@link dev.gort.Go#run}), their
- * handles ({@link dev.gort.Goroutine}), goroutine-local values ({@link dev.gort.GoLocal}) and
+ * handles ({@link dev.gort.Goroutine}), goroutine-local values ({@link dev.gort.GoLocal}),
  * runtime control ({@link dev.gort.Go#setMaxProcs}, {@link dev.gort.Go#dump},
- * {@link dev.gort.Go#metrics}).
+ * {@link dev.gort.Go#metrics}), channels and select, and {@link dev.gort.GoExecutorService}, the
+ * {@code java.util.concurrent.ExecutorService} of goroutines ({@link dev.gort.Go#executor()}).
  *
  * <h2>Threads and goroutines</h2>
  * A goroutine runs on a carrier thread and may continue on another one after any Gort call
@@ -19,5 +20,17 @@
  *   <li>Waiting inside {@code synchronized} or a native frame pins the goroutine to its carrier:
  *       it still works (the carrier blocks, its processor is lent to others) but costs a thread.</li>
  * </ul>
+ *
+ * <h2>Interrupts</h2>
+ * A goroutine has its own interrupt status ({@link dev.gort.Goroutine#interrupt()},
+ * {@link dev.gort.Goroutine#isInterrupted()}, {@link dev.gort.Go#interrupted()}), separate from
+ * its carrier's: Gort's interruptible waits (channels, select, sleep, WaitGroup, Semaphore, join,
+ * the executor's futures and waits) throw {@link java.lang.InterruptedException} and clear it.
+ * {@code Thread.currentThread().interrupt()} inside a plain goroutine interrupts the carrier,
+ * which is not the goroutine's: use {@code Go.current().interrupt()}. For the tasks of
+ * {@link dev.gort.GoExecutorService}, written for thread pools, an interrupt also sets the
+ * carrier's flag while the task is mounted (so {@code Thread.sleep} and
+ * {@code Thread.currentThread().isInterrupted()} see it), and the carrier's flag is cleared at
+ * every unmount, so it never reaches another goroutine.
  */
 package dev.gort;

@@ -125,4 +125,48 @@ class SpinHandoffTest {
             }
         }));
     }
+
+    /**
+     * An interrupt racing a hand-off to a goroutine that spins, parks or is parked: the
+     * receiver either gets the value or throws InterruptedException with its status cleared,
+     * and in the second case receives the value afterwards: never lost, never received twice.
+     */
+    @Test
+    void interruptRacingHandOffLosesNothing() throws Exception {
+        GoTestSupport.withMaxProcs(2, () -> GoTestSupport.runMain(() -> {
+            SplittableRandom rnd = new SplittableRandom(SEED);
+            int interrupted = 0;
+            for (int i = 0; i < 2_000; i++) {
+                int senderYields = rnd.nextInt(4), interrupterYields = rnd.nextInt(4);
+                Chan<Integer> c = Chan.make();
+                int[] got = new int[2]; // [0]: values received, [1]: interrupts seen
+                Goroutine receiver = Go.spawn(() -> {
+                    for (;;) {
+                        try {
+                            got[0] += c.receive();
+                            return;
+                        } catch (InterruptedException e) {
+                            if (Go.current().isInterrupted()) throw new AssertionError("status not cleared");
+                            got[1]++;
+                        }
+                    }
+                });
+                Goroutine sender = Go.spawn(() -> {
+                    try {
+                        for (int k = 0; k < senderYields; k++) Go.yield();
+                        c.send(1);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                for (int k = 0; k < interrupterYields; k++) Go.yield();
+                receiver.interrupt();
+                sender.join();
+                receiver.join();
+                assertEquals(1, got[0], "value received once, seed " + SEED + " iteration " + i);
+                interrupted += got[1];
+            }
+            System.out.println("SpinHandoffTest: interrupts that won the race: " + interrupted + " of 2000");
+        }));
+    }
 }

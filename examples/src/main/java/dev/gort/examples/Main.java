@@ -22,6 +22,7 @@ public final class Main {
         EXAMPLES.put("workers", WorkerPool::main);
         EXAMPLES.put("timeout", SelectTimeout::main);
         EXAMPLES.put("pipeline", Pipeline::main);
+        EXAMPLES.put("executor", ExecutorDropIn::main);
     }
 
     public static void main(String[] args) throws Exception {

@@ -99,4 +99,83 @@ final class CarrierLookup {
         }
         return Thread.currentThread() instanceof M.CarrierThread c ? c.m : null;
     }
+
+    /**
+     * The calling thread's interrupt flag: read ({@code clear} false) or test-and-clear
+     * ({@code clear} true, Thread.interrupted()). For goroutines whose interrupts reach their
+     * carrier (see {@code G.interrupt()}); never inlined for the same reason as
+     * {@link #currentM()}: a goroutine must reach the carrier it runs on now, never one a compiled
+     * caller read before a yield.
+     */
+    static boolean carrierInterrupted(boolean clear) {
+        if (never != 0) {
+            int x = never;
+            x = x * 31 + 3;
+            x = x * 31 + 10;
+            x = x * 31 + 17;
+            x = x * 31 + 24;
+            x = x * 31 + 31;
+            x = x * 31 + 38;
+            x = x * 31 + 45;
+            x = x * 31 + 52;
+            x = x * 31 + 59;
+            x = x * 31 + 66;
+            x = x * 31 + 73;
+            x = x * 31 + 80;
+            x = x * 31 + 87;
+            x = x * 31 + 94;
+            x = x * 31 + 101;
+            x = x * 31 + 108;
+            x = x * 31 + 115;
+            x = x * 31 + 122;
+            x = x * 31 + 129;
+            x = x * 31 + 136;
+            x = x * 31 + 143;
+            x = x * 31 + 150;
+            x = x * 31 + 157;
+            x = x * 31 + 164;
+            x = x * 31 + 171;
+            x = x * 31 + 178;
+            x = x * 31 + 185;
+            x = x * 31 + 192;
+            x = x * 31 + 199;
+            x = x * 31 + 206;
+            x = x * 31 + 213;
+            x = x * 31 + 220;
+            x = x * 31 + 227;
+            x = x * 31 + 234;
+            x = x * 31 + 241;
+            x = x * 31 + 248;
+            x = x * 31 + 255;
+            x = x * 31 + 262;
+            x = x * 31 + 269;
+            x = x * 31 + 276;
+            x = x * 31 + 283;
+            x = x * 31 + 290;
+            x = x * 31 + 297;
+            x = x * 31 + 304;
+            x = x * 31 + 311;
+            x = x * 31 + 318;
+            x = x * 31 + 325;
+            x = x * 31 + 332;
+            x = x * 31 + 339;
+            x = x * 31 + 346;
+            x = x * 31 + 353;
+            x = x * 31 + 360;
+            x = x * 31 + 367;
+            x = x * 31 + 374;
+            x = x * 31 + 381;
+            x = x * 31 + 388;
+            x = x * 31 + 395;
+            x = x * 31 + 402;
+            x = x * 31 + 409;
+            x = x * 31 + 416;
+            x = x * 31 + 423;
+            x = x * 31 + 430;
+            x = x * 31 + 437;
+            x = x * 31 + 444;
+            never = x;
+        }
+        return clear ? Thread.interrupted() : Thread.currentThread().isInterrupted();
+    }
 }

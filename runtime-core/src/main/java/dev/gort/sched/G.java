@@ -72,6 +72,24 @@ public final class G implements Goroutine, Runnable {
      * next wait may reuse it (Go caches sudogs per P for the same reason).
      */
     Waiter waiter;
+    /**
+     * The interrupt status and the current interruptible wait, in one field so that one atomic
+     * operation on each side decides who ends the wait (see {@link #interrupt()}):
+     * null or an {@link InterruptibleWait} (the last one this goroutine installed, possibly
+     * over already): not interrupted; {@link #INTERRUPTED}: interrupted.
+     * Only interrupters write INTERRUPTED (getAndSet); only the goroutine writes anything else
+     * (a CAS from a non-INTERRUPTED value to install a wait, a store of null to clear).
+     */
+    private volatile Object interruptState;
+    private static final Object INTERRUPTED = new Object();
+    /**
+     * Set before the goroutine is first queued (so published with it), never changed: its
+     * interrupts also interrupt its carrier thread while it is mounted, for task code written for
+     * thread pools (GoExecutorService's tasks). See {@link #interrupt()}.
+     */
+    boolean interruptsCarrier;
+    /** interruptsCarrier goroutines: the M it is mounted on, or null; written by that M's thread. */
+    volatile M mountedOn;
     /** In the registry (since its first park); its links there, guarded by the stripe's lock. */
     boolean registered;
     G allPrev, allNext;
@@ -94,11 +112,13 @@ public final class G implements Goroutine, Runnable {
 
     private static final VarHandle STATUS;
     private static final VarHandle JOINERS;
+    private static final VarHandle INTERRUPT_STATE;
 
     static {
         try {
             STATUS = MethodHandles.lookup().findVarHandle(G.class, "status", int.class);
             JOINERS = MethodHandles.lookup().findVarHandle(G.class, "joiners", Waiter.class);
+            INTERRUPT_STATE = MethodHandles.lookup().findVarHandle(G.class, "interruptState", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -178,7 +198,12 @@ public final class G implements Goroutine, Runnable {
     void finish() {
         setStatusRelease(DEAD);
         Waiter w = (Waiter) JOINERS.getAndSet(this, JOINERS_CLOSED); // orders DEAD before the wake-ups
-        Waiter.wakeChain(w);
+        while (w != null) {
+            Waiter next = w.next;
+            w.next = null; // before the wake: the joiner may reuse its waiter at once
+            if (w.claim()) w.wake(); // a goroutine joiner's waiter may be claimed by its interrupter
+            w = next;
+        }
         Scheduler.RunState rs = runState();
         if (rs != null) rs.wake();
     }
@@ -190,6 +215,92 @@ public final class G implements Goroutine, Runnable {
             if (head == JOINERS_CLOSED) return false;
             w.next = head;
             if (JOINERS.compareAndSet(this, head, w)) return true;
+        }
+    }
+
+    // ---- Interrupts
+    //
+    // Invariants (see also InterruptibleWait and Waiter.cancel):
+    // 1. An interruptible wait is installed (CAS into interruptState) while the goroutine holds
+    //    the lock (or claim) its wakers use, before it parks; the CAS fails only if the status is
+    //    set, and then the goroutine does not park (it throws).
+    // 2. interrupt() sets the status by getAndSet. If it returns a wait, that wait was installed
+    //    before (in the order of this one field), so the interrupter's cancel either finds the
+    //    goroutine still in it (then it is the one waker, under the wakers' lock) or finds it
+    //    woken already (a value handed over stays handed over; the status stays set for later).
+    //    If it returns no wait, any later install fails: the goroutine sees the status itself.
+    // So an interrupt is never lost, a parked goroutine is readied at most once, and a stale
+    // wait left in interruptState is harmless (its cancel finds the waiter no longer there).
+
+    /** The goroutine, before parking in an interruptible wait. @return false if interrupted (status left set) */
+    boolean beginInterruptibleWait(InterruptibleWait w) {
+        Object cur = interruptState;
+        if (cur == INTERRUPTED) return false;
+        if (interruptsCarrier && CarrierLookup.carrierInterrupted(false)) return false; // set by the task itself
+        if (INTERRUPT_STATE.compareAndSet(this, cur, w)) return true;
+        return false; // only an interrupter changes it meanwhile, to INTERRUPTED
+    }
+
+    /**
+     * The goroutine, about to throw InterruptedException: clears the status (as the JDK does),
+     * and its carrier's flag if its interrupts reach the carrier (the flag is this goroutine's
+     * while it is mounted).
+     */
+    void clearInterruptForThrow() {
+        interruptState = null;
+        if (interruptsCarrier) CarrierLookup.carrierInterrupted(true); // the flag is ours while mounted
+    }
+
+    /** Test-and-clear for the calling goroutine (Go.interrupted()). */
+    boolean testAndClearInterrupt() {
+        boolean was = interruptState == INTERRUPTED;
+        if (was) interruptState = null;
+        if (interruptsCarrier && CarrierLookup.carrierInterrupted(true)) was = true;
+        return was;
+    }
+
+    /** The goroutine's own check on entry to a wait, including its carrier's flag if mirrored. */
+    boolean interruptPending() {
+        return interruptState == INTERRUPTED || (interruptsCarrier && CarrierLookup.carrierInterrupted(false));
+    }
+
+    @Override
+    public boolean isInterrupted() {
+        return interruptState == INTERRUPTED;
+    }
+
+    /**
+     * Sets the interrupt status and ends the interruptible wait the goroutine is parked in, if
+     * any (it throws InterruptedException from that wait, status cleared). For a goroutine whose
+     * interrupts reach its carrier ({@link #interruptsCarrier}), also interrupts the carrier
+     * thread while the goroutine is mounted on it, so that JDK blocking calls (Thread.sleep,
+     * CountDownLatch.await...) and Thread.currentThread().isInterrupted() see it.
+     *
+     * <p>Carrier protocol (never leaks to another goroutine): the interrupter announces itself on
+     * the M ({@link M#interrupters}, an atomic increment) and only then reads
+     * {@link #mountedOn}; the M's thread clears mountedOn (volatile) at unmount and then waits for
+     * its announced interrupters to leave, and only then clears the carrier's flag. Both sides
+     * store then load volatile variables (Dekker), so either the interrupter sees the goroutine
+     * unmounted and does nothing, or the carrier sees it and clears its flag after it. At mount,
+     * mountedOn is set before the status is read, so either the mount sees the status and
+     * interrupts its own carrier, or the interrupter sees the goroutine mounted.
+     */
+    @Override
+    public void interrupt() {
+        Object prev = INTERRUPT_STATE.getAndSet(this, INTERRUPTED);
+        if (prev instanceof InterruptibleWait w) {
+            w.interruptWait(this);
+        }
+        if (interruptsCarrier) {
+            M m = mountedOn;
+            if (m != null) {
+                m.enterInterrupter();
+                try {
+                    if (mountedOn == m) m.thread.interrupt();
+                } finally {
+                    m.exitInterrupter();
+                }
+            }
         }
     }
 
@@ -229,19 +340,51 @@ public final class G implements Goroutine, Runnable {
         if (status == DEAD) {
             return;
         }
-        Waiter w = Waiter.current();
-        if (w.g != null) {
-            if (w.g == this) throw new IllegalStateException("a goroutine cannot join itself");
-            // The push is the park's commit: it happens after the unmount, so finish() can only
-            // wake a goroutine that is already parked; a failed push means we are done at once.
-            Scheduler.get().park(WaitReason.JOIN, g -> pushJoiner(w));
+        G self = Scheduler.currentG();
+        if (self != null) {
+            if (self == this) throw new IllegalStateException("a goroutine cannot join itself");
+            joinFromGoroutine(self);
             return;
         }
+        Waiter w = Waiter.current();
         if (!pushJoiner(w)) return;
         if (!w.awaitWoken(0L)) {
             Thread.interrupted(); // cleared, as the JDK does when it throws InterruptedException
             throw new InterruptedException(); // w stays on the stack; its late wake-up is harmless
         }
+    }
+
+    /**
+     * A goroutine joins: interruptibly. The joiners are a lock-free stack, from which an
+     * interrupter cannot take a waiter out; so the joiner's waiter belongs to a one-case
+     * {@link SelectGroup}, and finish() and the interrupter race to claim it (finish() wakes only
+     * the waiters it claims); an interrupted joiner's waiter stays on
+     * the stack, dead, until this goroutine ends. (Waiter.wakeChain does not claim: its callers
+     * claim as they dequeue.) The push is the park's commit: it happens after
+     * the unmount, so finish() can only wake a goroutine that is already parked. A failed push
+     * (this goroutine has ended) means the joiner is done at once, unless its interrupter
+     * claimed the group first: then the interrupter readies it, as for any claimed wait.
+     */
+    private void joinFromGoroutine(G self) throws InterruptedException {
+        SelectGroup group = new SelectGroup();
+        Waiter w = Waiter.forSelect(group, 0);
+        group.lockForPark();
+        if (!self.beginInterruptibleWait(group)) {
+            group.unlockForPark();
+            self.clearInterruptForThrow();
+            throw new InterruptedException();
+        }
+        Scheduler.get().park(WaitReason.JOIN, g -> {
+            boolean pushed = pushJoiner(w);
+            group.unlockForPark();
+            return pushed || !group.cancel(); // not pushed: stay parked only if the interrupter claimed us
+        });
+        if (group.winner() == SelectGroup.CANCELLED && status != DEAD) {
+            self.clearInterruptForThrow();
+            throw new InterruptedException();
+        }
+        // Finished (woken by finish(), or found ended): joined. An interrupt that lost the race
+        // leaves the status set.
     }
 
     @Override

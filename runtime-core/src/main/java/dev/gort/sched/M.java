@@ -35,12 +35,20 @@ final class M {
     volatile int tid = -1;
 
     private volatile int wakeToken;
+    /**
+     * Threads inside {@link G#interrupt()}'s carrier step for a goroutine they saw mounted here.
+     * Incremented (full fence) before they re-read {@code G.mountedOn}; the carrier waits for
+     * zero after clearing mountedOn, before it clears its interrupt flag.
+     */
+    private volatile int interrupters;
+    private static final VarHandle INTERRUPTERS;
     private static final VarHandle WAKE_TOKEN;
     private static final VarHandle CURG;
 
     static {
         try {
             WAKE_TOKEN = MethodHandles.lookup().findVarHandle(M.class, "wakeToken", int.class);
+            INTERRUPTERS = MethodHandles.lookup().findVarHandle(M.class, "interrupters", int.class);
             CURG = MethodHandles.lookup().findVarHandle(M.class, "curg", G.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -51,6 +59,19 @@ final class M {
         this.id = id;
         this.rand = 0x9E3779B9 * (id + 1);
         this.thread = new CarrierThread(this, scheduler);
+    }
+
+    void enterInterrupter() {
+        INTERRUPTERS.getAndAdd(this, 1);
+    }
+
+    void exitInterrupter() {
+        INTERRUPTERS.getAndAdd(this, -1);
+    }
+
+    /** This M's thread, after clearing G.mountedOn: waits out interrupters that saw it set. */
+    void awaitNoInterrupters() {
+        while (interrupters != 0) Thread.onSpinWait();
     }
 
     /** This M's own thread: the goroutine it runs now. */

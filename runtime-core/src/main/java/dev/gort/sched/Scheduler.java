@@ -217,15 +217,55 @@ public final class Scheduler {
     }
 
     // =====================================================================================
+    // Interrupts (for the public primitives outside this package; see G.interrupt())
+
+    /** Installs {@code w} as g's (the caller's) interruptible wait. @return false if g is interrupted */
+    public static boolean beginInterruptibleWait(G g, InterruptibleWait w) {
+        return g.beginInterruptibleWait(w);
+    }
+
+    /** g (the caller) is about to throw InterruptedException: clears its status. */
+    public static void clearInterruptForThrow(G g) {
+        g.clearInterruptForThrow();
+    }
+
+    /**
+     * Go.interrupted(): tests and clears the calling goroutine's interrupt status; on a platform
+     * thread, Thread.interrupted().
+     */
+    public static boolean interrupted() {
+        G g = currentG();
+        return g != null ? g.testAndClearInterrupt() : Thread.interrupted();
+    }
+
+    /** Throws InterruptedException (status cleared) if the calling goroutine or thread is interrupted. */
+    public static void checkInterrupt() throws InterruptedException {
+        G g = currentG();
+        if (g != null ? g.interruptPending() : Thread.currentThread().isInterrupted()) {
+            if (g != null) g.clearInterruptForThrow(); else Thread.interrupted();
+            throw new InterruptedException();
+        }
+    }
+
+    // =====================================================================================
     // Spawning and readying
 
     /** Go's newproc: a new goroutine, in the spawner's runnext (or the global queue). */
     public G spawn(Runnable task, String name) {
+        return spawn(task, name, false);
+    }
+
+    /**
+     * spawn, for a goroutine whose interrupts also interrupt its carrier while it is mounted
+     * ({@code interruptsCarrier}: task code written for thread pools; see G.interrupt()).
+     */
+    public G spawn(Runnable task, String name, boolean interruptsCarrier) {
         if (task == null) throw new NullPointerException("task");
         safepoint(); // spawn is a safepoint: a spawning loop can be preempted
         P p = currentP();
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
         G g = new G(id, name, task);
+        g.interruptsCarrier = interruptsCarrier; // published by the run queue
         enqueueNew(g, p);
         return g;
     }
@@ -606,8 +646,10 @@ public final class Scheduler {
         g.setStatusRelease(G.RUNNING);
         g.m = m;
         m.setCurg(g);
+        if (g.interruptsCarrier) mountInterruptible(g, m);
         g.continuation.run();
         m.setCurg(null);
+        boolean carrierFlag = g.interruptsCarrier && unmountInterruptible(g, m);
         clearPreempt(g);
         if (p.wakeOwed) p.wakeOwed = false; // g left the carrier: p runs what g readied itself
         p = m.p; // a pinned park or a blocking call may have changed it
@@ -636,10 +678,39 @@ public final class Scheduler {
                 }
                 default -> throw new IllegalStateException("gort: " + g + " yielded with kind " + kind);
             }
+            // The goroutine set its carrier's flag itself (Thread.currentThread().interrupt()):
+            // it becomes its status, applied after the park commit (the interrupt may cancel the
+            // wait it just parked in, which needs the wait's lock that the commit released).
+            if (carrierFlag) g.interrupt();
         }
         if (p != null && p.stuck) {
             unstick(p);
         }
+    }
+
+    /**
+     * Mount of a goroutine whose interrupts reach its carrier (see G.interrupt()): drop a stray
+     * carrier flag, publish where it is mounted, then (Dekker with the interrupter) carry a
+     * pending interrupt to the carrier.
+     */
+    private static void mountInterruptible(G g, M m) {
+        // A flag already on the carrier is not this goroutine's (a plain goroutine that called
+        // Thread.currentThread().interrupt() leaves it behind): the task must not see it.
+        Thread.interrupted();
+        g.mountedOn = m;
+        if (g.isInterrupted()) m.thread.interrupt();
+    }
+
+    /**
+     * Unmount of such a goroutine: no interrupter may reach this carrier for it afterwards, and
+     * the carrier's flag, the goroutine's while it ran, is cleared so that it never leaks to the
+     * next goroutine. (A flag the goroutine set on its carrier itself, by
+     * Thread.currentThread().interrupt(), is kept as the goroutine's status.)
+     */
+    private static boolean unmountInterruptible(G g, M m) {
+        g.mountedOn = null;
+        m.awaitNoInterrupters();
+        return Thread.interrupted();
     }
 
     private void goexit(G g, P p) {
@@ -970,24 +1041,86 @@ public final class Scheduler {
         return min;
     }
 
-    /** Go's time.Sleep: parks the goroutine until the time has passed (a platform thread sleeps). */
+    /**
+     * Go's time.Sleep: parks the goroutine until the time has passed (a platform thread sleeps).
+     * Interruptible: a goroutine's interrupt ends the sleep with InterruptedException (status
+     * cleared), as does a status already set on entry.
+     */
     public void sleep(long nanos) throws InterruptedException {
         G g = currentG();
         if (g == null) {
             if (nanos > 0) Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
             return;
         }
+        if (g.interruptPending()) {
+            g.clearInterruptForThrow();
+            throw new InterruptedException();
+        }
         if (nanos <= 0) {
             yieldNow();
             return;
         }
-        long when = System.nanoTime() + nanos;
-        TimerEntry t = new TimerEntry(() -> ready(g));
-        // Armed in the commit, after the unmount: the timer cannot ready g before it is parked.
-        park(WaitReason.SLEEP, x -> {
-            addTimer(t, when);
+        Sleep sl = new Sleep(g, System.nanoTime() + nanos);
+        sl.lock.lock(); // released by the park commit, after the timer is armed
+        if (!g.beginInterruptibleWait(sl)) {
+            g.clearInterruptForThrow();
+            throw new InterruptedException();
+        }
+        park(WaitReason.SLEEP, sl);
+        if (sl.state == Sleep.INTERRUPTED) {
+            g.clearInterruptForThrow();
+            throw new InterruptedException();
+        }
+    }
+
+    /**
+     * One goroutine's sleep: its timer's action and its interruptible wait. The first of the
+     * timer and an interrupt to move {@link #state} from WAITING wins and readies the goroutine;
+     * the lock (taken before the park, released by the commit once the timer is armed) lets an
+     * interrupter wait until the goroutine is parked and the timer armed, so it can disarm it.
+     */
+    private final class Sleep implements Runnable, InterruptibleWait, ParkCommit {
+        static final int WAITING = 0, FIRED = 1, INTERRUPTED = 2;
+        final G g;
+        final long when;
+        final TimerEntry timer = new TimerEntry(this);
+        final SpinLock lock = new SpinLock();
+        volatile int state;
+        private static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Sleep.class, "state", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        Sleep(G g, long when) {
+            this.g = g;
+            this.when = when;
+        }
+
+        @Override
+        public boolean afterUnmount(G parked) {
+            addTimer(timer, when); // after the unmount: the timer cannot ready g before it is parked
+            lock.unlock();
             return true;
-        });
+        }
+
+        @Override
+        public void run() { // the timer fired
+            if (STATE.compareAndSet(this, WAITING, FIRED)) ready(g);
+        }
+
+        @Override
+        public void interruptWait(G target) {
+            if (!STATE.compareAndSet(this, WAITING, INTERRUPTED)) return;
+            lock.lock(); // the goroutine is parked and its timer armed
+            lock.unlock();
+            deleteTimer(timer);
+            ready(g);
+        }
     }
 
     /** Go's startm: runs p (an idle P if null) on an idle or new M. */
@@ -1248,11 +1381,17 @@ public final class Scheduler {
         if (task == null) throw new NullPointerException("main");
         if (currentG() != null) {
             G g = spawn(task, "main");
-            try {
-                g.join();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e); // goroutines are not interrupted (yet)
+            G self = currentG();
+            boolean interrupted = false;
+            for (;;) { // Go.run waits uninterruptibly (as from a platform thread) and keeps the status
+                try {
+                    g.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
+            if (interrupted) self.interrupt();
             rethrow(g.failure());
             return;
         }

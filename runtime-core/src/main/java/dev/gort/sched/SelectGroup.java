@@ -10,11 +10,18 @@ import java.lang.invoke.VarHandle;
  * giving up on an interrupt). The others are stale: a channel that dequeues one drops it, and the
  * selecting goroutine unlinks the rest after it wakes.
  */
-public final class SelectGroup {
+public final class SelectGroup implements InterruptibleWait {
     /** Claimed by the selecting thread itself (interrupted): no case won. */
     public static final Waiter CANCELLED = Waiter.sentinel();
 
     private volatile Waiter winner;
+    /**
+     * A selecting goroutine's park lock: held by the goroutine from before it installs this
+     * group as its interruptible wait until its park commit, which releases it last (after the
+     * channels' locks). An interrupter that claimed the group takes it to know the goroutine is
+     * parked before readying it.
+     */
+    private final SpinLock parkLock = new SpinLock();
     private static final VarHandle WINNER;
 
     static {
@@ -33,6 +40,29 @@ public final class SelectGroup {
     /** The selecting platform thread gives up. @return false if a case won first */
     public boolean cancel() {
         return WINNER.compareAndSet(this, null, CANCELLED);
+    }
+
+    /** The selecting goroutine, before it installs the group: see {@link #parkLock}. */
+    public void lockForPark() {
+        parkLock.lock();
+    }
+
+    /** The selecting goroutine's park commit, after the channels are unlocked. */
+    public void unlockForPark() {
+        parkLock.unlock();
+    }
+
+    /**
+     * An interrupt of the selecting goroutine: it wins only if no case has ({@link #cancel}),
+     * then waits for the park to complete and readies the goroutine, which finds
+     * {@link #CANCELLED} as the winner and throws.
+     */
+    @Override
+    public void interruptWait(G g) {
+        if (!cancel()) return;
+        parkLock.lock();
+        parkLock.unlock();
+        Scheduler.get().ready(g);
     }
 
     public Waiter winner() {

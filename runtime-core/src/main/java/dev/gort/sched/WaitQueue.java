@@ -2,15 +2,34 @@ package dev.gort.sched;
 
 /**
  * A FIFO of {@link Waiter}s (Go's {@code waitq}): the parked senders or receivers of a channel,
- * the waiters of a lock. Not thread-safe: guarded by the owning structure's {@link SpinLock}.
+ * the waiters of a lock. Not thread-safe: guarded by the owning structure's {@link SpinLock},
+ * which the queue knows ({@link #lock}) so that a goroutine's interrupt or a timed wait's timer
+ * can find the lock under which to take a waiter out (see {@link Waiter#cancel}).
  *
- * <p>A wait queue is also a {@link SpinLock}, free for its owner to use as the structure's lock
- * (a channel locks its receive queue and leaves its send queue's lock unused): the lock word
- * fits in the queue object's padding, so a structure saves a lock object (16 B) and a field.
- * W6 parks a million goroutines on a million channels; every byte of a channel counts there.
+ * <p>A wait queue is also a {@link SpinLock}, which a structure may use as its lock ({@link
+ * #WaitQueue()}: a channel locks its receive queue, and its send queue names that one as its
+ * lock): the lock word fits in the queue object's padding, so the structure saves a lock object
+ * (16 B). W6 parks a million goroutines on a million channels; every byte of a channel counts.
+ *
+ * <p>Invariant: {@code w.queue == this} exactly while w is linked here; the field is written only
+ * under {@link #lock}, so a reader holding that lock that sees {@code w.queue == this} knows w
+ * is linked here now (an unlink from here happened-before the read, a link to another queue
+ * is under another lock and can only make the read see that other queue or null).
  */
 public final class WaitQueue extends SpinLock {
+    /** The lock that guards this queue (immutable): this queue itself, or another structure's. */
+    final SpinLock lock;
     private Waiter head, tail;
+
+    /** A queue guarded by {@code lock}: every operation must hold it. */
+    public WaitQueue(SpinLock lock) {
+        this.lock = java.util.Objects.requireNonNull(lock, "lock");
+    }
+
+    /** A queue guarded by its own lock ({@link #lock()} / {@link #unlock()} on it). */
+    public WaitQueue() {
+        this.lock = this;
+    }
 
     public boolean isEmpty() {
         return head == null;
@@ -28,6 +47,7 @@ public final class WaitQueue extends SpinLock {
         w.prev = tail;
         if (tail == null) head = w; else tail.next = w;
         tail = w;
+        w.queue = this;
     }
 
     /** Queues w first (a woken waiter that lost the race goes back to the front, as in Go's Mutex). */
@@ -36,6 +56,7 @@ public final class WaitQueue extends SpinLock {
         w.next = head;
         if (head == null) tail = w; else head.prev = w;
         head = w;
+        w.queue = this;
     }
 
     /** The longest waiter, unlinked, or null. */
@@ -53,9 +74,26 @@ public final class WaitQueue extends SpinLock {
         return w;
     }
 
-    /** Unlinks w if it is still queued (a waiter that gave up: interrupted, timed out). */
+    /**
+     * Unlinks every waiter and returns them as a chain linked by {@link Waiter#next} in FIFO
+     * order (for {@link Waiter#wakeChain} after the lock is released), or null.
+     */
+    public Waiter drain() {
+        Waiter first = head;
+        for (Waiter w = first; w != null; w = w.next) {
+            w.prev = null;
+            w.queue = null;
+        }
+        head = tail = null;
+        return first;
+    }
+
+    /**
+     * Unlinks w if it is still queued here (a waiter that gave up: interrupted, timed out; or
+     * one already taken out by its canceller, see {@link Waiter#cancel}).
+     */
     public boolean remove(Waiter w) {
-        if (w.prev == null && head != w) return false;
+        if (w.queue != this) return false;
         unlink(w);
         return true;
     }
@@ -65,5 +103,6 @@ public final class WaitQueue extends SpinLock {
         if (p == null) head = n; else p.next = n;
         if (n == null) tail = p; else n.prev = p;
         w.prev = w.next = null;
+        w.queue = null;
     }
 }

@@ -17,6 +17,7 @@ public enum WaitReason {
     COND("sync.Cond.Wait"),
     SEMAPHORE("semacquire"),
     FUTURE("future get"),
+    EXECUTOR_TERMINATION("executor awaitTermination"),
     IO_WAIT("IO wait"),
     TIMER("timer");
 

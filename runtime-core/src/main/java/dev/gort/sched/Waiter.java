@@ -12,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
  * which the carrier releases only after the goroutine has unmounted, so the wake never races
  * with the park. A platform-thread waiter releases the lock and parks on {@link #woken}.
  */
-public final class Waiter implements ParkCommit {
+public final class Waiter implements InterruptibleWait, ParkCommit {
     /** The waiting goroutine, or null for a platform thread. */
     public final G g;
     /** The waiting platform thread, or null for a goroutine. */
@@ -33,6 +33,25 @@ public final class Waiter implements ParkCommit {
     /** Queue links; guarded by the owning structure's lock. */
     public Waiter next;
     public Waiter prev;
+    /** The {@link WaitQueue} this waiter is linked in, or null; written only under its lock. */
+    WaitQueue queue;
+    /**
+     * Goroutine waiters: how the wait ended when it was not woken by the structure:
+     * {@link #TIMED_OUT} or {@link #INTERRUPTED} (0: woken). Written by the canceller under the
+     * queue's lock before it readies the goroutine; read by the goroutine after it resumes.
+     */
+    private int cancelled;
+    /**
+     * Goroutine waiters: true while the current wait may be cancelled by an interrupt. Reset by
+     * {@link #current()} (before the waiter is queued), set by {@link #await} under the queue's
+     * lock, so a canceller holding that lock reads this wait's value.
+     */
+    private boolean interruptible;
+    /**
+     * Goroutine waiters: the number of the current wait (the waiter is reused). A timed wait's
+     * timer cancels only the wait it was armed for. Bumped by {@link #current()} before queueing.
+     */
+    private int waitSeq;
 
     /*
      * Spin-then-park (goroutine waiters of awaitSpinning only): the waiter is linked and the
@@ -133,7 +152,11 @@ public final class Waiter implements ParkCommit {
             w.item = null;
             w.success = false;
             w.next = w.prev = null;
+            w.cancelled = 0;
+            w.interruptible = false;
+            PARK_STATE.set(w, NORMAL); // plain: published with the waiter by the queue's lock
         }
+        w.waitSeq++;
         return w;
     }
 
@@ -152,7 +175,10 @@ public final class Waiter implements ParkCommit {
         }
     }
 
-    /** Wakes every waiter of a chain linked by {@link #next} (unlinked by the caller under its lock). */
+    /**
+     * Wakes every waiter of a chain linked by {@link #next} (unlinked by the caller under its
+     * lock; a grouped waiter must already have been claimed by the caller).
+     */
     public static void wakeChain(Waiter w) {
         while (w != null) {
             Waiter next = w.next;
@@ -167,17 +193,31 @@ public final class Waiter implements ParkCommit {
     }
 
     /**
-     * Parks until {@link #wake()}. The caller holds {@code lock} and has linked this waiter; the
-     * lock is released before waiting (after the unmount, for a goroutine).
+     * Parks until {@link #wake()}: an interruptible wait. The caller holds {@code lock}, which
+     * guards the {@link WaitQueue} it has linked this waiter into; the lock is released before
+     * waiting (after the unmount, for a goroutine).
      *
-     * @return true when woken; false when a platform thread was interrupted first (the lock is
-     *         then held again, so that the caller can unlink the waiter or see it was woken
-     *         after all)
+     * <p>A goroutine's wait ends early when it is interrupted ({@link G#interrupt()}), and does
+     * not start when its interrupt status is already set: see {@link #cancel}.
+     *
+     * @return true when woken; false when the waiter was interrupted first (a platform thread's
+     *         or goroutine's interrupt, status cleared): the lock is then held again, and the
+     *         waiter may still be linked (a platform thread's) or already unlinked (a
+     *         goroutine's): the caller calls {@link WaitQueue#remove}, which handles both, then
+     *         unlocks and throws InterruptedException
      */
     public boolean await(WaitReason reason, SpinLock lock) {
         if (g != null) {
+            interruptible = true; // under lock: see the field
+            if (!g.beginInterruptibleWait(this)) {
+                g.clearInterruptForThrow();
+                return false; // lock still held, waiter still linked
+            }
             Scheduler.get().park(reason, lock);
-            return true;
+            if (cancelled == 0) return true;
+            lock.lock();
+            g.clearInterruptForThrow();
+            return false;
         }
         lock.unlock();
         while (!woken) {
@@ -202,11 +242,17 @@ public final class Waiter implements ParkCommit {
      * possibly the partner, and this P has nothing else to run), the goroutine spins a short,
      * bounded time for its wake before parking. A hand-off between goroutines running on two Ps
      * then completes without a park, a ready, or a futex wake of another carrier. See the
-     * parkState protocol above.
+     * parkState protocol above. Interruptible exactly as {@link #await}, with the same result.
      */
-    public void awaitSpinning(WaitReason reason, SpinLock lock, boolean maySpin) {
+    public boolean awaitSpinning(WaitReason reason, SpinLock lock, boolean maySpin) {
+        interruptible = true; // under lock: see the field
+        if (!g.beginInterruptibleWait(this)) {
+            g.clearInterruptForThrow();
+            return false; // lock still held, waiter still linked
+        }
         Scheduler s = Scheduler.get();
         P p = !maySpin ? null : spinSkip > 0 ? skipSpin() : s.spinBeforePark(g);
+        boolean parked = true;
         if (p == null) {
             PARK_STATE.set(this, PARKING); // published by the unlock
             lock.unlock();
@@ -217,12 +263,19 @@ public final class Waiter implements ParkCommit {
             if (p.offersRunnext) p.offersRunnext = false;
             if (won) {
                 spinPenalty = 0;
-                return;
+                parked = false;
+            } else {
+                spinSkip = spinPenalty = Math.min(spinPenalty * 2 + 1, MAX_SPIN_PENALTY);
+                // false: woken (or cancelled) just now, between the spin's last look and here
+                parked = PARK_STATE.compareAndSet(this, SPINNING, PARKING);
             }
-            spinSkip = spinPenalty = Math.min(spinPenalty * 2 + 1, MAX_SPIN_PENALTY);
-            if (!PARK_STATE.compareAndSet(this, SPINNING, PARKING)) return; // woken just now
         }
-        s.park(reason, this);
+        if (parked) s.park(reason, this);
+        // Woken by the structure, or cancelled by an interrupt (cancel() wakes through wake()).
+        if (cancelled == 0) return true;
+        lock.lock();
+        g.clearInterruptForThrow();
+        return false;
     }
 
     /*
@@ -265,9 +318,14 @@ public final class Waiter implements ParkCommit {
 
     /**
      * Like {@link #await} for waits that cannot be interrupted (Go's Mutex, ...): a platform
-     * thread's interrupt is remembered and restored after the wait.
+     * thread's interrupt is remembered and restored after the wait; a goroutine's interrupt
+     * status is left set for its next interruptible wait.
      */
     public void awaitUninterruptibly(WaitReason reason, SpinLock lock) {
+        if (g != null) {
+            Scheduler.get().park(reason, lock); // interruptible stays false: cancel leaves it queued
+            return;
+        }
         boolean interrupted = false;
         while (!await(reason, lock)) {
             interrupted = true; // lock held again, still queued: wait again
@@ -275,19 +333,56 @@ public final class Waiter implements ParkCommit {
         if (interrupted) Thread.currentThread().interrupt();
     }
 
+    /**
+     * The canceller's side of a goroutine's wait (an interrupt, or a timed wait's timer): takes
+     * the waiter out of its queue and readies the goroutine, if and only if it is still queued
+     * in the same wait.
+     *
+     * <p>Exactly-once: every waker unlinks the waiter under the queue's lock before waking it;
+     * so does this, after checking {@code queue} under that lock (see {@link WaitQueue}'s
+     * invariant). A waiter already unlinked (woken, a value handed over) is left alone. A
+     * goroutine found still linked is parked (await: it holds the lock until its park commit,
+     * after the unmount) or spinning/parking (awaitSpinning: the parkState protocol), and
+     * {@link #wake()} handles both. {@code queue} is read first without the lock
+     * to find which lock to take; a stale read only makes the check under the lock fail.
+     *
+     * @param why {@link #INTERRUPTED} or {@link #TIMED_OUT}
+     * @param seq the wait to cancel ({@link #waitSeq}), or -1 for whatever interruptible wait
+     *        the goroutine is in
+     */
+    void cancel(int why, int seq) {
+        WaitQueue q = queue;
+        if (q == null) return;
+        SpinLock l = q.lock;
+        l.lock();
+        boolean mine = queue == q && (seq == -1 ? interruptible : waitSeq == seq);
+        if (mine) {
+            q.remove(this);
+            cancelled = why;
+        }
+        l.unlock();
+        if (mine) wake(); // the goroutine may still be spinning or parking (awaitSpinning): wake() knows
+    }
+
+    @Override
+    public void interruptWait(G target) {
+        cancel(INTERRUPTED, -1);
+    }
+
     /** Results of {@link #awaitUntil}. */
     public static final int WOKEN = 0, TIMED_OUT = 1, INTERRUPTED = 2;
 
     /**
-     * Like {@link #await} for platform threads, giving up at {@code deadline} (System.nanoTime).
+     * Like {@link #await}, giving up at {@code deadline} (System.nanoTime). A goroutine's timeout
+     * is a runtime timer, armed after the unmount, that cancels this wait (see {@link #cancel});
+     * it is disarmed when the wait ends otherwise, so no timer outlives the wait.
      *
      * @return {@link #WOKEN}; or {@link #TIMED_OUT} / {@link #INTERRUPTED} with {@code lock} held
-     *         again and the waiter still linked, for the caller to unlink (interrupt status cleared)
+     *         again, the waiter possibly still linked, for the caller to {@link WaitQueue#remove}
+     *         (interrupt status cleared)
      */
-    public int awaitUntil(SpinLock lock, long deadline) {
-        if (g != null) {
-            throw new IllegalStateException("timed waits of goroutines need the runtime's timers");
-        }
+    public int awaitUntil(WaitReason reason, SpinLock lock, long deadline) {
+        if (g != null) return awaitUntilGoroutine(reason, lock, deadline);
         lock.unlock();
         while (!woken) {
             long left = deadline - System.nanoTime();
@@ -304,5 +399,30 @@ public final class Waiter implements ParkCommit {
             LockSupport.parkNanos(this, left);
         }
         return WOKEN;
+    }
+
+    private int awaitUntilGoroutine(WaitReason reason, SpinLock lock, long deadline) {
+        interruptible = true;
+        if (!g.beginInterruptibleWait(this)) {
+            g.clearInterruptForThrow();
+            return INTERRUPTED;
+        }
+        if (deadline - System.nanoTime() <= 0) return TIMED_OUT; // lock held, still linked
+        int seq = waitSeq;
+        Scheduler s = Scheduler.get();
+        TimerEntry t = new TimerEntry(() -> cancel(TIMED_OUT, seq));
+        // Armed in the commit, after the unmount, before the lock is released: a canceller needs
+        // the lock, so it cannot ready the goroutine before it is parked.
+        s.park(reason, x -> {
+            s.addTimer(t, deadline);
+            lock.unlock();
+            return true;
+        });
+        s.deleteTimer(t); // woken or interrupted first: the timer must not outlive the wait
+        int c = cancelled;
+        if (c == 0) return WOKEN;
+        lock.lock();
+        if (c == INTERRUPTED) g.clearInterruptForThrow();
+        return c;
     }
 }

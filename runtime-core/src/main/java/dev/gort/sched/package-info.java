@@ -50,6 +50,13 @@
  *   <li>A RUNNABLE goroutine is on exactly one run queue; {@code execute} CASes it to RUNNING
  *       and fails loudly otherwise.</li>
  *   <li>A goroutine that waits is unmounted before anyone can wake it (the commit step).</li>
+ *   <li>A parked goroutine is readied exactly once: every waker, a goroutine's interrupter
+ *       ({@link dev.gort.sched.G#interrupt()}, {@link dev.gort.sched.InterruptibleWait}) and a
+ *       timed wait's timer included, first takes it out of its wait under the wait's lock or
+ *       claim ({@link dev.gort.sched.Waiter#claim()}, {@code WaitQueue}'s lock,
+ *       {@link dev.gort.sched.SelectGroup}).</li>
+ *   <li>An executor task's interrupt reaches its carrier thread only while it is mounted; the
+ *       carrier's flag is cleared at every unmount (see {@code G.interrupt()}).</li>
  *   <li>The current carrier is read only through {@code CarrierLookup.currentM()}, never
  *       cached across a yield (the JIT treats {@code Thread.currentThread()} as constant within a
  *       compiled method; a goroutine resumes on any carrier).</li>

@@ -33,7 +33,7 @@ public final class Mutex {
 
     private volatile int state;
     private final SpinLock queueLock = new SpinLock();
-    private final WaitQueue queue = new WaitQueue();
+    private final WaitQueue queue = new WaitQueue(queueLock);
 
     private static final VarHandle STATE;
 

@@ -9,7 +9,7 @@ import dev.gort.sched.Waiter;
  * A weighted semaphore (Go's {@code golang.org/x/sync/semaphore.Weighted}): {@link #acquire(long)}
  * waits (parking) until {@code n} permits are free; waiters are served in FIFO order, so a
  * large request is not starved by small ones. {@link #acquire(long)} throws
- * {@link InterruptedException} for an interrupted platform thread, with nothing acquired.
+ * {@link InterruptedException} for an interrupted platform thread or goroutine, with nothing acquired.
  *
  * <p>For maintainers: guarded by {@link #lock}; release grants permits to queued waiters in
  * order (updating {@link #used} on their behalf) before waking them.
@@ -18,7 +18,7 @@ public final class Semaphore {
     private final long size;
     private final SpinLock lock = new SpinLock();
     private long used;
-    private final WaitQueue queue = new WaitQueue();
+    private final WaitQueue queue = new WaitQueue(lock);
 
     public Semaphore(long permits) {
         if (permits < 0) throw new IllegalArgumentException("negative permits: " + permits);

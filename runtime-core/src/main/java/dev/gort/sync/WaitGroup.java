@@ -1,6 +1,7 @@
 package dev.gort.sync;
 
 import dev.gort.sched.SpinLock;
+import dev.gort.sched.WaitQueue;
 import dev.gort.sched.WaitReason;
 import dev.gort.sched.Waiter;
 
@@ -17,8 +18,8 @@ import dev.gort.sched.Waiter;
 public final class WaitGroup {
     private final java.util.concurrent.atomic.AtomicLong state = new java.util.concurrent.atomic.AtomicLong();
     private final SpinLock lock = new SpinLock();
-    /** Waiters, a LIFO stack; guarded by lock. */
-    private Waiter waiters;
+    /** Waiters; guarded by lock. */
+    private final WaitQueue waiters = new WaitQueue(lock);
 
     /** Adds delta (may be negative) to the counter; at zero every waiter is released. */
     public void add(int delta) {
@@ -44,8 +45,7 @@ public final class WaitGroup {
 
     private void releaseAll() {
         lock.lock();
-        Waiter w = waiters; // every waiter queued before the counter reached zero
-        waiters = null;
+        Waiter w = waiters.drain(); // every waiter queued before the counter reached zero
         lock.unlock();
         Waiter.wakeChain(w);
     }
@@ -53,7 +53,8 @@ public final class WaitGroup {
     /**
      * Waits until the counter is zero.
      *
-     * @throws InterruptedException if the calling platform thread is interrupted (status cleared)
+     * @throws InterruptedException if the calling goroutine or platform thread is interrupted
+     *         while waiting, or would wait with its interrupt status set (status cleared)
      */
     public void await() throws InterruptedException {
         if (state.get() == 0) return;
@@ -63,16 +64,9 @@ public final class WaitGroup {
             return;
         }
         Waiter w = Waiter.current();
-        w.next = waiters;
-        waiters = w;
+        waiters.enqueue(w);
         if (!w.await(WaitReason.WAIT_GROUP, lock)) {
-            Waiter prev = null;
-            for (Waiter x = waiters; x != null; prev = x, x = x.next) {
-                if (x == w) {
-                    if (prev == null) waiters = x.next; else prev.next = x.next;
-                    break;
-                }
-            }
+            waiters.remove(w); // interrupted (a goroutine's interrupter may have unlinked it already)
             lock.unlock();
             throw new InterruptedException();
         }

@@ -13,13 +13,22 @@ import org.junit.jupiter.api.Test;
 class CarrierLookupTest {
     @Test
     void currentMIsTooBigToInline() throws Exception {
+        assertTooBig("currentM");
+    }
+
+    @Test
+    void carrierInterruptedIsTooBigToInline() throws Exception {
+        assertTooBig("carrierInterrupted");
+    }
+
+    private static void assertTooBig(String name) throws Exception {
         byte[] bytes;
         try (InputStream in = CarrierLookup.class.getResourceAsStream("CarrierLookup.class")) {
             bytes = in.readAllBytes();
         }
         ClassModel cm = ClassFile.of().parse(bytes);
-        MethodModel m = cm.methods().stream().filter(x -> x.methodName().equalsString("currentM")).findFirst().orElseThrow();
+        MethodModel m = cm.methods().stream().filter(x -> x.methodName().equalsString(name)).findFirst().orElseThrow();
         int size = m.findAttribute(Attributes.code()).orElseThrow().codeLength();
-        assertTrue(size > 325, "currentM is " + size + " bytes of bytecode; C2 inlines hot methods up to 325");
+        assertTrue(size > 325, name + " is " + size + " bytes of bytecode; C2 inlines hot methods up to 325");
     }
 }

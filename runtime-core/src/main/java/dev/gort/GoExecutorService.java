@@ -1,0 +1,430 @@
+package dev.gort;
+
+import dev.gort.sched.Scheduler;
+import dev.gort.sched.SpinLock;
+import dev.gort.sched.WaitQueue;
+import dev.gort.sched.WaitReason;
+import dev.gort.sched.Waiter;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.RunnableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A {@link java.util.concurrent.ExecutorService} whose every task runs in its own goroutine: a
+ * drop-in for {@code Executors.newFixedThreadPool(n)} ({@code new GoExecutorService(n)}: at most
+ * n tasks run at once, the others wait in FIFO order) or
+ * {@code Executors.newVirtualThreadPerTaskExecutor()} ({@code new GoExecutorService()}).
+ * {@link Go#executor()} is a shared instance that is never shut down.
+ *
+ * <p>Waiting never blocks a carrier thread on another goroutine: {@link java.util.concurrent.Future#get()}
+ * of its futures, {@link #invokeAll}, {@link #invokeAny}, {@link #awaitTermination} and
+ * {@link #close()} park a calling goroutine (its carrier runs other goroutines) and park a
+ * calling platform thread. They are interruptible as the JDK's are: an interrupted goroutine
+ * ({@link Goroutine#interrupt()}) or thread gets {@link InterruptedException}, status cleared.
+ *
+ * <p>{@code cancel(true)} and {@link #shutdownNow()} interrupt the goroutines of running tasks.
+ * Gort's waits inside the task throw InterruptedException; because task code written for thread
+ * pools checks {@code Thread.currentThread().isInterrupted()} or calls JDK blocking methods
+ * ({@code Thread.sleep}, {@code CountDownLatch.await}), which see the carrier thread, the
+ * interrupt also interrupts the carrier while the task's goroutine is mounted on it, and the
+ * carrier's flag is cleared whenever the goroutine unmounts (see {@link Goroutine#interrupt()}).
+ * Each task has its own goroutine, so an interrupt never outlives its task.
+ *
+ * <p>What a drop-in cannot change: a JDK blocking call inside a task ({@code Thread.sleep},
+ * blocking I/O, {@code java.util.concurrent} locks and latches) blocks the goroutine's carrier
+ * thread, not just the goroutine. There are {@link Go#maxProcs()} running carriers, and sysmon
+ * lends a spare processor only to a carrier blocked for more than 20 ms; so tasks that block
+ * briefly and often run about maxProcs at a time (a virtual thread would unmount instead), and
+ * tasks that block long cost a carrier thread each, as in a cached thread pool. Gort's waits
+ * ({@link Go#sleep}, channels, this executor's futures) park and cost nothing; wrapping a known
+ * blocking call in {@link Go#blocking} hands its processor off at once.
+ *
+ * <p>Lifecycle as {@link java.util.concurrent.ThreadPoolExecutor}: after {@link #shutdown()}
+ * every submission throws {@link RejectedExecutionException}, accepted tasks (also those waiting
+ * for the bound) still run; {@link #shutdownNow()} returns the tasks that never started and
+ * interrupts the running ones; the executor is terminated when no accepted task is left. An
+ * exception thrown by a task given to {@link #execute} goes to the goroutine uncaught-exception
+ * handler ({@link Go#setUncaughtExceptionHandler}); a submitted task's goes to its future.
+ *
+ * <p>Not Gort-aware, because they are the JDK's own classes: {@code ExecutorCompletionService}
+ * (its {@code take()} blocks the calling carrier in a {@code LinkedBlockingQueue}) and
+ * {@code CompletableFuture.get()/join()}. Both work with this executor (sysmon lends a spare
+ * processor to a carrier blocked for more than 20 ms); from goroutines, prefer this executor's
+ * futures, {@link #invokeAny} or channels.
+ *
+ * <h2>For maintainers</h2>
+ * Guarded by {@link #lock}: {@link #runState}, the list of spawned, unfinished tasks
+ * ({@link #head}), {@link #running} (its length), the {@link #backlog} (tasks over the bound, not
+ * spawned yet) and the termination waiters. Invariants: {@code running <= maxRunning} when
+ * bounded; the backlog is non-empty only when {@code running == maxRunning}; TERMINATED iff
+ * shut down and {@code running == 0} and the backlog is empty, and the termination waiters are
+ * drained exactly when it becomes so. A task's goroutine always ends in {@link #finished}, which
+ * starts the next backlog task in its place, so the bound holds without a dispatcher.
+ * A task is started by its goroutine's CAS of {@link Task#state} NEW -> STARTED, dropped by
+ * shutdownNow's CAS NEW -> DROPPED: exactly one wins, so a task is either run or returned.
+ * The runner goroutine is stored before that CAS, so shutdownNow, which loses the CAS, sees it.
+ */
+public class GoExecutorService extends AbstractExecutorService implements AutoCloseable {
+    static final GoExecutorService SHARED = new GoExecutorService(0, true);
+
+    private static final int RUNNING = 0, SHUTDOWN = 1, TERMINATED = 2;
+
+    // immutable state
+    /** The most tasks running at once; 0: no bound. */
+    private final int maxRunning;
+    /** Go.executor(): lifecycle calls have no effect. */
+    private final boolean shared;
+    private final SpinLock lock = new SpinLock();
+
+    // mutable state, guarded by lock
+    private int runState;
+    /** Spawned, unfinished tasks: a doubly linked list through Task.prev/next. */
+    private Task head;
+    private int running;
+    private final ArrayDeque<Task> backlog = new ArrayDeque<>();
+    private final WaitQueue terminationWaiters = new WaitQueue(lock);
+
+    /** An executor without a bound: every task starts at once in its own goroutine. */
+    public GoExecutorService() {
+        this(0, false);
+    }
+
+    /**
+     * An executor that runs at most {@code maxRunning} tasks at once (Executors.newFixedThreadPool's
+     * bound); the others wait in submission order.
+     */
+    public GoExecutorService(int maxRunning) {
+        this(checkBound(maxRunning), false);
+    }
+
+    private GoExecutorService(int maxRunning, boolean shared) {
+        this.maxRunning = maxRunning;
+        this.shared = shared;
+    }
+
+    private static int checkBound(int n) {
+        if (n <= 0) throw new IllegalArgumentException("maxRunning must be positive: " + n);
+        return n;
+    }
+
+    /** The bound on running tasks, or 0 for none. */
+    public int maxRunning() {
+        return maxRunning;
+    }
+
+    // ---- tasks
+
+    /** One accepted task and its goroutine's body. */
+    private final class Task implements Runnable {
+        static final int NEW = 0, STARTED = 1, DROPPED = 2;
+        final Runnable command;
+        volatile int state;
+        /** The goroutine running it; written before the start CAS. */
+        volatile Goroutine runner;
+        Task prev, next; // guarded by lock
+
+        Task(Runnable command) {
+            this.command = command;
+        }
+
+        @Override
+        public void run() {
+            runner = Go.current();
+            boolean start = TASK_STATE.compareAndSet(this, NEW, STARTED);
+            try {
+                if (start) command.run(); // an exception goes on to the uncaught handler
+            } finally {
+                finished(this);
+            }
+        }
+    }
+
+    private static final VarHandle TASK_STATE;
+
+    static {
+        try {
+            TASK_STATE = MethodHandles.privateLookupIn(Task.class, MethodHandles.lookup())
+                    .findVarHandle(Task.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @Override
+    public void execute(Runnable command) {
+        Objects.requireNonNull(command, "task");
+        Task t = new Task(command);
+        lock.lock();
+        if (runState != RUNNING) {
+            lock.unlock();
+            throw new RejectedExecutionException("executor has been shut down");
+        }
+        if (maxRunning > 0 && running >= maxRunning) {
+            backlog.addLast(t);
+            lock.unlock();
+            return;
+        }
+        link(t);
+        lock.unlock();
+        spawn(t);
+    }
+
+    private static void spawn(Task t) {
+        Scheduler.get().spawn(t, null, true);
+    }
+
+    /** Holding the lock: t joins the running list. */
+    private void link(Task t) {
+        t.next = head;
+        if (head != null) head.prev = t;
+        head = t;
+        running++;
+    }
+
+    /** Holding the lock. */
+    private void unlink(Task t) {
+        if (t.prev != null) t.prev.next = t.next; else head = t.next;
+        if (t.next != null) t.next.prev = t.prev;
+        t.prev = t.next = null;
+        running--;
+    }
+
+    /** A task's goroutine, at its end: the next backlog task takes its place. */
+    private void finished(Task t) {
+        lock.lock();
+        unlink(t);
+        Task next = backlog.pollFirst();
+        if (next != null) link(next);
+        Waiter wake = tryTerminateLocked();
+        lock.unlock();
+        Waiter.wakeChain(wake);
+        if (next != null) spawn(next);
+    }
+
+    /** Holding the lock: terminates if shut down and idle; returns the waiters to wake. */
+    private Waiter tryTerminateLocked() {
+        if (runState == SHUTDOWN && running == 0 && backlog.isEmpty()) {
+            runState = TERMINATED;
+            return terminationWaiters.drain();
+        }
+        return null;
+    }
+
+    @Override
+    protected <T> RunnableFuture<T> newTaskFor(Runnable runnable, T value) {
+        return new GoFuture<>(runnable, value);
+    }
+
+    @Override
+    protected <T> RunnableFuture<T> newTaskFor(Callable<T> callable) {
+        return new GoFuture<>(callable);
+    }
+
+    // ---- invokeAny: the JDK's version waits in a LinkedBlockingQueue, which would block a carrier
+
+    @Override
+    public <T> T invokeAny(Collection<? extends Callable<T>> tasks) throws InterruptedException, ExecutionException {
+        try {
+            return doInvokeAny(tasks, 0L);
+        } catch (TimeoutException e) {
+            throw new AssertionError(e); // no deadline
+        }
+    }
+
+    @Override
+    public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long nanos = unit.toNanos(timeout);
+        return doInvokeAny(tasks, nanos <= 0 ? -1L : GoFuture.deadline(nanos));
+    }
+
+    /**
+     * Submits every task; the first to complete normally gives the result and the others are
+     * cancelled (with interrupts). Completions arrive on a channel with room for all of them, so
+     * a completing task never waits; the caller receives from it (parking as a goroutine or as a
+     * thread), with a select timeout when timed.
+     *
+     * @param deadline System.nanoTime() deadline; 0: none; -1: already passed
+     */
+    private <T> T doInvokeAny(Collection<? extends Callable<T>> tasks, long deadline)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Objects.requireNonNull(tasks, "tasks");
+        int n = tasks.size();
+        if (n == 0) throw new IllegalArgumentException("invokeAny of no tasks");
+        List<GoFuture<T>> futures = new ArrayList<>(n);
+        for (Callable<T> c : tasks) futures.add(new GoFuture<>(Objects.requireNonNull(c, "task")));
+        Chan<GoFuture<T>> done = Chan.make(n);
+        try {
+            for (GoFuture<T> f : futures) {
+                f.onDone = () -> done.trySend(f);
+                execute(f);
+            }
+            ExecutionException failure = null;
+            for (int i = 0; i < n; i++) {
+                GoFuture<T> f = deadline == 0L ? done.receive() : receiveUntil(done, deadline);
+                if (f == null) throw new TimeoutException();
+                try {
+                    return f.get(); // done: does not wait
+                } catch (ExecutionException e) {
+                    failure = e;
+                } catch (CancellationException e) {
+                    failure = new ExecutionException(e);
+                }
+            }
+            throw failure;
+        } finally {
+            for (GoFuture<T> f : futures) f.cancel(true);
+        }
+    }
+
+    private static <T> T receiveUntil(Chan<T> ch, long deadline) throws InterruptedException {
+        T v = ch.tryReceive();
+        if (v != null || deadline == -1L) return v;
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return null;
+        Object[] got = new Object[1];
+        new Select().recv(ch, x -> got[0] = x).after(Duration.ofNanos(left), () -> {}).run();
+        @SuppressWarnings("unchecked")
+        T r = (T) got[0];
+        return r;
+    }
+
+    // ---- lifecycle
+
+    /** Stops accepting tasks; accepted ones still run. No effect on {@link Go#executor()}. */
+    @Override
+    public void shutdown() {
+        if (shared) return;
+        lock.lock();
+        if (runState == RUNNING) runState = SHUTDOWN;
+        Waiter wake = tryTerminateLocked();
+        lock.unlock();
+        Waiter.wakeChain(wake);
+    }
+
+    /**
+     * Stops accepting tasks, interrupts the goroutines of running tasks, and returns the tasks
+     * that never started (in submission order for those waiting for the bound; a submitted task
+     * is returned as its future). No effect on {@link Go#executor()} (returns an empty list).
+     */
+    @Override
+    public List<Runnable> shutdownNow() {
+        if (shared) return new ArrayList<>();
+        List<Runnable> never = new ArrayList<>();
+        List<Goroutine> interrupt = new ArrayList<>();
+        lock.lock();
+        if (runState == RUNNING) runState = SHUTDOWN;
+        for (Task t = head; t != null; t = t.next) {
+            if (TASK_STATE.compareAndSet(t, Task.NEW, Task.DROPPED)) {
+                never.add(t.command); // its goroutine will end without running it
+            } else {
+                Goroutine g = t.runner;
+                if (g != null) interrupt.add(g);
+            }
+        }
+        for (Task t; (t = backlog.pollFirst()) != null; ) never.add(t.command);
+        Waiter wake = tryTerminateLocked();
+        lock.unlock();
+        Waiter.wakeChain(wake);
+        for (Goroutine g : interrupt) g.interrupt();
+        return never;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        lock.lock();
+        boolean s = runState != RUNNING;
+        lock.unlock();
+        return s;
+    }
+
+    @Override
+    public boolean isTerminated() {
+        lock.lock();
+        boolean t = runState == TERMINATED;
+        lock.unlock();
+        return t;
+    }
+
+    /**
+     * Waits until terminated, the timeout, or an interrupt; parks a calling goroutine.
+     * For {@link Go#executor()}, which never terminates, it waits the whole timeout.
+     */
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long nanos = unit.toNanos(timeout);
+        lock.lock();
+        if (runState == TERMINATED) {
+            lock.unlock();
+            return true;
+        }
+        if (nanos <= 0) {
+            lock.unlock();
+            return false;
+        }
+        long deadline = GoFuture.deadline(nanos);
+        Waiter w = Waiter.current();
+        terminationWaiters.enqueue(w);
+        int r = deadline == 0L
+                ? (w.await(WaitReason.EXECUTOR_TERMINATION, lock) ? Waiter.WOKEN : Waiter.INTERRUPTED)
+                : w.awaitUntil(WaitReason.EXECUTOR_TERMINATION, lock, deadline);
+        if (r == Waiter.WOKEN) return true;
+        terminationWaiters.remove(w); // lock held again
+        boolean terminated = runState == TERMINATED;
+        lock.unlock();
+        if (r == Waiter.INTERRUPTED) throw new InterruptedException();
+        return terminated;
+    }
+
+    /**
+     * As {@link java.util.concurrent.ExecutorService#close()}: shuts down and waits for every
+     * task to finish; if the caller is interrupted while waiting, {@link #shutdownNow()} and
+     * keep waiting, then return with the caller's interrupt status set (the goroutine's, for a
+     * goroutine). No effect on {@link Go#executor()}.
+     */
+    @Override
+    public void close() {
+        if (shared) return;
+        boolean terminated = isTerminated();
+        if (terminated) return;
+        shutdown();
+        boolean interrupted = false;
+        while (!terminated) {
+            try {
+                terminated = awaitTermination(1L, TimeUnit.DAYS);
+            } catch (InterruptedException e) {
+                if (!interrupted) {
+                    shutdownNow();
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Goroutine g = Go.current();
+            if (g != null) g.interrupt(); else Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        lock.lock();
+        String s = super.toString() + "[" + (runState == RUNNING ? "Running" : runState == SHUTDOWN ? "Shutting down" : "Terminated")
+                + ", running tasks = " + running + ", waiting tasks = " + backlog.size()
+                + (maxRunning > 0 ? ", max running = " + maxRunning : "") + (shared ? ", shared" : "") + "]";
+        lock.unlock();
+        return s;
+    }
+}

@@ -1,0 +1,401 @@
+package dev.gort;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What GoExecutorService adds to the contract (ExecutorContractTest): goroutine callers park
+ * instead of blocking their carrier, on one processor too; the bound; shutdownNow's never-started
+ * tasks; Gort waits inside tasks are interrupted by cancel; the shared Go.executor().
+ */
+class GoExecutorServiceTest {
+    @AfterEach
+    void atRest() throws InterruptedException {
+        GoTestSupport.assertSchedulerAtRest();
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
+    }
+
+    /**
+     * On one processor, a goroutine waits in get/invokeAll/invokeAny/awaitTermination/close for a
+     * task that needs that processor to run: it must park (state WAITING, not RUNNING on a
+     * blocked carrier) so that the task runs.
+     */
+    @Test
+    void goroutineCallersParkOnOneProcessor() throws Exception {
+        GoTestSupport.withMaxProcs(1, () -> {
+            GoExecutorService exec = new GoExecutorService();
+            Chan<Integer> gate = Chan.make();
+            AtomicReference<Object> result = new AtomicReference<>();
+            Goroutine caller = Go.spawn(() -> {
+                try {
+                    Future<Integer> f = exec.submit(gate::receive); // a Gort wait inside the task
+                    int a = f.get();
+                    int b = f.get(10, TimeUnit.SECONDS);
+                    List<Future<Integer>> all = exec.invokeAll(List.of(() -> 1, () -> 2));
+                    List<Future<Integer>> timed = exec.invokeAll(List.of(() -> 3), 10, TimeUnit.SECONDS);
+                    int any = exec.invokeAny(List.of(() -> 4));
+                    int anyTimed = exec.invokeAny(List.of(() -> 5), 10, TimeUnit.SECONDS);
+                    exec.submit(() -> { Go.sleep(Duration.ofMillis(5)); return null; });
+                    exec.shutdown();
+                    boolean terminated = exec.awaitTermination(10, TimeUnit.SECONDS);
+                    result.set(a + b + all.get(0).get() + all.get(1).get() + timed.get(0).get() + any + anyTimed
+                            + (terminated ? 100 : 0));
+                } catch (Throwable t) {
+                    result.set(t);
+                }
+            });
+            GoTestSupport.awaitTrue("caller parked in get", 10_000, () -> caller.state() == Goroutine.State.WAITING);
+            gate.send(7);
+            caller.join();
+            assertEquals(7 + 7 + 1 + 2 + 3 + 4 + 5 + 100, result.get());
+        });
+    }
+
+    @Test
+    void goroutineCallerTimesOutAndIsInterrupted() throws Exception {
+        GoTestSupport.withMaxProcs(1, () -> {
+            try (GoExecutorService exec = new GoExecutorService()) {
+                Chan<Integer> never = Chan.make();
+                Future<Integer> f = exec.submit(never::receive);
+                AtomicReference<Object> timedOut = new AtomicReference<>(), interrupted = new AtomicReference<>();
+                Goroutine g = Go.spawn(() -> {
+                    try {
+                        f.get(20, TimeUnit.MILLISECONDS);
+                    } catch (Throwable t) {
+                        timedOut.set(t);
+                    }
+                    try {
+                        f.get();
+                    } catch (Throwable t) {
+                        interrupted.set(t);
+                    }
+                });
+                GoTestSupport.awaitTrue("timed out", 10_000, () -> timedOut.get() != null);
+                GoTestSupport.awaitTrue("parked in get", 10_000, () -> g.state() == Goroutine.State.WAITING);
+                g.interrupt();
+                g.join();
+                assertInstanceOf(TimeoutException.class, timedOut.get());
+                assertInstanceOf(InterruptedException.class, interrupted.get());
+                assertFalse(g.isInterrupted());
+                assertTrue(f.cancel(true)); // the task's channel receive is interrupted
+            }
+        });
+    }
+
+    @Test
+    void closeFromAGoroutineWaitsAndKeepsAnInterrupt() throws Exception {
+        GoExecutorService exec = new GoExecutorService();
+        AtomicInteger interruptedTasks = new AtomicInteger();
+        CountDownLatch started = new CountDownLatch(1);
+        exec.submit(() -> {
+            started.countDown();
+            try {
+                Go.sleep(Duration.ofSeconds(60));
+            } catch (InterruptedException e) {
+                interruptedTasks.incrementAndGet();
+            }
+            return null;
+        });
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        AtomicReference<Boolean> keptInterrupt = new AtomicReference<>();
+        Goroutine closer = Go.spawn(() -> {
+            exec.close();
+            keptInterrupt.set(Go.interrupted());
+        });
+        GoTestSupport.awaitTrue("closer parked", 10_000, () -> closer.state() == Goroutine.State.WAITING);
+        closer.interrupt();
+        closer.join();
+        assertTrue(keptInterrupt.get());
+        assertEquals(1, interruptedTasks.get());
+        assertTrue(exec.isTerminated());
+    }
+
+    @Test
+    void theBoundLimitsRunningTasksAndKeepsOrder() throws Exception {
+        int bound = 3;
+        try (GoExecutorService exec = new GoExecutorService(bound)) {
+            assertEquals(bound, exec.maxRunning());
+            AtomicInteger running = new AtomicInteger(), maxSeen = new AtomicInteger();
+            List<Integer> startOrder = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                int id = i;
+                fs.add(exec.submit(() -> {
+                    startOrder.add(id);
+                    int now = running.incrementAndGet();
+                    maxSeen.accumulateAndGet(now, Math::max);
+                    Go.sleep(Duration.ofMillis(1));
+                    running.decrementAndGet();
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+            assertTrue(maxSeen.get() <= bound, "at most " + bound + " at once, saw " + maxSeen.get());
+            // Tasks past the bound start in submission order.
+            for (int i = bound; i < startOrder.size(); i++) {
+                assertTrue(startOrder.get(i) >= bound, "backlog order " + startOrder);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new GoExecutorService(0));
+    }
+
+    @Test
+    void shutdownNowReturnsTheTasksThatNeverStarted() throws Exception {
+        GoExecutorService exec = new GoExecutorService(1);
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicInteger interrupted = new AtomicInteger();
+        exec.execute(() -> {
+            started.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                interrupted.incrementAndGet();
+            }
+        });
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        Runnable r1 = () -> { }, r2 = () -> { };
+        exec.execute(r1);
+        Future<Integer> f = exec.submit(() -> 3);
+        exec.execute(r2);
+        List<Runnable> never = exec.shutdownNow();
+        assertEquals(3, never.size());
+        assertSame(r1, never.get(0));
+        assertSame(f, never.get(1), "a submitted task is returned as its future");
+        assertSame(r2, never.get(2));
+        assertFalse(f.isDone(), "never run, and not cancelled by shutdownNow (as ThreadPoolExecutor)");
+        assertTrue(exec.awaitTermination(10, TimeUnit.SECONDS));
+        assertEquals(1, interrupted.get());
+    }
+
+    @Test
+    void cancelInterruptsGortWaitsInsideATask() throws Exception {
+        try (GoExecutorService exec = new GoExecutorService()) {
+            Chan<Integer> never = Chan.make();
+            List<Callable<Object>> waits = List.of(
+                    () -> never.receive(),
+                    () -> {
+                        Go.sleep(Duration.ofSeconds(60));
+                        return null;
+                    },
+                    () -> {
+                        new Select().recv(never, v -> { }).run();
+                        return null;
+                    });
+            for (Callable<Object> w : waits) {
+                AtomicReference<Throwable> thrown = new AtomicReference<>();
+                CountDownLatch started = new CountDownLatch(1), ended = new CountDownLatch(1);
+                Future<Object> f = exec.submit(() -> {
+                    started.countDown();
+                    try {
+                        return w.call();
+                    } catch (Throwable t) {
+                        thrown.set(t);
+                        throw t;
+                    } finally {
+                        ended.countDown();
+                    }
+                });
+                assertTrue(started.await(10, TimeUnit.SECONDS));
+                // Cancel while parked or before the wait: either way it must end with InterruptedException.
+                f.cancel(true);
+                assertTrue(ended.await(10, TimeUnit.SECONDS));
+                assertInstanceOf(InterruptedException.class, thrown.get());
+                assertThrows(CancellationException.class, f::get);
+            }
+        }
+    }
+
+    /** invokeAny from a goroutine: the losers, parked in Gort waits, are interrupted. */
+    @Test
+    void invokeAnyFromAGoroutineInterruptsLosersInGortWaits() throws Exception {
+        try (GoExecutorService exec = new GoExecutorService()) {
+            Chan<Integer> never = Chan.make();
+            WaitGroupCounter losers = new WaitGroupCounter();
+            Callable<String> loserInReceive = () -> {
+                losers.started.countDown();
+                try {
+                    never.receive();
+                    return "impossible";
+                } catch (InterruptedException e) {
+                    losers.interrupted.incrementAndGet();
+                    throw e;
+                }
+            };
+            Callable<String> loserInSleep = () -> {
+                losers.started.countDown();
+                try {
+                    Go.sleep(Duration.ofSeconds(60));
+                    return "impossible";
+                } catch (InterruptedException e) {
+                    losers.interrupted.incrementAndGet();
+                    throw e;
+                }
+            };
+            Callable<String> winner = () -> {
+                losers.started.await(); // both losers are waiting (or about to)
+                return "winner";
+            };
+            AtomicReference<Object> got = new AtomicReference<>();
+            Go.spawn(() -> {
+                try {
+                    got.set(exec.invokeAny(List.of(loserInReceive, winner, loserInSleep)));
+                } catch (Throwable t) {
+                    got.set(t);
+                }
+            }).join();
+            assertEquals("winner", got.get());
+            GoTestSupport.awaitTrue("losers interrupted", 10_000, () -> losers.interrupted.get() == 2);
+        }
+    }
+
+    private static final class WaitGroupCounter {
+        final CountDownLatch started = new CountDownLatch(2);
+        final AtomicInteger interrupted = new AtomicInteger();
+    }
+
+    @Test
+    void executeExceptionGoesToTheUncaughtHandler() throws Exception {
+        AtomicReference<Throwable> seen = new AtomicReference<>();
+        Go.setUncaughtExceptionHandler((g, t) -> seen.set(t));
+        try (GoExecutorService exec = new GoExecutorService()) {
+            IllegalStateException boom = new IllegalStateException("boom");
+            exec.execute(() -> {
+                throw boom;
+            });
+            GoTestSupport.awaitTrue("handler called", 10_000, () -> seen.get() != null);
+            assertSame(boom, seen.get());
+            assertEquals(1, exec.submit(() -> 1).get(), "the executor goes on");
+        } finally {
+            Go.setUncaughtExceptionHandler(null);
+        }
+    }
+
+    @Test
+    void theSharedExecutorIsNeverShutDown() throws Exception {
+        GoExecutorService shared = Go.executor();
+        assertSame(shared, Go.executor());
+        assertEquals(5, shared.submit(() -> 5).get());
+        shared.shutdown();
+        assertTrue(shared.shutdownNow().isEmpty());
+        shared.close();
+        assertFalse(shared.isShutdown());
+        assertFalse(shared.isTerminated());
+        assertFalse(shared.awaitTermination(10, TimeUnit.MILLISECONDS), "never terminates: waits the timeout");
+        assertEquals(6, shared.submit(() -> 6).get());
+    }
+
+    /**
+     * Timed gets racing with completions: the timeout's timer and the completer may both try to
+     * end the same wait, and a goroutine reuses its waiter for the next wait at once, so a late
+     * timer must never end a later wait (Waiter.cancel's wait number). A double wake-up throws
+     * in the scheduler (the goroutine fails), a lost one hangs.
+     */
+    @Test
+    void stressTimedGetsAgainstCompletions() throws Exception {
+        long seed = System.nanoTime();
+        try (GoExecutorService exec = new GoExecutorService()) {
+            SplittableRandom root = new SplittableRandom(seed);
+            AtomicInteger timeouts = new AtomicInteger(), results = new AtomicInteger();
+            List<Goroutine> gs = new ArrayList<>();
+            for (int c = 0; c < 3; c++) {
+                SplittableRandom rnd = root.split();
+                gs.add(Go.spawn(() -> {
+                    for (int i = 0; i < 1_500; i++) {
+                        long taskNanos = 5_000 + rnd.nextInt(60_000);
+                        Future<Integer> f = exec.submit(() -> {
+                            Go.sleep(Duration.ofNanos(taskNanos));
+                            return 1;
+                        });
+                        try {
+                            try {
+                                results.addAndGet(f.get(5_000 + rnd.nextInt(60_000), TimeUnit.NANOSECONDS));
+                            } catch (TimeoutException e) {
+                                timeouts.incrementAndGet();
+                                results.addAndGet(f.get()); // the same waiter, a new wait
+                            }
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                }));
+            }
+            for (Goroutine g : gs) {
+                g.join();
+                assertNull(g.failure(), "seed " + seed);
+            }
+            assertEquals(3 * 1_500, results.get(), "seed " + seed);
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed, t);
+        }
+    }
+
+    /**
+     * Random submit / cancel / get from goroutines and a platform thread at once, bounded and
+     * not: every future ends exactly one way, and the executor terminates.
+     */
+    @Test
+    void stressSubmitCancelGet() throws Exception {
+        long seed = System.nanoTime();
+        try {
+            for (int bound : new int[] {0, 4}) {
+                GoExecutorService exec = bound == 0 ? new GoExecutorService() : new GoExecutorService(bound);
+                SplittableRandom root = new SplittableRandom(seed);
+                AtomicInteger ok = new AtomicInteger(), cancelled = new AtomicInteger();
+                int perCaller = 400, callers = 4;
+                List<Goroutine> gs = new ArrayList<>();
+                for (int c = 0; c < callers; c++) {
+                    SplittableRandom rnd = root.split();
+                    gs.add(Go.spawn(() -> {
+                        for (int i = 0; i < perCaller; i++) {
+                            int v = i;
+                            int kind = rnd.nextInt(3);
+                            Future<Integer> f = exec.submit(() -> {
+                                if (kind == 1) Go.yield();
+                                if (kind == 2) Go.sleep(Duration.ofNanos(50_000));
+                                return v;
+                            });
+                            if (rnd.nextInt(4) == 0) f.cancel(rnd.nextBoolean());
+                            try {
+                                assertEquals(v, f.get());
+                                ok.incrementAndGet();
+                            } catch (CancellationException e) {
+                                cancelled.incrementAndGet();
+                            } catch (Exception e) {
+                                throw new AssertionError(e);
+                            }
+                        }
+                    }));
+                }
+                for (Goroutine g : gs) {
+                    g.join();
+                    assertNull(g.failure(), "seed " + seed);
+                }
+                assertEquals(perCaller * callers, ok.get() + cancelled.get());
+                exec.shutdown();
+                assertTrue(exec.awaitTermination(10, TimeUnit.SECONDS));
+            }
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed, t);
+        }
+    }
+}
