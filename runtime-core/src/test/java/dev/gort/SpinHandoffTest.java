@@ -169,4 +169,54 @@ class SpinHandoffTest {
             System.out.println("SpinHandoffTest: interrupts that won the race: " + interrupted + " of 2000");
         }));
     }
+
+    /**
+     * Deferred wake-ups (-Dgort.deferwake=true): a goroutine readies another and then computes
+     * without ever calling the runtime. The readied goroutine sits in the computing goroutine's
+     * runnext, no carrier was woken for it, and the computing one never parks or reaches a
+     * safepoint: only sysmon paying the wake-up it owes lets the other P run it. Without that
+     * payment this test hangs (and fails by its time limit).
+     */
+    @Test
+    void owedWakeIsPaidWhileTheWakerComputes() throws Exception {
+        Scheduler.setDeferWakeForTests(true);
+        try {
+            GoTestSupport.withMaxProcs(2, () -> GoTestSupport.runMain(() -> {
+                for (int i = 0; i < 20; i++) {
+                    Chan<Integer> c = Chan.make();
+                    java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+                    Goroutine sleeper = Go.spawn(() -> {
+                        try {
+                            c.receive();
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        ran.set(true);
+                    });
+                    GoTestSupportAccess.awaitWaiting(sleeper);
+                    Goroutine waker = Go.spawn(() -> {
+                        // Wait until the other P is idle and no carrier spins for work: then no
+                        // one but sysmon can come for what this goroutine readies.
+                        for (;;) {
+                            var m = Go.metrics();
+                            if (m.spinningThreads() == 0 && m.idleProcs() == 1) break;
+                            Thread.onSpinWait();
+                        }
+                        try {
+                            c.send(1); // readies sleeper into this P's runnext, owing the wake
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        while (!ran.get()) {
+                            Thread.onSpinWait(); // no runtime call: no safepoint, no park
+                        }
+                    });
+                    waker.join();
+                    sleeper.join();
+                }
+            }));
+        } finally {
+            Scheduler.setDeferWakeForTests(Boolean.getBoolean("gort.deferwake"));
+        }
+    }
 }

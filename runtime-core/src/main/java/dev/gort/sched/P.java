@@ -66,6 +66,8 @@ public final class P {
      * race costs at most one extra wakep.
      */
     volatile boolean wakeOwed;
+    /** sysmon's: the schedtick at which it last saw a wake owed here (see Scheduler.payOwedWakes). */
+    int sysmonOwedTick = -1;
 
 
     private static final java.lang.invoke.VarHandle SCHEDTICK;

@@ -347,21 +347,33 @@ public final class Scheduler {
      * computing delays the readied goroutine until sysmon's next tick (up to 10 ms). Off until
      * the debt is paid at the waker's next runtime call instead of by sysmon.
      */
-    static final boolean DEFER_WAKE = Boolean.getBoolean("gort.deferwake");
+    static boolean DEFER_WAKE = Boolean.getBoolean("gort.deferwake");
 
-    /** sysmon: pays the wake-ups owed by Ps whose waker kept running (see P.wakeOwed). */
+    /** Tests: turns deferred wake-ups on or off (read by goroutines started after the call). */
+    public static void setDeferWakeForTests(boolean on) {
+        DEFER_WAKE = on;
+    }
+
+    /**
+     * sysmon: pays the wake-ups owed by Ps whose waker kept running (see P.wakeOwed): a debt seen
+     * in two rounds in a row with the P's schedtick unchanged (the same goroutine still runs).
+     *
+     * @return true if some debt is outstanding (sysmon then keeps its rounds short)
+     */
     boolean payOwedWakes() {
-        boolean paid = false;
+        boolean owed = false;
         for (P p : allp) {
-            if (p.wakeOwed) {
-                p.wakeOwed = false;
-                if (!p.runq.isEmpty()) {
-                    wakep();
-                    paid = true;
-                }
+            if (!p.wakeOwed) continue;
+            int tick = p.schedtickOpaque();
+            if (p.sysmonOwedTick != tick) {
+                p.sysmonOwedTick = tick; // first seen: the waker may still park on its own
+                owed = true;
+                continue;
             }
+            p.wakeOwed = false;
+            if (!p.runq.isEmpty()) wakep();
         }
-        return paid;
+        return owed;
     }
 
     /**

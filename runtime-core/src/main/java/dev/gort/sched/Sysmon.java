@@ -29,6 +29,8 @@ import java.util.concurrent.locks.LockSupport;
 final class Sysmon implements Runnable {
     private static final long MIN_DELAY = 20_000L;
     private static final long MAX_DELAY = 10_000_000L;
+    /** The longest round while a P owes a wake-up (Scheduler.payOwedWakes): debts wait at most ~2 of these. */
+    private static final long OWED_DELAY = 200_000L;
     private static final long DEADLOCK_CONFIRM_NANOS = 50_000_000L;
     /** sysmon slept this much longer than asked: it was stopped (GC) or starved of CPU. */
     private static final long OVERSLEEP_NANOS = 5_000_000L;
@@ -98,7 +100,9 @@ final class Sysmon implements Runnable {
                 } else {
                     acted = retake(now);
                 }
-                acted |= sched.payOwedWakes();
+                if (Scheduler.DEFER_WAKE && sched.payOwedWakes()) {
+                    delay = Math.min(delay, OWED_DELAY); // a debt is paid within two short rounds
+                }
                 if (traceMillis > 0 && now - nextTrace >= 0) {
                     System.out.println(sched.schedtrace());
                     nextTrace = now + traceMillis * 1_000_000L;
