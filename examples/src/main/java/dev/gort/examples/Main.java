@@ -22,6 +22,9 @@ public final class Main {
         EXAMPLES.put("workers", WorkerPool::main);
         EXAMPLES.put("timeout", SelectTimeout::main);
         EXAMPLES.put("pipeline", Pipeline::main);
+        EXAMPLES.put("echo", EchoServer::main);
+        EXAMPLES.put("http", HttpServer::main);
+        EXAMPLES.put("idleconns", IdleClients::main);
     }
 
     public static void main(String[] args) throws Exception {
