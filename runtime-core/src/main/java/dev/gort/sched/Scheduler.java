@@ -619,7 +619,7 @@ public final class Scheduler {
             }
             if ((g = p.runq.poll()) != null) return g;
             if ((g = globrunqget(p, 0)) != null) return g;
-            if (netpoll != null && netpoll.hasWaiters() && (g = netpollNow(m, p)) != null) return g;
+            if (netpoll != null && netpoll.hasWaiters() && !pollerBlocked() && (g = netpollNow(m, p)) != null) return g;
 
             P[] ps = allp;
             if (m.spinning || 2 * nmspinning.get() < ps.length - npidle.get()) {
@@ -823,6 +823,15 @@ public final class Scheduler {
     // =====================================================================================
     // The network poller (see NetpollDriver for the contract)
 
+    /**
+     * An M is blocked in the poller (Go: {@code sched.lastpoll == 0}): it will see the events
+     * itself, with an idle P to run them on, so a non-blocking poll would only add a syscall.
+     */
+    private boolean pollerBlocked() {
+        M sleeper = timerSleeper;
+        return sleeper != null && sleeper.netpolling;
+    }
+
     /** findRunnable's non-blocking poll: readied goroutines go into p's ring; returns one to run. */
     private G netpollNow(M m, P p) {
         List<G> list = m.polled;
@@ -897,8 +906,7 @@ public final class Scheduler {
     /** sysmon: polls when some goroutine waits for I/O, nobody polled for 10 ms, and no M blocks in the poller. */
     boolean sysmonNetpoll(long now, List<G> list) {
         if (netpoll == null || !netpoll.hasWaiters() || now - lastPoll < 10_000_000L) return false;
-        M sleeper = timerSleeper;
-        if (sleeper != null && sleeper.netpolling) return false;
+        if (pollerBlocked()) return false;
         netpoll.poll(0, list);
         lastPoll = System.nanoTime();
         if (list.isEmpty()) return false;
