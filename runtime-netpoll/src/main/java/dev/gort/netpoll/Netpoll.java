@@ -3,6 +3,7 @@ package dev.gort.netpoll;
 import dev.gort.netpoll.epoll.EpollPoller;
 import dev.gort.netpoll.ffi.Layouts;
 import dev.gort.netpoll.ffi.Native;
+import dev.gort.netpoll.uring.IoUringPoller;
 import dev.gort.sched.Scheduler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,12 +69,18 @@ public final class Netpoll {
             switch (forced) {
                 case "epoll":
                     return new EpollPoller();
+                case "uring", "io_uring":
+                    String refused = IoUringPoller.probe();
+                    if (refused != null) throw new IOException("io_uring refused here: " + refused);
+                    return new IoUringPoller();
                 case "":
                     break;
                 default:
                     throw new IllegalArgumentException("gort.netpoll must be epoll, uring, kqueue or none, got \"" + forced + "\"");
             }
-            why[0] = "io_uring poller not built yet";
+            String refused = IoUringPoller.probe();
+            if (refused == null) return new IoUringPoller();
+            why[0] = refused;
             return new EpollPoller();
         } catch (IOException e) {
             throw new UncheckedIOException("gort: cannot start the " + (forced.isEmpty() ? "network" : forced) + " poller", e);

@@ -60,8 +60,7 @@ public interface LibC {
     // ---- io_uring (Linux), memory, affinity
     /** syscall(2): io_uring_setup / io_uring_enter / io_uring_register have no libc wrapper. */
     long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
-    long mmap(long addr, long length, int prot, int flags, int fd, long offset);
-    int munmap(long addr, long length);
+    // mmap/munmap: see Native.mmap (called through syscall(2))
     int sched_setaffinity(int pid, long cpusetSize, long mask);
     int sched_getaffinity(int pid, long cpusetSize, long mask);
 

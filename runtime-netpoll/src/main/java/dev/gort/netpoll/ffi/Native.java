@@ -70,4 +70,18 @@ public final class Native {
 
     // ---- syscall numbers (Linux; the io_uring ones are the same on every architecture)
     public static final long SYS_IO_URING_SETUP = 425, SYS_IO_URING_ENTER = 426, SYS_IO_URING_REGISTER = 427;
+    public static final long SYS_MMAP = AARCH64 ? 222 : 9, SYS_MUNMAP = AARCH64 ? 215 : 11;
+
+    /**
+     * mmap(2) through syscall(2). The JNR binding of libc's {@code mmap} returned EINVAL even for
+     * an anonymous private mapping on this JDK/JNR (2.2.17) combination, while the same arguments
+     * through syscall(2) work: so Gort maps memory this way. @return the address, or -1 (errno set)
+     */
+    public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+        return C.syscall(SYS_MMAP, addr, length, prot, flags, fd, offset);
+    }
+
+    public static int munmap(long addr, long length) {
+        return (int) C.syscall(SYS_MUNMAP, addr, length, 0, 0, 0, 0);
+    }
 }
