@@ -43,6 +43,8 @@ final class M {
      * side sees the other's store: no wake-up is lost to a poll that started too late to see it.
      */
     volatile boolean netpolling;
+    /** The cache group of this carrier's CPU ({@link NetpollDriver#carrierStarted}), or -1. Written once at start. */
+    volatile int cacheGroup = -1;
     /** Goroutines returned by this M's polls (reused; only this M's thread touches it). */
     final java.util.ArrayList<G> polled = new java.util.ArrayList<>();
 

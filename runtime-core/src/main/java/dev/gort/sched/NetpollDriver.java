@@ -52,4 +52,14 @@ public interface NetpollDriver {
      * progress, the next one returns at once. Cheap when called repeatedly.
      */
     void wakeup();
+
+    /**
+     * Called on each carrier thread as it starts, before it runs anything: the place to pin it to
+     * a CPU ({@code -Dgort.affinity=true}). @return the carrier's cache group (an id shared by
+     * carriers on CPUs with a common last-level cache), or -1 when unpinned or unknown; stealing
+     * looks at Ps run by carriers of its own group first
+     */
+    default int carrierStarted(int carrierId) {
+        return -1;
+    }
 }

@@ -3,6 +3,7 @@ package dev.gort.netpoll;
 import dev.gort.netpoll.epoll.EpollPoller;
 import dev.gort.netpoll.ffi.Layouts;
 import dev.gort.netpoll.ffi.Native;
+import dev.gort.netpoll.kqueue.KqueuePoller;
 import dev.gort.netpoll.uring.IoUringPoller;
 import dev.gort.sched.Scheduler;
 import java.io.IOException;
@@ -73,11 +74,14 @@ public final class Netpoll {
                     String refused = IoUringPoller.probe();
                     if (refused != null) throw new IOException("io_uring refused here: " + refused);
                     return new IoUringPoller();
+                case "kqueue":
+                    return new KqueuePoller();
                 case "":
                     break;
                 default:
                     throw new IllegalArgumentException("gort.netpoll must be epoll, uring, kqueue or none, got \"" + forced + "\"");
             }
+            if (Native.BSD) return new KqueuePoller();
             String refused = IoUringPoller.probe();
             if (refused == null) return new IoUringPoller();
             why[0] = refused;

@@ -30,6 +30,26 @@ public final class NetpollService implements NetpollDriver {
         if (n != null) n.poller.poll(timeoutNanos, ready);
     }
 
+    private static final boolean AFFINITY = Boolean.getBoolean("gort.affinity");
+    private static volatile boolean affinityWarned;
+
+    /** With -Dgort.affinity=true: pins the carrier (see {@link dev.gort.netpoll.affinity.Affinity}). */
+    @Override
+    public int carrierStarted(int carrierId) {
+        if (!AFFINITY) return -1;
+        try {
+            int cpu = dev.gort.netpoll.affinity.Affinity.cpuForCarrier(carrierId, dev.gort.netpoll.affinity.Affinity.onlineCpus());
+            dev.gort.netpoll.affinity.Affinity.set(cpu);
+            return dev.gort.netpoll.affinity.Affinity.cacheGroup(cpu);
+        } catch (Exception | LinkageError e) {
+            if (!affinityWarned) {
+                affinityWarned = true;
+                System.err.println("gort: -Dgort.affinity=true, but carriers cannot be pinned: " + e);
+            }
+            return -1;
+        }
+    }
+
     @Override
     public void wakeup() {
         Netpoll n = Netpoll.current();
