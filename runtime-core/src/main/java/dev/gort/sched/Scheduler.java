@@ -881,8 +881,8 @@ public final class Scheduler {
 
     /**
      * Makes the goroutines a poll returned runnable (Go's injectglist): into p's ring when the
-     * caller holds p, else the global queue; then one wakep (spinners wake more as they find
-     * work). Each was taken out of its poll descriptor by the poller, so no other waker races us
+     * caller holds p, else the global queue; then one wakep when there is more than the caller
+     * will run itself (spinners wake more as they find work). Each was taken out of its poll descriptor by the poller, so no other waker races us
      * except the dump (DUMPING), which we wait out as ready() does.
      */
     private void injectReady(List<G> list, P p) {
@@ -908,9 +908,12 @@ public final class Scheduler {
                 global.put(g);
             }
         }
-        netpollReadied.addAndGet(list.size());
+        int n = list.size();
+        netpollReadied.addAndGet(n);
         list.clear();
-        wakep();
+        // The caller runs one of them on p itself: another M is worth waking only for the rest
+        // (Go's findRunnable pops one and injectglist starts Ms for the others only).
+        if (p == null ? n > 0 : n > 1) wakep();
     }
 
     /** sysmon: polls when some goroutine waits for I/O, nobody polled for 10 ms, and no M blocks in the poller. */
