@@ -70,27 +70,42 @@ start_server() { # name logfile -> sets PID, PORT
   echo "  server $1 did not start, see $2"; stop_server; return 1
 }
 stop_server() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; PID=""; }
-trap stop_server EXIT
-
 TABLE=$OUT/table.txt
-printf '%-11s %12s %10s %8s\n' server req/s p99-ms steal% | tee "$TABLE"
+declare -A SPID SPORT
+stop_all() { stop_server; for s in "${!SPID[@]}"; do kill "${SPID[$s]}" 2>/dev/null; wait "${SPID[$s]}" 2>/dev/null; done; SPID=(); }
+trap stop_all EXIT
+
+# ---- throughput and latency. Every server runs at once (idle ones use no CPU) and wrk visits
+# them in turn, round after round, so that load from outside (a shared machine) falls on all of
+# them alike; the median of the measured rounds is reported.
+STARTED=()
 for s in $SERVERS; do
-  start_server "$s" "$OUT/$s.server.log" || continue
-  t0=$(cpu_ticks)
-  rps_list="" p99_list=""
-  for k in $(seq 0 $((WARMUP + REPS - 1))); do
+  if start_server "$s" "$OUT/$s.server.log"; then
+    SPID[$s]=$PID SPORT[$s]=$PORT PID=""
+    STARTED+=("$s")
+  fi
+done
+declare -A RPS P99 T0 STEAL
+for k in $(seq 0 $((WARMUP + REPS - 1))); do
+  for s in "${STARTED[@]}"; do
     sleep 1
-    wcmd="wrk -t1 -c100 -d${HTTP_SECS}s --latency http://127.0.0.1:$PORT/"
-    echo "$wcmd" >> "$OUT/commands.txt"
+    t0=$(cpu_ticks)
+    wcmd="wrk -t1 -c100 -d${HTTP_SECS}s --latency http://127.0.0.1:${SPORT[$s]}/"
+    echo "$wcmd   # $s" >> "$OUT/commands.txt"
     $wcmd > "$OUT/$s.wrk$k.log" 2>&1
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/$s.wrk$k.log")
     p99=$(awk '$1 == "99%" {print $2}' "$OUT/$s.wrk$k.log" | to_ms)
+    st=$(steal_pct "$t0")
     grep -E 'Socket errors|Non-2xx' "$OUT/$s.wrk$k.log" | sed "s/^/  $s run $k: /"
-    echo "  $s run $k ($([ "$k" -lt "$WARMUP" ] && echo warm-up || echo measured)): $rps req/s, p99 $p99 ms"
-    if [ "$k" -ge "$WARMUP" ]; then rps_list+="$rps"$'\n'; p99_list+="$p99"$'\n'; fi
+    echo "  round $k $([ "$k" -lt "$WARMUP" ] && echo '(warm-up)' || echo '(measured)') $s: $rps req/s, p99 $p99 ms, steal $st%, load $(cut -d' ' -f1 /proc/loadavg)"
+    if [ "$k" -ge "$WARMUP" ]; then RPS[$s]+="$rps"$'\n'; P99[$s]+="$p99"$'\n'; STEAL[$s]+="$st"$'\n'; fi
   done
-  stop_server
-  printf '%-11s %12s %10s %8s\n' "$s" "$(printf '%s' "$rps_list" | median)" "$(printf '%s' "$p99_list" | median)" "$(steal_pct "$t0")" | tee -a "$TABLE"
+done
+stop_all
+printf '%-11s %12s %10s %8s\n' server req/s p99-ms steal% | tee "$TABLE"
+for s in "${STARTED[@]}"; do
+  printf '%-11s %12s %10s %8s\n' "$s" "$(printf '%s' "${RPS[$s]}" | median)" "$(printf '%s' "${P99[$s]}" | median)" \
+    "$(printf '%s' "${STEAL[$s]}" | median)" | tee -a "$TABLE"
 done
 
 # ---- idle connections: server RSS growth per connection held open (one request served on each)
@@ -106,7 +121,7 @@ if [ "$IDLE_CONNS" -gt 0 ]; then
     base=$(rss_kb "$PID")
     "$JAVA" -XX:+UseG1GC -jar "$JAR" idleconns --port "$PORT" --n "$IDLE_CONNS" --hold 15 > "$OUT/$s.idle.client.log" 2>&1 &
     CPID=$!
-    for _ in $(seq 1 600); do grep -q '^CONNECTED' "$OUT/$s.idle.client.log" && break; sleep 0.1; done
+    for _ in $(seq 1 600); do grep -qs "^CONNECTED" "$OUT/$s.idle.client.log" && break; sleep 0.1; done
     sleep 3
     conns=$(awk '/^CONNECTED/ {print $2}' "$OUT/$s.idle.client.log")
     now=$(rss_kb "$PID")
@@ -116,4 +131,5 @@ if [ "$IDLE_CONNS" -gt 0 ]; then
     printf '%-11s %14s %14s\n' "$s" "${conns:-0}" "$per" | tee -a "$TABLE"
   done
 fi
+echo "loadavg at end: $(cat /proc/loadavg)" | tee -a "$OUT/env.txt"
 echo "logs in $OUT"
