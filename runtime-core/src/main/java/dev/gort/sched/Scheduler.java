@@ -27,6 +27,12 @@ import java.util.function.BiConsumer;
  * ring; a batch of the global queue; stealing (4 rounds over the other Ps from a random start,
  * half a victim's ring, its runnext only in the last round); nothing: release the P, park the M.
  *
+ * <h2>The network poller ({@link NetpollDriver}, optional)</h2>
+ * While goroutines wait for I/O: findRunnable polls without blocking after the global queue
+ * (unless an M blocks in the poller already), the timer sleeper blocks in the poller instead of
+ * its timed park ({@link #netpollBlock}), and sysmon polls when nobody has for 10 ms. Polled
+ * goroutines are injected as a batch ({@link #injectReady}). Without a driver none of this runs.
+ *
  * <h2>Spinning and wake-ups (no lost wake-up)</h2>
  * An M that looks for work to steal is <em>spinning</em> ({@link #nmspinning}). Whoever makes
  * work available calls {@link #wakep()}, which starts (or wakes) a spinning M only when there is

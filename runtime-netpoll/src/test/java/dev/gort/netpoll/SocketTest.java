@@ -66,7 +66,7 @@ class SocketTest {
 
     @Test
     void echoThousandConnectionsRandomPayloadsUpTo16MiB() throws Exception {
-        long seed = Long.getLong("seed", System.nanoTime());
+        long seed = Long.getLong("seed", 20261123L); // fixed; -Dseed=N to vary, printed on failure
         int conns = 1000;
         Random sizes = new Random(seed);
         int[] size = new int[conns];
@@ -382,7 +382,7 @@ class SocketTest {
             }
         });
         // Server-side goroutines close their sockets after the clients' last read: let them finish.
-        awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before + 2);
+        awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before);
     }
 
     @Test
