@@ -78,6 +78,22 @@ public final class PollDesc {
         }
     }
 
+    /**
+     * The park commits (Go's netpollblockcommit), one per direction so that a park allocates
+     * nothing: run by the carrier after the unmount, they move WAIT to the goroutine, and fail
+     * (cancelling the park) if the poller, a deadline or close moved the slot meanwhile.
+     */
+    private final dev.gort.sched.ParkCommit readCommit = g -> commit(RG, g);
+    private final dev.gort.sched.ParkCommit writeCommit = g -> commit(WG, g);
+
+    private boolean commit(VarHandle h, G g) {
+        if (h.compareAndSet(this, WAIT, g)) {
+            netpoll.waiters.incrementAndGet(); // before the carrier looks for work: see hasWaiters
+            return true;
+        }
+        return false; // READY or null meanwhile: do not park
+    }
+
     PollDesc(Netpoll netpoll, int fd, int seq) {
         this.netpoll = netpoll;
         this.fd = fd;
@@ -155,13 +171,7 @@ public final class PollDesc {
             s.addTimer(timer, deadline);
         }
         if (!closing) { // close after our WAIT store unblocks it (WAIT -> null): the commit fails
-            s.park(WaitReason.IO_WAIT, g -> {
-                if (h.compareAndSet(this, WAIT, g)) {
-                    netpoll.waiters.incrementAndGet(); // before the carrier looks for work: see hasWaiters
-                    return true;
-                }
-                return false; // READY or null meanwhile: do not park
-            });
+            s.park(WaitReason.IO_WAIT, read ? readCommit : writeCommit);
         }
         h.getAndSet(this, null); // whatever it holds now (READY, null) is ours
         if (timer != null) s.deleteTimer(timer);
