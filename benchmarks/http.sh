@@ -42,6 +42,7 @@ cpu_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $
 steal_pct() { local a b; read -r a b <<< "$1"; cpu_ticks | awk -v a="$a" -v b="$b" '{ if ($1 > a) printf "%.1f", 100 * ($2 - b) / ($1 - a); else print "0.0" }'; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; printf "%.3f\n", v}'; }
+proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user+system ticks of a process (comm has no spaces here)
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 server_cmd() { # name -> command
@@ -85,27 +86,31 @@ for s in $SERVERS; do
     STARTED+=("$s")
   fi
 done
-declare -A RPS P99 T0 STEAL
+declare -A RPS P99 T0 STEAL CPR
 for k in $(seq 0 $((WARMUP + REPS - 1))); do
   for s in "${STARTED[@]}"; do
     sleep 1
     t0=$(cpu_ticks)
+    c0=$(proc_cpu "${SPID[$s]}")
     wcmd="wrk -t1 -c100 -d${HTTP_SECS}s --latency http://127.0.0.1:${SPORT[$s]}/"
     echo "$wcmd   # $s" >> "$OUT/commands.txt"
     $wcmd > "$OUT/$s.wrk$k.log" 2>&1
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/$s.wrk$k.log")
     p99=$(awk '$1 == "99%" {print $2}' "$OUT/$s.wrk$k.log" | to_ms)
     st=$(steal_pct "$t0")
+    c1=$(proc_cpu "${SPID[$s]}")
+    # the server's CPU (user+system, all threads) per request: less sensitive to outside load
+    cpr=$(awk -v a="$c0" -v b="$c1" -v r="$rps" -v d="$HTTP_SECS" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (r > 0) printf "%.1f", (b - a) / hz * 1e6 / (r * d); else print "-" }')
     grep -E 'Socket errors|Non-2xx' "$OUT/$s.wrk$k.log" | sed "s/^/  $s run $k: /"
-    echo "  round $k $([ "$k" -lt "$WARMUP" ] && echo '(warm-up)' || echo '(measured)') $s: $rps req/s, p99 $p99 ms, steal $st%, load $(cut -d' ' -f1 /proc/loadavg)"
-    if [ "$k" -ge "$WARMUP" ]; then RPS[$s]+="$rps"$'\n'; P99[$s]+="$p99"$'\n'; STEAL[$s]+="$st"$'\n'; fi
+    echo "  round $k $([ "$k" -lt "$WARMUP" ] && echo '(warm-up)' || echo '(measured)') $s: $rps req/s, p99 $p99 ms, cpu $cpr us/req, steal $st%, load $(cut -d' ' -f1 /proc/loadavg)"
+    if [ "$k" -ge "$WARMUP" ]; then RPS[$s]+="$rps"$'\n'; P99[$s]+="$p99"$'\n'; STEAL[$s]+="$st"$'\n'; CPR[$s]+="$cpr"$'\n'; fi
   done
 done
 stop_all
-printf '%-11s %12s %10s %8s\n' server req/s p99-ms steal% | tee "$TABLE"
+printf '%-11s %12s %10s %12s %8s\n' server req/s p99-ms cpu-us/req steal% | tee "$TABLE"
 for s in "${STARTED[@]}"; do
-  printf '%-11s %12s %10s %8s\n' "$s" "$(printf '%s' "${RPS[$s]}" | median)" "$(printf '%s' "${P99[$s]}" | median)" \
-    "$(printf '%s' "${STEAL[$s]}" | median)" | tee -a "$TABLE"
+  printf '%-11s %12s %10s %12s %8s\n' "$s" "$(printf '%s' "${RPS[$s]}" | median)" "$(printf '%s' "${P99[$s]}" | median)" \
+    "$(printf '%s' "${CPR[$s]}" | median)" "$(printf '%s' "${STEAL[$s]}" | median)" | tee -a "$TABLE"
 done
 
 # ---- idle connections: server RSS growth per connection held open (one request served on each)
