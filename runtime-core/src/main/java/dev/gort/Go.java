@@ -14,7 +14,9 @@ import java.util.function.BiConsumer;
  *
  * <p>System properties read at start: {@code gort.maxprocs} (number of Ps, default the available
  * processors), {@code gort.maxthreads} (carrier threads, default 10000), {@code gort.schedtrace}
- * (print a {@code SCHED} line every that many ms), {@code gort.stacksize} (carrier stack bytes).
+ * (print a {@code SCHED} line every that many ms), {@code gort.stacksize} (carrier stack bytes),
+ * {@code gort.netpoll} ({@code none} runs without the network poller of runtime-netpoll, when
+ * that module is present; its other values choose the driver, see {@code dev.gort.netpoll}).
  */
 public final class Go {
     private Go() {}

@@ -23,6 +23,9 @@ public final class Main {
         EXAMPLES.put("timeout", SelectTimeout::main);
         EXAMPLES.put("pipeline", Pipeline::main);
         EXAMPLES.put("executor", ExecutorDropIn::main);
+        EXAMPLES.put("echo", EchoServer::main);
+        EXAMPLES.put("http", HttpServer::main);
+        EXAMPLES.put("idleconns", IdleClients::main);
     }
 
     public static void main(String[] args) throws Exception {

@@ -33,6 +33,20 @@ final class M {
     int rand;
     /** The carrier's Linux thread id (from /proc/thread-self), or -1; for sysmon's stuck check. */
     volatile int tid = -1;
+    /** The scheduler's network poller, or null (see {@link NetpollDriver}). */
+    private final NetpollDriver netpoll;
+    /**
+     * True while this M (the timer sleeper) is blocked in, or about to enter, the network poller
+     * instead of parking. Dekker pair with {@link #wakeup()} and {@link #poke()}: this M stores
+     * {@code netpolling = true}, then reads the token and {@link #poked}; a waker stores the token
+     * (or poked), then reads {@code netpolling} and breaks the poll. All four are volatile, so one
+     * side sees the other's store: no wake-up is lost to a poll that started too late to see it.
+     */
+    volatile boolean netpolling;
+    /** The cache group of this carrier's CPU ({@link NetpollDriver#carrierStarted}), or -1. Written once at start. */
+    volatile int cacheGroup = -1;
+    /** Goroutines returned by this M's polls (reused; only this M's thread touches it). */
+    final java.util.ArrayList<G> polled = new java.util.ArrayList<>();
 
     private volatile int wakeToken;
     /**
@@ -57,6 +71,7 @@ final class M {
 
     M(int id, Scheduler scheduler) {
         this.id = id;
+        this.netpoll = scheduler.netpoll;
         this.rand = 0x9E3779B9 * (id + 1);
         this.thread = new CarrierThread(this, scheduler);
     }
@@ -115,7 +130,25 @@ final class M {
     /** Wakes the M (Go's notewakeup): writes before this call are visible after its sleep(). */
     void wakeup() {
         WAKE_TOKEN.setVolatile(this, 1);
+        if (netpolling) netpoll.wakeup();
         LockSupport.unpark(thread);
+    }
+
+    /** Ends this M's timed sleep early (an earlier timer, or I/O waiters to poll for). */
+    void poke() {
+        poked = true;
+        if (netpolling) netpoll.wakeup();
+        LockSupport.unpark(thread);
+    }
+
+    /** True if a {@link #wakeup()} is pending (it will not be consumed here). */
+    boolean hasToken() {
+        return (int) WAKE_TOKEN.getVolatile(this) != 0;
+    }
+
+    /** Consumes a pending wake-up, if any. @return true if there was one */
+    boolean tryConsumeToken() {
+        return WAKE_TOKEN.compareAndSet(this, 1, 0);
     }
 
     /** Called on the carrier thread itself: learns its kernel thread id where /proc tells it. */

@@ -27,6 +27,12 @@ import java.util.function.BiConsumer;
  * ring; a batch of the global queue; stealing (4 rounds over the other Ps from a random start,
  * half a victim's ring, its runnext only in the last round); nothing: release the P, park the M.
  *
+ * <h2>The network poller ({@link NetpollDriver}, optional)</h2>
+ * While goroutines wait for I/O: findRunnable polls without blocking after the global queue
+ * (unless an M blocks in the poller already), the timer sleeper blocks in the poller instead of
+ * its timed park ({@link #netpollBlock}), and sysmon polls when nobody has for 10 ms. Polled
+ * goroutines are injected as a batch ({@link #injectReady}). Without a driver none of this runs.
+ *
  * <h2>Spinning and wake-ups (no lost wake-up)</h2>
  * An M that looks for work to steal is <em>spinning</em> ({@link #nmspinning}). Whoever makes
  * work available calls {@link #wakep()}, which starts (or wakes) a spinning M only when there is
@@ -144,6 +150,10 @@ public final class Scheduler {
     private volatile long sleeperDeadline = Long.MAX_VALUE;
     private static final VarHandle TIMER_SLEEPER;
     private volatile BiConsumer<Goroutine, Throwable> uncaughtHandler = Scheduler::defaultUncaught;
+    /** The network poller found by ServiceLoader, or null: see {@link NetpollDriver}. */
+    final NetpollDriver netpoll;
+    /** System.nanoTime() of the last completed poll (sysmon polls when it is 10 ms old). */
+    private volatile long lastPoll;
 
     // metrics (approximate; plain adds from several threads may lose counts)
     final AtomicLong preemptions = new AtomicLong();
@@ -152,9 +162,12 @@ public final class Scheduler {
     final AtomicLong pinnedParks = new AtomicLong();
     /** Carriers started or woken by startm (each a thread start or an unpark). */
     final AtomicLong carrierWakeups = new AtomicLong();
+    /** Goroutines made runnable by the network poller. */
+    final AtomicLong netpollReadied = new AtomicLong();
 
     private Scheduler(int procs, int maxThreads) {
         this.maxThreads = maxThreads;
+        this.netpoll = loadNetpoll();
         P[] ps = new P[procs];
         for (int i = 0; i < procs; i++) {
             ps[i] = new P(nextPid++);
@@ -189,6 +202,23 @@ public final class Scheduler {
             Thread.ofPlatform().daemon().name("gort-jmx").start(s::registerMXBean);
         }
         return instance;
+    }
+
+    /**
+     * The first {@link NetpollDriver} on the class path, unless {@code -Dgort.netpoll=none}.
+     * A provider that fails to load is reported once and ignored: the runtime works without.
+     */
+    private static NetpollDriver loadNetpoll() {
+        if ("none".equals(System.getProperty("gort.netpoll"))) return null;
+        try {
+            ClassLoader cl = Scheduler.class.getClassLoader();
+            for (NetpollDriver d : java.util.ServiceLoader.load(NetpollDriver.class, cl)) {
+                return d;
+            }
+        } catch (Throwable t) {
+            System.err.println("gort: network poller not loaded: " + t);
+        }
+        return null;
     }
 
     /** Registers {@code dev.gort:type=Scheduler} when java.management is present; never fails start-up. */
@@ -627,6 +657,7 @@ public final class Scheduler {
 
     void carrierMain(M m) {
         m.learnTid();
+        if (netpoll != null) m.cacheGroup = netpoll.carrierStarted(m.id);
         try {
             acquirep(m, m.nextP);
             m.nextP = null;
@@ -755,6 +786,7 @@ public final class Scheduler {
             }
             if ((g = p.runq.poll()) != null) return g;
             if ((g = globrunqget(p, 0)) != null) return g;
+            if (netpoll != null && netpoll.hasWaiters() && !pollerBlocked() && (g = netpollNow(m, p)) != null) return g;
 
             P[] ps = allp;
             if (m.spinning || 2 * nmspinning.get() < ps.length - npidle.get()) {
@@ -791,9 +823,16 @@ public final class Scheduler {
                     continue;
                 }
             }
-            if (earliestTimer() != Long.MAX_VALUE && TIMER_SLEEPER.compareAndSet(this, null, m)) {
+            boolean io = netpoll != null && netpoll.hasWaiters();
+            if ((io || earliestTimer() != Long.MAX_VALUE) && TIMER_SLEEPER.compareAndSet(this, null, m)) {
                 stopmUntilTimer(m);
             } else {
+                if (io) {
+                    // The timer sleeper may be in a plain timed park, from before anyone waited
+                    // for I/O: poke it, so that it comes back and blocks in the poller instead.
+                    M sleeper = timerSleeper;
+                    if (sleeper != null && !sleeper.netpolling) sleeper.poke();
+                }
                 stopm(m);
             }
         }
@@ -830,12 +869,21 @@ public final class Scheduler {
     /** Four rounds over the other Ps from a random start; runnext only in the last round. */
     private G stealWork(M m, P p, P[] ps) {
         int n = ps.length;
+        int group = m.cacheGroup;
         for (int round = 0; round < 4; round++) {
             boolean stealRunnext = round == 3;
+            // With pinned carriers (gort.affinity), the first round only visits Ps run by
+            // carriers whose CPUs share our last-level cache: their goroutines' data is likely
+            // in our cache already. Go has no such preference.
+            boolean nearOnly = round == 0 && group >= 0;
             int start = (m.nextRandom() & Integer.MAX_VALUE) % n;
             for (int k = 0; k < n; k++) {
                 P victim = ps[(start + k) % n];
                 if (victim == p || victim.status == P.DEAD) continue;
+                if (nearOnly) {
+                    M owner = victim.m; // racy read: a heuristic only
+                    if (owner == null || owner.cacheGroup != group) continue;
+                }
                 long due = victim.timers.next;
                 if (due != Long.MAX_VALUE && due - System.nanoTime() <= 0
                     && runTimers(victim, System.nanoTime()) > 0) {
@@ -889,7 +937,12 @@ public final class Scheduler {
         m.poked = false;
         long deadline = earliestTimer(); // read after becoming the sleeper: see addTimer
         sleeperDeadline = deadline;
-        boolean woken = deadline == Long.MAX_VALUE ? sleepThenTrue(m) : m.sleepUntil(deadline);
+        boolean woken;
+        if (netpoll != null && netpoll.hasWaiters()) {
+            woken = netpollBlock(m, deadline);
+        } else {
+            woken = deadline == Long.MAX_VALUE ? sleepThenTrue(m) : m.sleepUntil(deadline);
+        }
         if (!woken) {
             boolean removed;
             synchronized (lock) {
@@ -905,6 +958,7 @@ public final class Scheduler {
         if (woken) {
             acquirep(m, m.nextP);
             m.nextP = null;
+            if (!m.polled.isEmpty()) injectReady(m.polled, m.p);
             if (earliestTimer() != Long.MAX_VALUE) wakep(); // let another M keep the timers
             return;
         }
@@ -912,6 +966,7 @@ public final class Scheduler {
         synchronized (lock) {
             p = pidlegetLocked();
         }
+        if (!m.polled.isEmpty()) injectReady(m.polled, p); // no P: the global queue, for busy Ps
         if (p != null) {
             acquirep(m, p);
             runAllDueTimers();
@@ -940,6 +995,103 @@ public final class Scheduler {
             }
         }
         return false;
+    }
+
+    // =====================================================================================
+    // The network poller (see NetpollDriver for the contract)
+
+    /**
+     * An M is blocked in the poller (Go: {@code sched.lastpoll == 0}): it will see the events
+     * itself, with an idle P to run them on, so a non-blocking poll would only add a syscall.
+     */
+    private boolean pollerBlocked() {
+        M sleeper = timerSleeper;
+        return sleeper != null && sleeper.netpolling;
+    }
+
+    /** findRunnable's non-blocking poll: readied goroutines go into p's ring; returns one to run. */
+    private G netpollNow(M m, P p) {
+        List<G> list = m.polled;
+        netpoll.poll(0, list);
+        lastPoll = System.nanoTime();
+        if (list.isEmpty()) return null;
+        injectReady(list, p);
+        return p.runq.poll(); // null if every one of them was a blocked (pinned) goroutine
+    }
+
+    /**
+     * The timer sleeper's park, in the poller: blocks until I/O, the deadline, a wake-up (startm
+     * handed this M a P) or a poke (an earlier timer). Polled goroutines stay in {@code m.polled}
+     * for the caller, which has a P to put them on (or the global queue).
+     *
+     * @return true if a wake-up token was consumed (as {@link M#sleepUntil})
+     */
+    private boolean netpollBlock(M m, long deadline) {
+        List<G> list = m.polled;
+        m.netpolling = true; // then read token and poked: see M.netpolling
+        try {
+            for (;;) {
+                if (m.tryConsumeToken()) return true;
+                if (m.poked || !list.isEmpty()) return false;
+                long timeout = -1;
+                if (deadline != Long.MAX_VALUE) {
+                    timeout = deadline - System.nanoTime();
+                    if (timeout <= 0) return false;
+                }
+                netpoll.poll(timeout, list);
+                lastPoll = System.nanoTime();
+            }
+        } finally {
+            m.netpolling = false;
+        }
+    }
+
+    /**
+     * Makes the goroutines a poll returned runnable (Go's injectglist): into p's ring when the
+     * caller holds p, else the global queue; then one wakep when there is more than the caller
+     * will run itself (spinners wake more as they find work). Each was taken out of its poll descriptor by the poller, so no other waker races us
+     * except the dump (DUMPING), which we wait out as ready() does.
+     */
+    private void injectReady(List<G> list, P p) {
+        for (int i = 0, n = list.size(); i < n; i++) {
+            G g = list.get(i);
+            for (;;) {
+                int s = g.status();
+                if (s == G.WAITING) {
+                    if (g.casStatus(G.WAITING, G.RUNNABLE)) break;
+                } else if (s == G.DUMPING) {
+                    Thread.onSpinWait();
+                } else {
+                    throw new IllegalStateException("gort: netpoll readied " + g + " in status " + s);
+                }
+            }
+            if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
+            Thread blocked = g.blockedThread();
+            if (blocked != null) {
+                LockSupport.unpark(blocked);
+            } else if (p != null) {
+                p.runq.put(g, false, global);
+            } else {
+                global.put(g);
+            }
+        }
+        int n = list.size();
+        netpollReadied.addAndGet(n);
+        list.clear();
+        // The caller runs one of them on p itself: another M is worth waking only for the rest
+        // (Go's findRunnable pops one and injectglist starts Ms for the others only).
+        if (p == null ? n > 0 : n > 1) wakep();
+    }
+
+    /** sysmon: polls when some goroutine waits for I/O, nobody polled for 10 ms, and no M blocks in the poller. */
+    boolean sysmonNetpoll(long now, List<G> list) {
+        if (netpoll == null || !netpoll.hasWaiters() || now - lastPoll < 10_000_000L) return false;
+        if (pollerBlocked()) return false;
+        netpoll.poll(0, list);
+        lastPoll = System.nanoTime();
+        if (list.isEmpty()) return false;
+        injectReady(list, null);
+        return true;
     }
 
     // =====================================================================================
@@ -982,8 +1134,7 @@ public final class Scheduler {
         M sleeper = timerSleeper;
         if (sleeper != null) {
             if (when - sleeperDeadline < 0) {
-                sleeper.poked = true;
-                LockSupport.unpark(sleeper.thread);
+                sleeper.poke(); // also breaks its poll, if it blocks in the network poller
             }
         } else if (currentP() == null) {
             wakep(); // nobody keeps the timers, and no P of ours will look at them soon
@@ -1444,6 +1595,7 @@ public final class Scheduler {
         if (npidle.get() != ps.length || nmspinning.get() != 0 || nmsys.get() != 0) return null;
         if (!global.isEmpty() || anyLocalWork()) return null;
         if (earliestTimer() != Long.MAX_VALUE) return null; // a timer will wake someone
+        if (netpoll != null && netpoll.hasWaiters()) return null; // I/O may wake someone (Go: same)
         long ticks = 0;
         for (P p : ps) ticks += p.schedtickOpaque();
         return new long[] {ticks, ps.length, numGoroutine()};
@@ -1482,6 +1634,11 @@ public final class Scheduler {
 
     // =====================================================================================
     // Observability
+
+    /** The network poller hook found at start-up, or null (see {@link NetpollDriver}). */
+    public NetpollDriver netpollDriver() {
+        return netpoll;
+    }
 
     /** sysmon's rounds so far (tests: an idle runtime does not poll). */
     public long sysmonRounds() {
@@ -1527,7 +1684,9 @@ public final class Scheduler {
             if (i > 0) sb.append(' ');
             sb.append(ps[i].runq.size());
         }
-        return sb.append(']').toString();
+        sb.append(']');
+        if (netpoll != null) sb.append(" netpoll=").append(netpoll.name());
+        return sb.toString();
     }
 
     public Metrics metrics() {
@@ -1541,13 +1700,14 @@ public final class Scheduler {
         for (P p : ps) local += p.runq.size();
         return new Metrics(nprocs, ps.length, numGoroutine(), threads, idleThreads, npidle.get(),
             nmspinning.get(), global.size(), local, preemptions.get(), stuckRetakes.get(), blockingCalls.get(),
-            carrierWakeups.get());
+            carrierWakeups.get(), netpoll != null ? netpoll.name() : "none", netpollReadied.get());
     }
 
     /** Counters and gauges of the scheduler (a snapshot; see {@code Go.metrics()}). */
     public record Metrics(int maxProcs, int processors, int goroutines, int threads, int idleThreads,
                           int idleProcs, int spinningThreads, int globalRunQueue, int localRunQueues,
-                          long preemptions, long stuckRetakes, long blockingCalls, long carrierWakeups) {}
+                          long preemptions, long stuckRetakes, long blockingCalls, long carrierWakeups,
+                          String netpoller, long netpollReadied) {}
 
     /** Every live goroutine with its state, wait reason and time, and stack (Go's traceback of all goroutines). */
     public String dump() {

@@ -19,6 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  *       call, no Go.run waiting), woken by {@link #wake()} when a P is started;</li>
  *   <li>does not count time in which it did not run itself (a GC pause stops every Java
  *       thread) as running time of the goroutines;</li>
+ *   <li>polls the network ({@link NetpollDriver}) when goroutines wait for I/O, nobody has
+ *       polled for 10 ms and no carrier blocks in the poller (Go's sysmon does the same);</li>
  *   <li>prints the schedtrace line when {@code -Dgort.schedtrace=MS} is set;</li>
  *   <li>detects deadlock for {@code Go.run}: nothing runnable, nothing running, nobody in a
  *       blocking call, on two rounds at least 10 ms apart with nothing scheduled in between.</li>
@@ -45,6 +47,8 @@ final class Sysmon implements Runnable {
     /** Rounds done (a metric, and how tests see that an idle runtime does not poll). */
     volatile long rounds;
 
+    /** Goroutines from sysmon's own polls (reused). */
+    private final java.util.ArrayList<G> polled = new java.util.ArrayList<>();
     private long nextTrace;
     private long[] quiet;
     private long quietSince;
@@ -107,6 +111,7 @@ final class Sysmon implements Runnable {
                     System.out.println(sched.schedtrace());
                     nextTrace = now + traceMillis * 1_000_000L;
                 }
+                if (sched.sysmonNetpoll(now, polled)) acted = true;
                 checkDeadlock(now);
             } catch (Throwable t) {
                 System.err.println("gort: sysmon: " + t);

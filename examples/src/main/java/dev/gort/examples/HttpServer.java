@@ -1,0 +1,87 @@
+package dev.gort.examples;
+
+import dev.gort.Go;
+import dev.gort.netpoll.GoServerSocket;
+import dev.gort.netpoll.GoSocket;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A minimal HTTP/1.1 keep-alive "Hello, World!" server, the W8 workload of the anchors: one
+ * goroutine per connection, raw parsing (each request head ends at CRLF CRLF; every request gets
+ * the same fixed response). {@code java -jar examples.jar http --port 8080}, then
+ * {@code curl http://127.0.0.1:8080/} or {@code wrk -t1 -c100 -d10s http://127.0.0.1:8080/}.
+ * Prints {@code LISTENING <port> <pid>}; {@code --maxlife SECONDS} ends it after that long.
+ */
+final class HttpServer {
+    private HttpServer() {}
+
+    static final byte[] RESPONSE =
+        "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nHello, World!".getBytes(StandardCharsets.US_ASCII);
+
+    static void main(String[] args) {
+        int port = Args.intOption(args, "--port", 8080);
+        long maxLife = Args.intOption(args, "--maxlife", 0);
+        if (maxLife > 0) {
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Thread.sleep(maxLife * 1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                System.out.println("INFO http: maxlife reached, exiting");
+                System.exit(0);
+            });
+        }
+        Go.run(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+                System.out.println("LISTENING " + server.localAddress().getPort() + " " + ProcessHandle.current().pid()
+                    + " poller=" + Go.metrics().netpoller());
+                for (;;) {
+                    GoSocket c = server.accept();
+                    Go.spawn(() -> serve(c));
+                }
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    /** The response in native memory: each write goes from it to the kernel with no copy. */
+    static final ByteBuffer RESPONSE_DIRECT = ByteBuffer.allocateDirect(RESPONSE.length).put(RESPONSE).flip();
+
+    static int indexOfCrlf2(ByteBuffer b, int n) {
+        for (int i = 0; i + 3 < n; i++) {
+            if (b.get(i) == '\r' && b.get(i + 1) == '\n' && b.get(i + 2) == '\r' && b.get(i + 3) == '\n') return i;
+        }
+        return -1;
+    }
+
+    /**
+     * One connection: the same loop as the anchors' servers (read until CRLF CRLF, answer, keep
+     * the rest), over a direct buffer so that reads and writes copy nothing.
+     */
+    private static void serve(GoSocket c) {
+        try (c) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(4096);
+            for (;;) {
+                if (c.read(buf) < 0) return;
+                int n = buf.position();
+                int idx;
+                while ((idx = indexOfCrlf2(buf, n)) >= 0) {
+                    c.write(RESPONSE_DIRECT.duplicate());
+                    int rest = idx + 4;
+                    buf.limit(n).position(rest);
+                    buf.compact(); // moves the rest to the front; position = n - rest
+                    n = buf.position();
+                }
+                if (n == buf.capacity()) return; // request head too large
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+}

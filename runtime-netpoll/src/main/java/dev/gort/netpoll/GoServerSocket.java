@@ -1,0 +1,122 @@
+package dev.gort.netpoll;
+
+import dev.gort.netpoll.ffi.Errno;
+import dev.gort.netpoll.ffi.Native;
+import dev.gort.netpoll.ffi.SockAddr;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A listening TCP socket for goroutines: {@link #accept()} parks the goroutine until a
+ * connection arrives (a platform thread blocks in poll(2)). SO_REUSEADDR is on by default (as
+ * the JDK's ServerSocket on Linux); {@link Options#reusePort} adds SO_REUSEPORT. Closing it wakes
+ * a parked accept with {@link java.net.SocketException}.
+ */
+public final class GoServerSocket implements Closeable {
+    private final NetFd nfd;
+
+    /** Bind options. */
+    public record Options(int backlog, boolean reuseAddress, boolean reusePort) {
+        public static final Options DEFAULT = new Options(1024, true, false);
+
+        public Options {
+            if (backlog < 1) throw new IllegalArgumentException("backlog must be >= 1, got " + backlog);
+        }
+    }
+
+    private GoServerSocket(NetFd nfd) {
+        this.nfd = nfd;
+    }
+
+    /** Binds and listens on addr (port 0: any free port; see {@link #localAddress()}). */
+    public static GoServerSocket bind(InetSocketAddress addr) throws IOException {
+        return bind(addr, Options.DEFAULT);
+    }
+
+    public static GoServerSocket bind(InetSocketAddress addr, Options options) throws IOException {
+        Objects.requireNonNull(addr, "addr");
+        Objects.requireNonNull(options, "options");
+        if (addr.isUnresolved()) throw new java.net.UnknownHostException(addr.getHostString());
+        byte[] sa = SockAddr.encode(addr);
+        Netpoll np = Netpoll.get();
+        int fd = NetFd.newSocket(addr.getAddress() instanceof Inet6Address ? Native.AF_INET6 : Native.AF_INET);
+        NetFd nfd = new NetFd(np, fd);
+        GoServerSocket s = new GoServerSocket(nfd);
+        boolean ok = false;
+        try {
+            if (options.reuseAddress()) nfd.setIntOption(Native.SOL_SOCKET, Native.SO_REUSEADDR, 1);
+            if (options.reusePort()) nfd.setIntOption(Native.SOL_SOCKET, Native.SO_REUSEPORT, 1);
+            if (Native.C.bind(fd, sa, sa.length) < 0) throw Errno.exception("bind to " + addr, Native.errno());
+            Errno.check("listen", Native.C.listen(fd, options.backlog()));
+            ok = true;
+            return s;
+        } finally {
+            if (!ok) s.close();
+        }
+    }
+
+    /** Waits (parks) for the next connection. */
+    public GoSocket accept() throws IOException {
+        return accept(null);
+    }
+
+    /** As {@link #accept()}, throwing SocketTimeoutException after timeout (null: no limit). */
+    public GoSocket accept(Duration timeout) throws IOException {
+        long deadline = timeout == null ? 0 : System.nanoTime() + Math.max(1, timeout.toNanos());
+        nfd.acquire();
+        nfd.readLock.lock();
+        int fd;
+        try {
+            for (;;) {
+                fd = Native.LINUX
+                    ? Native.C.accept4(nfd.fd, 0, 0, Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC)
+                    : Native.C.accept(nfd.fd, 0, 0);
+                if (fd >= 0) break;
+                int e = Native.errno();
+                if (e == Errno.EAGAIN) {
+                    nfd.pd.await(true, deadline);
+                } else if (e != Errno.EINTR && e != Errno.ECONNABORTED) {
+                    throw Errno.exception("accept", e);
+                }
+            }
+        } finally {
+            nfd.readLock.unlock();
+            nfd.release();
+        }
+        if (!Native.LINUX) NetFd.setNonBlocking(fd);
+        GoSocket s = new GoSocket(new NetFd(Netpoll.get(), fd));
+        try {
+            s.setTcpNoDelay(true);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    public InetSocketAddress localAddress() throws IOException {
+        return nfd.name(false);
+    }
+
+    public int fd() {
+        return nfd.fd;
+    }
+
+    public boolean isOpen() {
+        return nfd.isOpen();
+    }
+
+    @Override
+    public void close() {
+        nfd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "GoServerSocket[fd=" + nfd.fd + (isOpen() ? "" : ", closed") + "]";
+    }
+}

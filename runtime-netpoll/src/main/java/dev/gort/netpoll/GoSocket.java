@@ -1,0 +1,243 @@
+package dev.gort.netpoll;
+
+import dev.gort.netpoll.ffi.Errno;
+import dev.gort.netpoll.ffi.Native;
+import dev.gort.netpoll.ffi.SockAddr;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A TCP connection for goroutines: reads and writes park the goroutine (never its carrier)
+ * until the socket is ready, through the runtime's network poller (epoll, io_uring or kqueue).
+ * Used from a platform thread, the same calls block that thread in poll(2).
+ *
+ * <p>Reads and writes of direct {@link ByteBuffer}s go between the kernel and the buffer's
+ * memory with no copy; heap arrays and buffers are copied once by the native call. New sockets
+ * have TCP_NODELAY set, as Go's.
+ *
+ * <p>Deadlines and timeouts (Go's SetReadDeadline, Java's SO_TIMEOUT): a wait that passes one
+ * throws {@link java.net.SocketTimeoutException} and leaves the socket usable. {@link #close()}
+ * from any thread wakes every goroutine parked on the socket with a
+ * {@link java.net.SocketException} ("Socket closed"). One reader and one writer may work at the
+ * same time; further readers (writers) queue behind the first.
+ */
+public final class GoSocket implements Closeable, ByteChannel {
+    final NetFd nfd;
+    private InputStream in;
+    private OutputStream out;
+
+    GoSocket(NetFd nfd) {
+        this.nfd = nfd;
+    }
+
+    /** Connects to addr (IPv4 or IPv6), parking until connected. */
+    public static GoSocket connect(InetSocketAddress addr) throws IOException {
+        return connect(addr, null);
+    }
+
+    /** Connects, giving up with SocketTimeoutException after timeout (null: no limit). */
+    public static GoSocket connect(InetSocketAddress addr, Duration timeout) throws IOException {
+        Objects.requireNonNull(addr, "addr");
+        if (addr.isUnresolved()) throw new java.net.UnknownHostException(addr.getHostString());
+        byte[] sa = SockAddr.encode(addr);
+        Netpoll np = Netpoll.get();
+        int fd = NetFd.newSocket(addr.getAddress() instanceof Inet6Address ? Native.AF_INET6 : Native.AF_INET);
+        NetFd nfd = new NetFd(np, fd);
+        GoSocket s = new GoSocket(nfd);
+        boolean ok = false;
+        try {
+            s.setTcpNoDelay(true);
+            long deadline = timeout == null ? 0 : System.nanoTime() + Math.max(1, timeout.toNanos());
+            nfd.acquire();
+            try {
+                if (Native.C.connect(fd, sa, sa.length) < 0) {
+                    int e = Native.errno();
+                    if (e != Errno.EINPROGRESS && e != Errno.EINTR) throw Errno.exception("connect to " + addr, e);
+                    nfd.pd.await(false, deadline);
+                    int err = nfd.getIntOption(Native.SOL_SOCKET, Native.SO_ERROR);
+                    // writable with no error: connected (a new PollDesc has no stale READY)
+                    if (err != 0) throw Errno.exception("connect to " + addr, err);
+                }
+            } finally {
+                nfd.release();
+            }
+            ok = true;
+            return s;
+        } finally {
+            if (!ok) s.close();
+        }
+    }
+
+    /**
+     * Reads at most len bytes into b, parking until at least one is available.
+     * @return the number read, or -1 at end of stream
+     */
+    public int read(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) return 0;
+        return nfd.read(ByteBuffer.wrap(b, off, len));
+    }
+
+    /** Reads into dst from its position (no copy for a direct buffer). @return bytes read, -1 at end of stream */
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return nfd.read(dst);
+    }
+
+    /** Writes all len bytes, parking while the send buffer is full. */
+    public void write(byte[] b, int off, int len) throws IOException {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (len == 0) return;
+        nfd.write(ByteBuffer.wrap(b, off, len));
+    }
+
+    /** Writes all of src's remaining bytes (no copy for a direct buffer). @return the number written */
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return nfd.write(src);
+    }
+
+    /** Reads and writes block (park) at most this long each (null or zero: no limit; Java's SO_TIMEOUT). */
+    public void setReadTimeout(Duration d) {
+        nfd.readTimeout = d == null ? 0 : Math.max(0, d.toNanos());
+    }
+
+    public void setWriteTimeout(Duration d) {
+        nfd.writeTimeout = d == null ? 0 : Math.max(0, d.toNanos());
+    }
+
+    /** An absolute deadline for reads (System.nanoTime() based; 0 clears it), Go's SetReadDeadline. */
+    public void setReadDeadline(long nanoTime) {
+        nfd.readDeadline = nanoTime;
+    }
+
+    public void setWriteDeadline(long nanoTime) {
+        nfd.writeDeadline = nanoTime;
+    }
+
+    public void setTcpNoDelay(boolean on) throws IOException {
+        nfd.setIntOption(Native.IPPROTO_TCP, Native.TCP_NODELAY, on ? 1 : 0);
+    }
+
+    public boolean getTcpNoDelay() throws IOException {
+        return nfd.getIntOption(Native.IPPROTO_TCP, Native.TCP_NODELAY) != 0;
+    }
+
+    public void setKeepAlive(boolean on) throws IOException {
+        nfd.setIntOption(Native.SOL_SOCKET, Native.SO_KEEPALIVE, on ? 1 : 0);
+    }
+
+    /** SO_LINGER: {@code seconds == 0} makes close() reset the connection (RST), negative turns it off. */
+    public void setSoLinger(int seconds) throws IOException {
+        nfd.acquire();
+        try {
+            int[] linger = {seconds >= 0 ? 1 : 0, Math.max(seconds, 0)}; // struct linger { int l_onoff; int l_linger; }
+            Errno.check("setsockopt", Native.C.setsockopt(nfd.fd, Native.SOL_SOCKET, Native.SO_LINGER, linger, 8));
+        } finally {
+            nfd.release();
+        }
+    }
+
+    /** Half-closes the reading side: later reads return -1. */
+    public void shutdownInput() throws IOException {
+        shutdown(Native.SHUT_RD);
+    }
+
+    /** Half-closes the writing side: the peer reads end of stream. */
+    public void shutdownOutput() throws IOException {
+        shutdown(Native.SHUT_WR);
+    }
+
+    private void shutdown(int how) throws IOException {
+        nfd.acquire();
+        try {
+            Errno.check("shutdown", Native.C.shutdown(nfd.fd, how));
+        } finally {
+            nfd.release();
+        }
+    }
+
+    public InetSocketAddress localAddress() throws IOException {
+        return nfd.name(false);
+    }
+
+    public InetSocketAddress remoteAddress() throws IOException {
+        return nfd.name(true);
+    }
+
+    /** The file descriptor (diagnostics). */
+    public int fd() {
+        return nfd.fd;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return nfd.isOpen();
+    }
+
+    /** Closes the socket; goroutines parked on it wake with SocketException. Idempotent. */
+    @Override
+    public void close() {
+        nfd.close();
+    }
+
+    /** A stream view: read() parks like {@link #read(byte[], int, int)}; close() closes the socket. */
+    public synchronized InputStream getInputStream() {
+        if (in == null) {
+            in = new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    int n = GoSocket.this.read(one, 0, 1);
+                    return n < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return GoSocket.this.read(b, off, len);
+                }
+
+                @Override
+                public void close() {
+                    GoSocket.this.close();
+                }
+            };
+        }
+        return in;
+    }
+
+    public synchronized OutputStream getOutputStream() {
+        if (out == null) {
+            out = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    GoSocket.this.write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    GoSocket.this.write(b, off, len);
+                }
+
+                @Override
+                public void close() {
+                    GoSocket.this.close();
+                }
+            };
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "GoSocket[fd=" + nfd.fd + (isOpen() ? "" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,212 @@
+package dev.gort.netpoll;
+
+import dev.gort.netpoll.ffi.Errno;
+import dev.gort.netpoll.ffi.LibC;
+import dev.gort.netpoll.ffi.Native;
+import dev.gort.netpoll.ffi.NativeMemory;
+import dev.gort.sync.Mutex;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A non-blocking socket descriptor shared by {@link GoSocket} and {@link GoServerSocket} (Go's
+ * {@code netFD} with its {@code fdMutex}).
+ *
+ * <h2>Closing without racing the kernel</h2>
+ * A descriptor must not be closed while another thread is inside a call on it: the number could
+ * be reused by a new socket and the call would hit that one. Every operation holds a reference
+ * ({@link #refs}, low bits) for its duration, parks included; {@link #close()} sets
+ * {@link #CLOSED}, wakes every waiter ({@link PollDesc#evict()}: they throw and drop their
+ * reference) and the last reference out closes the descriptor. Readers are serialised by
+ * {@link #readLock}, writers by {@link #writeLock} (Go's fdMutex rlock/wlock), so each direction
+ * of the {@link PollDesc} has at most one waiter.
+ */
+final class NetFd {
+    private static final LibC C = Native.C;
+    private static final int CLOSED = 1 << 30;
+
+    final int fd;
+    final PollDesc pd;
+    private final Netpoll netpoll;
+    private final AtomicInteger refs = new AtomicInteger();
+    final Mutex readLock = new Mutex();
+    final Mutex writeLock = new Mutex();
+    /** Absolute deadlines (System.nanoTime(), 0 none) and per-operation timeouts (ns, 0 none). */
+    volatile long readDeadline, writeDeadline;
+    volatile long readTimeout, writeTimeout;
+
+    NetFd(Netpoll netpoll, int fd) throws IOException {
+        this.netpoll = netpoll;
+        this.fd = fd;
+        PollDesc p;
+        try {
+            p = netpoll.open(fd);
+        } catch (IOException | RuntimeException e) {
+            C.close(fd);
+            throw e;
+        }
+        this.pd = p;
+    }
+
+    /** A new non-blocking, close-on-exec socket. */
+    static int newSocket(int family) throws IOException {
+        int fd = Errno.check("socket", C.socket(family, Native.SOCK_STREAM | Native.SOCK_NONBLOCK | Native.SOCK_CLOEXEC, 0));
+        if (!Native.LINUX) setNonBlocking(fd);
+        return fd;
+    }
+
+    /** BSD/macOS: no SOCK_NONBLOCK / accept4 flags. */
+    static void setNonBlocking(int fd) throws IOException {
+        int fl = C.fcntl(fd, Native.F_GETFL, 0);
+        if (fl < 0 || C.fcntl(fd, Native.F_SETFL, fl | Native.O_NONBLOCK) < 0 || C.fcntl(fd, Native.F_SETFD, Native.FD_CLOEXEC) < 0) {
+            int e = Native.errno();
+            C.close(fd);
+            throw Errno.exception("fcntl", e);
+        }
+    }
+
+    void acquire() throws SocketException {
+        for (;;) {
+            int r = refs.get();
+            if ((r & CLOSED) != 0) throw new SocketException("Socket closed");
+            if (refs.compareAndSet(r, r + 1)) return;
+        }
+    }
+
+    void release() {
+        if (refs.decrementAndGet() == CLOSED) destroy();
+    }
+
+    boolean isOpen() {
+        return (refs.get() & CLOSED) == 0;
+    }
+
+    /** Idempotent. Waiters wake and throw; the descriptor closes when the last one leaves. */
+    void close() {
+        int r;
+        do {
+            r = refs.get();
+            if ((r & CLOSED) != 0) return;
+        } while (!refs.compareAndSet(r, r | CLOSED));
+        pd.evict();
+        if (pd.platformWaiters() > 0) {
+            C.shutdown(fd, Native.SHUT_RDWR); // poll(2) does not return for a closed fd; it does for a shut-down one
+        }
+        if (r == 0) destroy();
+    }
+
+    private void destroy() {
+        netpoll.closeDesc(pd);
+        C.close(fd);
+    }
+
+    long deadline(boolean read) {
+        long abs = read ? readDeadline : writeDeadline;
+        long t = read ? readTimeout : writeTimeout;
+        if (t == 0) return abs;
+        long rel = System.nanoTime() + t;
+        if (rel == 0) rel = 1;
+        return abs == 0 || rel - abs < 0 ? rel : abs;
+    }
+
+    /**
+     * One read into dst from its position: parks (or polls) until data, EOF or an error.
+     * @return bytes read (position advanced), -1 at end of stream, 0 if dst has no room
+     */
+    int read(ByteBuffer dst) throws IOException {
+        int len = dst.remaining();
+        if (len == 0) return 0;
+        acquire();
+        readLock.lock();
+        try {
+            long deadline = deadline(true);
+            for (;;) {
+                int pos = dst.position();
+                long n = dst.isDirect()
+                    ? C.read(fd, NativeMemory.addressOf(dst) + pos, len)
+                    : C.read(fd, dst, len);
+                if (n > 0) {
+                    dst.position(pos + (int) n);
+                    return (int) n;
+                }
+                if (n == 0) return -1;
+                int e = Native.errno();
+                if (e == Errno.EAGAIN) {
+                    pd.await(true, deadline);
+                } else if (e != Errno.EINTR) {
+                    throw Errno.exception("read", e);
+                }
+            }
+        } finally {
+            readLock.unlock();
+            release();
+        }
+    }
+
+    /** Writes all of src (from its position); parks while the socket buffer is full. */
+    int write(ByteBuffer src) throws IOException {
+        int total = src.remaining();
+        if (total == 0) return 0;
+        acquire();
+        writeLock.lock();
+        try {
+            long deadline = deadline(false);
+            while (src.hasRemaining()) {
+                int pos = src.position();
+                int len = src.remaining();
+                long n = src.isDirect()
+                    ? C.write(fd, NativeMemory.addressOf(src) + pos, len)
+                    : C.write(fd, src, len);
+                if (n >= 0) {
+                    src.position(pos + (int) n);
+                    continue;
+                }
+                int e = Native.errno();
+                if (e == Errno.EAGAIN) {
+                    pd.await(false, deadline);
+                } else if (e != Errno.EINTR) {
+                    throw Errno.exception("write", e);
+                }
+            }
+            return total;
+        } finally {
+            writeLock.unlock();
+            release();
+        }
+    }
+
+    void setIntOption(int level, int name, int value) throws IOException {
+        acquire();
+        try {
+            Errno.check("setsockopt", C.setsockopt(fd, level, name, new int[] {value}, 4));
+        } finally {
+            release();
+        }
+    }
+
+    int getIntOption(int level, int name) throws IOException {
+        acquire();
+        try {
+            int[] v = new int[1];
+            int[] len = {4};
+            Errno.check("getsockopt", C.getsockopt(fd, level, name, v, len));
+            return v[0];
+        } finally {
+            release();
+        }
+    }
+
+    java.net.InetSocketAddress name(boolean peer) throws IOException {
+        acquire();
+        try {
+            byte[] b = new byte[dev.gort.netpoll.ffi.SockAddr.MAX];
+            int[] len = {b.length};
+            Errno.check(peer ? "getpeername" : "getsockname", peer ? C.getpeername(fd, b, len) : C.getsockname(fd, b, len));
+            return dev.gort.netpoll.ffi.SockAddr.decode(b, len[0]);
+        } finally {
+            release();
+        }
+    }
+}

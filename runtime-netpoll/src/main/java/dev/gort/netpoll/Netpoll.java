@@ -1,0 +1,114 @@
+package dev.gort.netpoll;
+
+import dev.gort.netpoll.epoll.EpollPoller;
+import dev.gort.netpoll.ffi.Layouts;
+import dev.gort.netpoll.ffi.Native;
+import dev.gort.netpoll.kqueue.KqueuePoller;
+import dev.gort.netpoll.uring.IoUringPoller;
+import dev.gort.sched.Scheduler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The process's network poller: chosen and started at the first socket (Go's netpollinit via
+ * netpollGenericInit), then shared by every socket.
+ *
+ * <p>Selection ({@link #select}): {@code -Dgort.netpoll=epoll|uring|kqueue} forces one (and
+ * fails loudly if it cannot start); otherwise io_uring where the kernel allows it (probed: a
+ * ring is set up and a NOP round-trips; a container's seccomp filter or
+ * {@code kernel.io_uring_disabled} refuses it with EPERM/ENOSYS, and then the reason is kept in
+ * {@link #fallbackReason()}), else epoll on Linux, kqueue on macOS/BSD.
+ */
+public final class Netpoll {
+    private static volatile Netpoll instance;
+
+    final Poller poller;
+    /** Goroutines parked in a PollDesc (Go's netpollWaiters). */
+    final AtomicInteger waiters = new AtomicInteger();
+    private final AtomicInteger seqGen = new AtomicInteger();
+    private final String fallbackReason;
+
+    private Netpoll(Poller poller, String fallbackReason) {
+        this.poller = poller;
+        this.fallbackReason = fallbackReason;
+    }
+
+    /** The poller, started on first use. */
+    public static Netpoll get() {
+        Netpoll n = instance;
+        return n != null ? n : start();
+    }
+
+    /** The poller if started, else null (the scheduler's hook must not start it). */
+    static Netpoll current() {
+        return instance;
+    }
+
+    private static synchronized Netpoll start() {
+        if (instance == null) {
+            Scheduler s = Scheduler.get();
+            if (s.netpollDriver() == null) {
+                throw new IllegalStateException("gort: the scheduler runs without a network poller (-Dgort.netpoll=none, or "
+                    + "runtime-netpoll's service entry is not visible to runtime-core's class loader): goroutine sockets cannot work");
+            }
+            try {
+                Layouts.check();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            String[] why = new String[1];
+            Poller p = select(System.getProperty("gort.netpoll", ""), why);
+            instance = new Netpoll(p, why[0]);
+        }
+        return instance;
+    }
+
+    /** Chooses and opens a poller; why[0] gets the reason io_uring was not used, if it was not. */
+    static Poller select(String forced, String[] why) {
+        try {
+            switch (forced) {
+                case "epoll":
+                    return new EpollPoller();
+                case "uring", "io_uring":
+                    String refused = IoUringPoller.probe();
+                    if (refused != null) throw new IOException("io_uring refused here: " + refused);
+                    return new IoUringPoller();
+                case "kqueue":
+                    return new KqueuePoller();
+                case "":
+                    break;
+                default:
+                    throw new IllegalArgumentException("gort.netpoll must be epoll, uring, kqueue or none, got \"" + forced + "\"");
+            }
+            if (Native.BSD) return new KqueuePoller();
+            String refused = IoUringPoller.probe();
+            if (refused == null) return new IoUringPoller();
+            why[0] = refused;
+            return new EpollPoller();
+        } catch (IOException e) {
+            throw new UncheckedIOException("gort: cannot start the " + (forced.isEmpty() ? "network" : forced) + " poller", e);
+        }
+    }
+
+    /** Why io_uring is not in use (null if it is, or if a driver was forced). */
+    public String fallbackReason() {
+        return fallbackReason;
+    }
+
+    /** The name of the driver in use. */
+    public String driverName() {
+        return poller.name();
+    }
+
+    /** A new descriptor, registered with the poller. */
+    PollDesc open(int fd) throws IOException {
+        PollDesc pd = new PollDesc(this, fd, seqGen.incrementAndGet() & 0x7fffffff);
+        poller.register(pd);
+        return pd;
+    }
+
+    void closeDesc(PollDesc pd) {
+        poller.deregister(pd);
+    }
+}

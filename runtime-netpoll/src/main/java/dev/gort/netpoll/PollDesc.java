@@ -1,0 +1,245 @@
+package dev.gort.netpoll;
+
+import dev.gort.sched.G;
+import dev.gort.sched.Scheduler;
+import dev.gort.sched.TimerEntry;
+import dev.gort.sched.WaitReason;
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+
+/**
+ * The poll descriptor of one file descriptor (Go's {@code pollDesc}): for each direction a
+ * semaphore slot, {@link #rg} for readers and {@link #wg} for writers, holding
+ *
+ * <ul>
+ *   <li>{@code null} (Go's pdNil): nothing known, nobody waits;</li>
+ *   <li>{@link #READY} (pdReady): the kernel reported readiness that nobody has consumed;</li>
+ *   <li>{@link #WAIT} (pdWait): a goroutine is about to park (between its check and its commit);</li>
+ *   <li>a {@link G}: that goroutine is parked waiting.</li>
+ * </ul>
+ *
+ * Legal transitions (all by CAS, so exactly one party wins each):
+ * <pre>
+ *   waiter:  READY -> null (consume, do not park)        null -> WAIT (will park)
+ *            WAIT -> G (commit, on the carrier after the unmount; fails if someone moved it)
+ *            after waking: swap -> null
+ *   poller:  null|WAIT -> READY; G -> READY and the G is readied (exactly once: the CAS winner)
+ *   timer/close: WAIT -> null (the commit then fails and the park is cancelled);
+ *            G -> null and the G is readied; READY and null stay
+ * </pre>
+ * A second waiter in one direction is a bug in the caller ("double wait"): GoSocket serialises
+ * readers and writers.
+ *
+ * <p>Deadlines: each wait that has one arms a scheduler timer; when it fires it records its
+ * wait's sequence number in {@link #rexpired}/{@link #wexpired} (volatile, written before the
+ * unblock CAS, so the woken waiter sees it) and unblocks. Close sets {@link #closing} and
+ * unblocks both directions; the woken waiters throw.
+ *
+ * <p>Platform threads do not use the slots: they block in poll(2) on the descriptor.
+ */
+public final class PollDesc {
+    /** The readiness marker (pdReady). */
+    static final Object READY = new Object() {
+        @Override public String toString() { return "READY"; }
+    };
+    /** A waiter is committing (pdWait). */
+    static final Object WAIT = new Object() {
+        @Override public String toString() { return "WAIT"; }
+    };
+
+    /** The file descriptor. */
+    public final int fd;
+    /** Tags this descriptor's events (fds are reused; a stale event must not hit a new owner). */
+    public final int seq;
+    private final Netpoll netpoll;
+
+    private volatile Object rg;
+    private volatile Object wg;
+    volatile boolean closing;
+    private volatile int rexpired, wexpired;
+    /** Platform threads blocked in poll(2) on this descriptor (close shuts the socket down to wake them). */
+    private final java.util.concurrent.atomic.AtomicInteger platformWaiters = new java.util.concurrent.atomic.AtomicInteger();
+    private int rwaitSeq, wwaitSeq;
+    /** Poller-private state (io_uring: the multishot poll's user data). */
+    public long pollerData;
+
+    private static final VarHandle RG, WG;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            RG = l.findVarHandle(PollDesc.class, "rg", Object.class);
+            WG = l.findVarHandle(PollDesc.class, "wg", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The park commits (Go's netpollblockcommit), one per direction so that a park allocates
+     * nothing: run by the carrier after the unmount, they move WAIT to the goroutine, and fail
+     * (cancelling the park) if the poller, a deadline or close moved the slot meanwhile.
+     */
+    private final dev.gort.sched.ParkCommit readCommit = g -> commit(RG, g);
+    private final dev.gort.sched.ParkCommit writeCommit = g -> commit(WG, g);
+
+    private boolean commit(VarHandle h, G g) {
+        if (h.compareAndSet(this, WAIT, g)) {
+            netpoll.waiters.incrementAndGet(); // before the carrier looks for work: see hasWaiters
+            return true;
+        }
+        return false; // READY or null meanwhile: do not park
+    }
+
+    PollDesc(Netpoll netpoll, int fd, int seq) {
+        this.netpoll = netpoll;
+        this.fd = fd;
+        this.seq = seq;
+    }
+
+    private VarHandle slot(boolean read) {
+        return read ? RG : WG;
+    }
+
+    /**
+     * The poller: the descriptor is readable and/or writable (Go's netpollready). Adds the
+     * goroutines to wake to out.
+     */
+    public void ready(boolean read, boolean write, java.util.List<G> out) {
+        if (read) {
+            G g = unblock(RG, true);
+            if (g != null) out.add(g);
+        }
+        if (write) {
+            G g = unblock(WG, true);
+            if (g != null) out.add(g);
+        }
+    }
+
+    /**
+     * Go's netpollunblock. ioready: set READY (the poller); else only take a waiter out
+     * (timer, close). @return the parked goroutine to ready, or null
+     */
+    private G unblock(VarHandle h, boolean ioready) {
+        for (;;) {
+            Object old = h.getVolatile(this);
+            if (old == READY) return null;
+            if (old == null && !ioready) return null;
+            Object next = ioready ? READY : null;
+            if (h.compareAndSet(this, old, next)) {
+                if (old instanceof G g) {
+                    netpoll.waiters.decrementAndGet();
+                    return g;
+                }
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Waits until the descriptor may be ready in this direction (a goroutine parks; a platform
+     * thread blocks in poll(2)). Returns when the caller should retry its call; throws on close
+     * or when the deadline ({@code System.nanoTime()}, 0 for none) passes.
+     */
+    void await(boolean read, long deadline) throws IOException {
+        if (closing) throw closed();
+        if (deadline != 0 && deadline - System.nanoTime() <= 0) throw timeout(read);
+        G self = Scheduler.currentG();
+        if (self == null) {
+            awaitPlatform(read, deadline);
+            return;
+        }
+        VarHandle h = slot(read);
+        for (;;) {
+            Object v = h.getVolatile(this);
+            if (v == READY) {
+                if (h.compareAndSet(this, READY, null)) return; // consumed: retry the call
+            } else if (v == null) {
+                if (h.compareAndSet(this, null, WAIT)) break;
+            } else {
+                throw new IllegalStateException("gort: double wait on fd " + fd + " (" + (read ? "read" : "write") + ")");
+            }
+        }
+        int waitSeq = read ? ++rwaitSeq : ++wwaitSeq;
+        TimerEntry timer = null;
+        Scheduler s = Scheduler.get();
+        if (deadline != 0) {
+            timer = new TimerEntry(() -> expire(read, waitSeq));
+            s.addTimer(timer, deadline);
+        }
+        if (!closing) { // close after our WAIT store unblocks it (WAIT -> null): the commit fails
+            s.park(WaitReason.IO_WAIT, read ? readCommit : writeCommit);
+        }
+        h.getAndSet(this, null); // whatever it holds now (READY, null) is ours
+        if (timer != null) s.deleteTimer(timer);
+        if (closing) throw closed();
+        if ((read ? rexpired : wexpired) == waitSeq) throw timeout(read);
+    }
+
+    /** A wait's deadline timer: records the expiry, then takes the waiter out. */
+    private void expire(boolean read, int waitSeq) {
+        if (read) rexpired = waitSeq; else wexpired = waitSeq;
+        G g = unblock(slot(read), false);
+        if (g != null) Scheduler.get().ready(g);
+    }
+
+    /** Close: every waiter wakes and throws. Called once, by the closer. */
+    void evict() {
+        closing = true;
+        G r = unblock(RG, false);
+        G w = unblock(WG, false);
+        Scheduler s = (r != null || w != null) ? Scheduler.get() : null;
+        if (r != null) s.ready(r);
+        if (w != null) s.ready(w);
+    }
+
+    int platformWaiters() {
+        return platformWaiters.get();
+    }
+
+    private void awaitPlatform(boolean read, long deadline) throws IOException {
+        platformWaiters.incrementAndGet();
+        try {
+            awaitPlatform0(read, deadline);
+        } finally {
+            platformWaiters.decrementAndGet();
+        }
+    }
+
+    private void awaitPlatform0(boolean read, long deadline) throws IOException {
+        // struct pollfd {int fd; short events; short revents;} as int[2] (little-endian)
+        int[] pfd = {fd, read ? dev.gort.netpoll.ffi.Native.POLLIN : dev.gort.netpoll.ffi.Native.POLLOUT};
+        for (;;) {
+            int ms = -1;
+            if (deadline != 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) throw timeout(read);
+                ms = (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
+            }
+            if (closing) throw closed(); // after our count went up: close sees us, or we see it
+            int n = dev.gort.netpoll.ffi.Native.C.poll(pfd, 1, ms);
+            if (closing) throw closed();
+            if (n > 0) return;
+            if (n < 0) {
+                int e = dev.gort.netpoll.ffi.Native.errno();
+                if (e != dev.gort.netpoll.ffi.Errno.EINTR) throw dev.gort.netpoll.ffi.Errno.exception("poll", e);
+            }
+        }
+    }
+
+    private static SocketException closed() {
+        return new SocketException("Socket closed");
+    }
+
+    private static SocketTimeoutException timeout(boolean read) {
+        return new SocketTimeoutException((read ? "Read" : "Write") + " timed out");
+    }
+
+    @Override
+    public String toString() {
+        return "PollDesc[fd=" + fd + ", rg=" + rg + ", wg=" + wg + (closing ? ", closing" : "") + "]";
+    }
+}

@@ -1,0 +1,39 @@
+package dev.gort.netpoll;
+
+import dev.gort.sched.G;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * One OS readiness mechanism (Go's per-OS netpoll files: {@code netpollinit}, {@code
+ * netpollopen}, {@code netpollclose}, {@code netpoll(delay)}, {@code netpollBreak}). An
+ * implementation is a small class that does only this list; {@link PollDesc} holds the state
+ * machine shared by all of them.
+ *
+ * <ul>
+ *   <li>{@link #register}: once per descriptor, for its lifetime, both directions,
+ *       edge-triggered (epoll EPOLLET, kqueue EV_CLEAR, io_uring multishot poll).</li>
+ *   <li>{@link #poll}: {@code timeoutNanos < 0} blocks, {@code 0} does not, {@code > 0} at most
+ *       that long; for each readiness event calls {@link PollDesc#ready} and adds the goroutines
+ *       it returns to {@code out}. Thread-safe: one blocking poll may run with concurrent
+ *       non-blocking ones, which may return nothing while the poller is busy.</li>
+ *   <li>{@link #wakeup}: makes a blocking poll return (an eventfd write, an EVFILT_USER
+ *       trigger, an io_uring NOP); collapsed while one is pending.</li>
+ * </ul>
+ */
+public interface Poller extends AutoCloseable {
+    /** "epoll", "io_uring", "kqueue". */
+    String name();
+
+    void register(PollDesc pd) throws IOException;
+
+    /** Before the descriptor is closed. Events for it that were already queued are ignored (sequence check). */
+    void deregister(PollDesc pd);
+
+    void poll(long timeoutNanos, List<G> out);
+
+    void wakeup();
+
+    @Override
+    void close();
+}

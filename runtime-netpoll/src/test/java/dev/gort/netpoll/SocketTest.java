@@ -1,0 +1,510 @@
+package dev.gort.netpoll;
+
+import static dev.gort.netpoll.NetTestSupport.assertAtRest;
+import static dev.gort.netpoll.NetTestSupport.awaitTrue;
+import static dev.gort.netpoll.NetTestSupport.runMain;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.Go;
+import dev.gort.Goroutine;
+import dev.gort.sync.WaitGroup;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Goroutine sockets over the selected driver. Surefire runs this class once per driver
+ * ({@code -Dgort.netpoll=epoll}, {@code =uring}): see runtime-netpoll/pom.xml.
+ */
+class SocketTest {
+    static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+
+    @BeforeAll
+    static void driver() {
+        String expected = NetTestSupport.expectedDriver();
+        if (expected.equals("uring")) {
+            String refused = dev.gort.netpoll.uring.IoUringPoller.probe();
+            org.junit.jupiter.api.Assumptions.assumeTrue(refused == null, "io_uring refused here: " + refused);
+        }
+        String actual = Netpoll.get().driverName();
+        System.out.println("SocketTest driver: " + actual + (Netpoll.get().fallbackReason() != null
+            ? " (io_uring not used: " + Netpoll.get().fallbackReason() + ")" : ""));
+        if (expected.equals("epoll")) assertEquals("epoll", actual);
+        if (expected.equals("uring")) assertEquals("io_uring", actual);
+        assertTrue(Go.metrics().netpoller().equals(actual), Go.metrics().netpoller());
+        assertTrue(dev.gort.sched.Scheduler.get().schedtrace().endsWith("netpoll=" + actual));
+    }
+
+    @AfterEach
+    void atRest() throws InterruptedException {
+        assertAtRest();
+    }
+
+    /** Bytes of a connection's payload: a stream from its own seed, so that both sides can regenerate it. */
+    static void fill(Random r, byte[] b, int n) {
+        for (int i = 0; i < n; i++) b[i] = (byte) r.nextInt();
+    }
+
+    @Test
+    void echoThousandConnectionsRandomPayloadsUpTo16MiB() throws Exception {
+        long seed = Long.getLong("seed", 20261123L); // fixed; -Dseed=N to vary, printed on failure
+        int conns = 1000;
+        Random sizes = new Random(seed);
+        int[] size = new int[conns];
+        long total = 0;
+        for (int i = 0; i < conns; i++) {
+            // log-uniform from 1 B to 16 MiB: mostly small, a few of every magnitude up to 16 MiB
+            size[i] = (int) Math.min(16 << 20, Math.round(Math.exp(sizes.nextDouble() * Math.log(16 << 20))));
+        }
+        size[0] = 16 << 20;
+        size[1] = 0;
+        for (int s : size) total += s;
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        long totalBytes = total;
+        try {
+            runMain(() -> {
+                GoServerSocket server = GoServerSocket.bind(LOOPBACK);
+                InetSocketAddress addr = server.localAddress();
+                Go.spawn("acceptor", () -> {
+                    for (int i = 0; i < conns; i++) {
+                        try {
+                            GoSocket c = server.accept();
+                            Go.spawn(() -> echo(c, failures));
+                        } catch (IOException e) {
+                            failures.add("accept: " + e);
+                            return;
+                        }
+                    }
+                });
+                WaitGroup wg = new WaitGroup();
+                wg.add(conns);
+                for (int i = 0; i < conns; i++) {
+                    int idx = i;
+                    Go.spawn(() -> {
+                        try {
+                            client(addr, size[idx], seed + idx, failures, idx);
+                        } catch (Exception e) {
+                            failures.add("client " + idx + ": " + e);
+                        } finally {
+                            wg.done();
+                        }
+                    });
+                }
+                wg.await();
+                server.close();
+            });
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed + ": " + t, t);
+        }
+        assertTrue(failures.isEmpty(), "seed " + seed + " (" + totalBytes + " bytes): " + failures.stream().limit(5).toList());
+    }
+
+    static void echo(GoSocket c, ConcurrentLinkedQueue<String> failures) {
+        try (c) {
+            byte[] buf = new byte[16384];
+            for (;;) {
+                int n = c.read(buf, 0, buf.length);
+                if (n < 0) break;
+                c.write(buf, 0, n);
+            }
+            c.shutdownOutput();
+        } catch (IOException e) {
+            failures.add("echo: " + e);
+        }
+    }
+
+    static void client(InetSocketAddress addr, int size, long seed, ConcurrentLinkedQueue<String> failures, int idx) throws Exception {
+        try (GoSocket s = GoSocket.connect(addr)) {
+            WaitGroup writer = new WaitGroup();
+            writer.add(1);
+            Go.spawn(() -> {
+                try {
+                    Random r = new Random(seed);
+                    byte[] b = new byte[8192];
+                    for (int left = size; left > 0; ) {
+                        int n = Math.min(left, 1 + r.nextInt(b.length));
+                        fill(r, b, n);
+                        s.write(b, 0, n);
+                        left -= n;
+                    }
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    failures.add("writer " + idx + ": " + e);
+                } finally {
+                    writer.done();
+                }
+            });
+            // The reader regenerates the same stream (same seed, same chunking draws).
+            Random r = new Random(seed);
+            byte[] expect = new byte[8192];
+            int expN = 0, expPos = 0;
+            long got = 0;
+            ByteBuffer in = ByteBuffer.allocateDirect(16384);
+            for (;;) {
+                in.clear();
+                int n = s.read(in);
+                if (n < 0) break;
+                in.flip();
+                while (in.hasRemaining()) {
+                    if (expPos == expN) {
+                        long left = size - got;
+                        if (left <= 0) {
+                            failures.add("client " + idx + ": more bytes than sent");
+                            return;
+                        }
+                        expN = (int) Math.min(left, 1 + r.nextInt(expect.length));
+                        fill(r, expect, expN);
+                        expPos = 0;
+                    }
+                    byte b = in.get();
+                    if (b != expect[expPos]) {
+                        failures.add("client " + idx + ": byte " + got + " differs");
+                        return;
+                    }
+                    expPos++;
+                    got++;
+                }
+            }
+            writer.await();
+            if (got != size) failures.add("client " + idx + ": got " + got + " of " + size + " bytes");
+        }
+    }
+
+    @Test
+    void readReturnsMinusOneAtEndOfStream() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                Go.spawn(() -> {
+                    try (GoSocket c = server.accept()) {
+                        c.write("bye".getBytes(StandardCharsets.US_ASCII), 0, 3);
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                try (GoSocket s = GoSocket.connect(server.localAddress())) {
+                    InputStream in = s.getInputStream();
+                    assertArrayEquals("bye".getBytes(StandardCharsets.US_ASCII), in.readNBytes(3));
+                    assertEquals(-1, in.read());
+                    assertEquals(-1, in.read(new byte[4], 0, 4));
+                }
+            }
+        });
+    }
+
+    @Test
+    void connectionRefusedIsConnectException() {
+        runMain(() -> {
+            InetSocketAddress addr;
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                addr = server.localAddress(); // now closed: nobody listens there
+            }
+            InetSocketAddress a = addr;
+            ConnectException e = assertThrows(ConnectException.class, () -> GoSocket.connect(a));
+            assertTrue(e.getMessage().contains("refused"), e.getMessage());
+        });
+    }
+
+    @Test
+    void connectionResetIsSocketException() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                Go.spawn(() -> {
+                    try {
+                        GoSocket c = server.accept();
+                        c.read(new byte[1], 0, 1); // the client is connected for sure (its connect saw no reset)
+                        c.setSoLinger(0);
+                        c.close(); // RST
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                try (GoSocket s = GoSocket.connect(server.localAddress())) {
+                    s.write(new byte[] {1}, 0, 1);
+                    SocketException e = assertThrows(SocketException.class, () -> s.read(new byte[10], 0, 10));
+                    assertTrue(e.getMessage().contains("reset"), e.getMessage());
+                }
+            }
+        });
+    }
+
+    @Test
+    void readDeadlineExpiresAndSocketStaysUsable() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                dev.gort.Chan<GoSocket> accepted = dev.gort.Chan.make(1);
+                Go.spawn(() -> {
+                    try {
+                        accepted.send(server.accept());
+                    } catch (IOException | InterruptedException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = accepted.receive()) {
+                    s.setReadTimeout(Duration.ofMillis(50));
+                    long t0 = System.nanoTime();
+                    assertThrows(SocketTimeoutException.class, () -> s.read(new byte[10], 0, 10));
+                    assertTrue(System.nanoTime() - t0 >= 50_000_000L, "returned before the deadline");
+                    peer.write(new byte[] {7}, 0, 1);
+                    byte[] b = new byte[1];
+                    assertEquals(1, s.read(b, 0, 1));
+                    assertEquals(7, b[0]);
+                    s.setReadTimeout(null);
+                    s.setReadDeadline(System.nanoTime() - 1); // already passed
+                    assertThrows(SocketTimeoutException.class, () -> s.read(b, 0, 1));
+                }
+            }
+        });
+    }
+
+    @Test
+    void closeWakesGoroutineParkedInRead() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                dev.gort.Chan<GoSocket> accepted = dev.gort.Chan.make(1);
+                Go.spawn(() -> {
+                    try {
+                        accepted.send(server.accept());
+                    } catch (IOException | InterruptedException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = accepted.receive()) {
+                    AtomicReference<Throwable> thrown = new AtomicReference<>();
+                    Goroutine reader = Go.spawn("reader", () -> {
+                        try {
+                            s.read(new byte[10], 0, 10);
+                        } catch (Throwable t) {
+                            thrown.set(t);
+                        }
+                    });
+                    while (reader.state() != Goroutine.State.WAITING) Go.yield();
+                    assertTrue(Go.dump().contains("IO wait"), Go.dump());
+                    s.close();
+                    reader.join();
+                    assertTrue(thrown.get() instanceof SocketException, String.valueOf(thrown.get()));
+                    assertEquals("Socket closed", thrown.get().getMessage());
+                    assertThrows(SocketException.class, () -> s.read(new byte[1], 0, 1));
+                }
+            }
+        });
+    }
+
+    @Test
+    void closeWakesParkedAccept() {
+        runMain(() -> {
+            GoServerSocket server = GoServerSocket.bind(LOOPBACK);
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Goroutine g = Go.spawn(() -> {
+                try {
+                    server.accept();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            while (g.state() != Goroutine.State.WAITING) Go.yield();
+            server.close();
+            g.join();
+            assertTrue(thrown.get() instanceof SocketException, String.valueOf(thrown.get()));
+        });
+    }
+
+    @Test
+    void portAlreadyInUseIsBindException() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                InetSocketAddress taken = server.localAddress();
+                assertThrows(BindException.class, () -> GoServerSocket.bind(taken));
+            }
+        });
+    }
+
+    @Test
+    void noDescriptorLeakedAfterTenThousandConnections() throws Exception {
+        int before = NetTestSupport.openFds();
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                InetSocketAddress addr = server.localAddress();
+                Go.spawn("acceptor", () -> {
+                    try {
+                        for (;;) {
+                            GoSocket c = server.accept();
+                            Go.spawn(() -> {
+                                try (c) {
+                                    byte[] b = new byte[1];
+                                    if (c.read(b, 0, 1) == 1) c.write(b, 0, 1);
+                                } catch (IOException ignored) {
+                                    // the test checks descriptors, not this connection
+                                }
+                            });
+                        }
+                    } catch (IOException closed) {
+                        // the server socket closed: done
+                    }
+                });
+                int batch = 100;
+                for (int done = 0; done < 10_000; done += batch) {
+                    WaitGroup wg = new WaitGroup();
+                    wg.add(batch);
+                    for (int i = 0; i < batch; i++) {
+                        Go.spawn(() -> {
+                            try (GoSocket s = GoSocket.connect(addr)) {
+                                s.write(new byte[] {1}, 0, 1);
+                                byte[] b = new byte[1];
+                                assertEquals(1, s.read(b, 0, 1));
+                            } catch (IOException e) {
+                                throw new RuntimeException(e);
+                            } finally {
+                                wg.done();
+                            }
+                        });
+                    }
+                    wg.await();
+                }
+            }
+        });
+        // Server-side goroutines close their sockets after the clients' last read: let them finish.
+        awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before);
+    }
+
+    @Test
+    void platformThreadBlocksInPollAndCloseWakesIt() throws Exception {
+        try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+            GoSocket[] peer = new GoSocket[1];
+            Thread acceptor = Thread.ofPlatform().start(() -> {
+                try {
+                    peer[0] = server.accept(); // a platform thread: poll(2)
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            GoSocket s = GoSocket.connect(server.localAddress());
+            acceptor.join();
+            // a goroutine writes what a platform thread waits for
+            Go.spawn(() -> {
+                try {
+                    Go.sleep(Duration.ofMillis(20));
+                    peer[0].write(new byte[] {42}, 0, 1);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            byte[] b = new byte[1];
+            assertEquals(1, s.read(b, 0, 1));
+            assertEquals(42, b[0]);
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    s.read(new byte[1], 0, 1);
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            awaitTrue("reader blocked in poll", 10_000, () -> s.nfd.pd.platformWaiters() == 1);
+            s.close();
+            reader.join(10_000);
+            assertTrue(thrown.get() instanceof SocketException, String.valueOf(thrown.get()));
+            peer[0].close();
+        }
+    }
+
+    @Test
+    void ipv6LoopbackStreamsAndChannels() throws Exception {
+        InetAddress v6 = InetAddress.getByName("::1");
+        GoServerSocket server;
+        try {
+            server = GoServerSocket.bind(new InetSocketAddress(v6, 0));
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e);
+            return;
+        }
+        try (server) {
+            runMain(() -> {
+                Go.spawn(() -> echo(acceptQuietly(server), new ConcurrentLinkedQueue<>()));
+                try (GoSocket s = GoSocket.connect(server.localAddress())) {
+                    assertEquals(v6, s.remoteAddress().getAddress());
+                    assertTrue(s.getTcpNoDelay());
+                    OutputStream out = s.getOutputStream();
+                    out.write("hello".getBytes(StandardCharsets.US_ASCII));
+                    ByteBuffer direct = ByteBuffer.allocateDirect(5);
+                    while (direct.hasRemaining()) assertTrue(s.read(direct) > 0);
+                    direct.flip();
+                    assertEquals("hello", StandardCharsets.US_ASCII.decode(direct).toString());
+                    ByteBuffer heap = ByteBuffer.wrap("xxworldxx".getBytes(StandardCharsets.US_ASCII), 2, 5);
+                    assertEquals(5, s.write(heap));
+                    byte[] got = new byte[9];
+                    ByteBuffer into = ByteBuffer.wrap(got, 3, 5);
+                    while (into.hasRemaining()) assertTrue(s.read(into) > 0);
+                    assertEquals("world", new String(got, 3, 5, StandardCharsets.US_ASCII));
+                    s.shutdownOutput();
+                    assertEquals(-1, s.getInputStream().read());
+                }
+            });
+        }
+    }
+
+    static GoSocket acceptQuietly(GoServerSocket server) {
+        try {
+            return server.accept();
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    @Test
+    void timersFireWhileTheOnlyIdleCarrierWaitsForIo() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                Goroutine acceptor = Go.spawn(() -> {
+                    try {
+                        server.accept(); // parks in the poller until the close
+                    } catch (IOException expected) {
+                        // closed
+                    }
+                });
+                while (acceptor.state() != Goroutine.State.WAITING) Go.yield();
+                for (int i = 0; i < 20; i++) Go.sleep(Duration.ofMillis(2)); // timers while the poller blocks
+                server.close();
+                acceptor.join();
+            }
+        });
+    }
+
+    @Test
+    void pollerWakesPromptlyOnWakeup() throws Exception {
+        // Go's TestNetpollBreak: a poll blocked with no timeout returns when woken.
+        String[] why = new String[1];
+        try (Poller p = Netpoll.select(NetTestSupport.expectedDriver(), why)) {
+            for (int round = 0; round < 3; round++) {
+                Thread t = Thread.ofPlatform().start(() -> p.poll(-1, new java.util.ArrayList<>()));
+                Thread.sleep(10); // not needed for correctness: wakeup() before the poll also makes it return
+                p.wakeup();
+                t.join(10_000);
+                assertTrue(!t.isAlive(), "poll(-1) did not return after wakeup()");
+            }
+            p.wakeup(); // pending wake-up: the next poll returns at once
+            p.poll(-1, new java.util.ArrayList<>());
+            List<dev.gort.sched.G> none = new java.util.ArrayList<>();
+            p.poll(0, none);
+            assertTrue(none.isEmpty());
+        }
+    }
+}
