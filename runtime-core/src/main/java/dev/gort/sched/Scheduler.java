@@ -370,14 +370,12 @@ public final class Scheduler {
 
     /**
      * Whether ready() may owe the wake-up of another carrier instead of doing it at once
-     * ({@code -Dgort.deferwake=true}; default false, Go's behaviour): see P.wakeOwed. Measured on
-     * the 16-core device (docs/BENCHMARKS.md, "Deferred wake-ups"): W2 683 -> 501 ns and W3
-     * 144 -> 62 ns on 2 CPUs, W2 1165 -> 637 ns on 8; but W4 sieve 801 -> 1432 ms on 2 CPUs (a
-     * pipeline loses the parallelism the wake would have started), and a waker that keeps
-     * computing delays the readied goroutine until sysmon's next tick (up to 10 ms). Off until
-     * the debt is paid at the waker's next runtime call instead of by sysmon.
+     * ({@code -Dgort.deferwake=false} turns it off: Go's behaviour); see P.wakeOwed. The price: a
+     * waker that goes on computing without a runtime call delays the goroutine it readied until
+     * sysmon pays the debt (two sysmon rounds of at most 200 us). Measured in docs/BENCHMARKS.md
+     * ("Deferred wake-ups").
      */
-    static boolean DEFER_WAKE = Boolean.getBoolean("gort.deferwake");
+    static boolean DEFER_WAKE = !"false".equals(System.getProperty("gort.deferwake"));
 
     /** Tests: turns deferred wake-ups on or off (read by goroutines started after the call). */
     public static void setDeferWakeForTests(boolean on) {
