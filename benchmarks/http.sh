@@ -7,13 +7,13 @@
 #   WARMUP=1 REPS=3 HTTP_SECS=10 IDLE_CONNS=10000 benchmarks/http.sh   # the defaults
 #
 # Needs: examples/target/examples.jar (./test.sh or mvn package builds it), wrk, Go, and the
-# anchors at $ANCHORS (default /work/shared/anchors). Servers are killed by PID, never by name.
+# anchors at $ANCHORS (default: ../shared/anchors beside the repository, as run.sh). Servers are killed by PID, never by name.
 # Prints one table; logs go to benchmarks/results/http-<timestamp>/.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 . "$ROOT/scripts/jdk.sh"
-ANCHORS=${ANCHORS:-/work/shared/anchors}
+ANCHORS=${ANCHORS:-${ANCHORS_DIR:-$ROOT/../shared/anchors}} # as run.sh: the shared folder beside the checkout
 WARMUP=${WARMUP:-1}
 REPS=${REPS:-3}
 HTTP_SECS=${HTTP_SECS:-10}
