@@ -370,12 +370,14 @@ public final class Scheduler {
 
     /**
      * Whether ready() may owe the wake-up of another carrier instead of doing it at once
-     * ({@code -Dgort.deferwake=false} turns it off: Go's behaviour); see P.wakeOwed. The price: a
+     * ({@code -Dgort.deferwake=true}; default false: Go's behaviour); see P.wakeOwed. The price: a
      * waker that goes on computing without a runtime call delays the goroutine it readied until
      * sysmon pays the debt (two sysmon rounds of at most 200 us). Measured in docs/BENCHMARKS.md
-     * ("Deferred wake-ups").
+     * ("Deferred wake-ups"): faster on W2-W5 on the 2-core machine; but a clean-clone CI run with
+     * it on hung in GoExecutorServiceTest.stressTimedGetsAgainstCompletions (every carrier idle,
+     * a timed Future.get never returned) and the cause is not found yet, so it stays off.
      */
-    static boolean DEFER_WAKE = !"false".equals(System.getProperty("gort.deferwake"));
+    static boolean DEFER_WAKE = Boolean.getBoolean("gort.deferwake");
 
     /** Tests: turns deferred wake-ups on or off (read by goroutines started after the call). */
     public static void setDeferWakeForTests(boolean on) {
