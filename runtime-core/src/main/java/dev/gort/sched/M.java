@@ -110,6 +110,18 @@ final class M {
         }
     }
 
+    /**
+     * Like {@link #sleep()}, but also ends when {@link #poked}: for the timer sleeper that found
+     * no timer armed (a timer added later pokes it). @return true if woken by {@link #wakeup()}
+     */
+    boolean sleepUntilPoked() {
+        for (;;) {
+            if (WAKE_TOKEN.compareAndSet(this, 1, 0)) return true;
+            if (poked) return false;
+            LockSupport.park(this);
+        }
+    }
+
     /** Set by a timer earlier than this M's timed sleep: it must wake and look again. */
     volatile boolean poked;
 

@@ -373,9 +373,9 @@ public final class Scheduler {
      * ({@code -Dgort.deferwake=true}; default false: Go's behaviour); see P.wakeOwed. The price: a
      * waker that goes on computing without a runtime call delays the goroutine it readied until
      * sysmon pays the debt (two sysmon rounds of at most 200 us). Measured in docs/BENCHMARKS.md
-     * ("Deferred wake-ups"): faster on W2-W5 on the 2-core machine; but a clean-clone CI run with
-     * it on hung in GoExecutorServiceTest.stressTimedGetsAgainstCompletions (every carrier idle,
-     * a timed Future.get never returned) and the cause is not found yet, so it stays off.
+     * ("Deferred wake-ups"): faster on W2-W5 on the 2-core machine. Off until a few CI runs
+     * with it on pass: the CI hang that turned it off was the timer-sleeper bug fixed in
+     * stopmUntilTimer (see docs/DESIGN-NOTES.md), not this.
      */
     static boolean DEFER_WAKE = Boolean.getBoolean("gort.deferwake");
 
@@ -941,7 +941,12 @@ public final class Scheduler {
         if (netpoll != null && netpoll.hasWaiters()) {
             woken = netpollBlock(m, deadline);
         } else {
-            woken = deadline == Long.MAX_VALUE ? sleepThenTrue(m) : m.sleepUntil(deadline);
+            // No timer left (all deleted since this M took the role): still the sleeper, so a
+            // timer added meanwhile pokes it, and a poke must end this sleep too. (It used to be
+            // a plain sleep() that ignored pokes: the role was then held by an M that never
+            // looked at timers again, every other M went idle without the role, and due timers
+            // were never run: the executor's timed gets hung with every carrier idle.)
+            woken = deadline == Long.MAX_VALUE ? m.sleepUntilPoked() : m.sleepUntil(deadline);
         }
         if (!woken) {
             boolean removed;
@@ -976,11 +981,6 @@ public final class Scheduler {
         } else {
             stopm(m);
         }
-    }
-
-    private static boolean sleepThenTrue(M m) {
-        m.sleep();
-        return true;
     }
 
     /** Holding lock: takes m off the idle list if it is there. */
