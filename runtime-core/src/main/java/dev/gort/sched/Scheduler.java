@@ -337,22 +337,7 @@ public final class Scheduler {
      * @throws IllegalStateException if g is not WAITING (a double wake-up is a bug)
      */
     public void ready(G g) {
-        for (;;) {
-            int s = g.status();
-            if (s == G.WAITING) {
-                if (g.casStatus(G.WAITING, G.RUNNABLE)) break;
-            } else if (s == G.DUMPING) {
-                Thread.onSpinWait();
-            } else {
-                throw new IllegalStateException("gort: ready of " + g + " in status " + s);
-            }
-        }
-        if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
-        Thread blocked = g.blockedThread();
-        if (blocked != null) {
-            LockSupport.unpark(blocked);
-            return;
-        }
+        if (!makeRunnable(g, "ready")) return;
         P p = currentP();
         if (p != null) {
             p.runq.put(g, true, global);
@@ -366,6 +351,35 @@ public final class Scheduler {
             global.put(g);
         }
         wakep();
+    }
+
+    /**
+     * The first half of every wake-up (ready, the netpoller's batch): WAITING -> RUNNABLE by CAS
+     * (the one waker that wins; a dump in progress is waited out), then, for a pinned or locked
+     * goroutine that blocks its carrier, the unpark of that carrier.
+     *
+     * @return true if g must now be put on a run queue by the caller; false if its carrier was
+     *         unparked instead
+     * @throws IllegalStateException if g is not WAITING (a double wake-up is a bug)
+     */
+    private static boolean makeRunnable(G g, String who) {
+        for (;;) {
+            int s = g.status();
+            if (s == G.WAITING) {
+                if (g.casStatus(G.WAITING, G.RUNNABLE)) break;
+            } else if (s == G.DUMPING) {
+                Thread.onSpinWait();
+            } else {
+                throw new IllegalStateException("gort: " + who + " of " + g + " in status " + s);
+            }
+        }
+        if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
+        Thread blocked = g.blockedThread();
+        if (blocked != null) {
+            LockSupport.unpark(blocked);
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -1055,21 +1069,8 @@ public final class Scheduler {
     private void injectReady(List<G> list, P p) {
         for (int i = 0, n = list.size(); i < n; i++) {
             G g = list.get(i);
-            for (;;) {
-                int s = g.status();
-                if (s == G.WAITING) {
-                    if (g.casStatus(G.WAITING, G.RUNNABLE)) break;
-                } else if (s == G.DUMPING) {
-                    Thread.onSpinWait();
-                } else {
-                    throw new IllegalStateException("gort: netpoll readied " + g + " in status " + s);
-                }
-            }
-            if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
-            Thread blocked = g.blockedThread();
-            if (blocked != null) {
-                LockSupport.unpark(blocked);
-            } else if (p != null) {
+            if (!makeRunnable(g, "netpoll ready")) continue; // its blocked carrier was unparked
+            if (p != null) {
                 p.runq.put(g, false, global);
             } else {
                 global.put(g);
