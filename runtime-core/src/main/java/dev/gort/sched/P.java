@@ -69,7 +69,26 @@ public final class P {
     /** sysmon's: the schedtick at which it last saw a wake owed here (see Scheduler.payOwedWakes). */
     int sysmonOwedTick = -1;
 
+    /**
+     * A wake-up owed for a netpoll batch (Scheduler.injectReady, -Dgort.pollwake=owed): this P's
+     * carrier put several goroutines from one poll into its own ring and woke nobody. It usually
+     * runs them all before a woken carrier would be up and stealing (a request costs
+     * microseconds; a futex wake, a spin and a steal about as much), and where the CPUs are shared
+     * (W8: wrk on the same 2 cores) a second carrier woken per batch competes with the load
+     * generator and is descheduled with stolen work in hand: that was W8's p99 tail. The value:
+     * the {@link System#nanoTime()} (made odd, never 0) of the first batch not yet drained, 0
+     * when nothing is owed. Set by this P's carrier; cleared by it when its ring runs dry
+     * (findRunnable), or by sysmon, which pays the wake-up (wakep) when the P makes no progress
+     * or the ring stays non-empty too long (Scheduler.payOwedPollWakes). Clears are CASes from
+     * the value read, so a stale clear never erases a newer debt; a lost race costs at most one
+     * extra wakep, or one sysmon round of delay.
+     */
+    volatile long pollOwedSince;
+    /** sysmon's: the schedtick at which it last saw this P's poll debt (-1: none). */
+    int sysmonPollTick = -1;
 
+
+    static final java.lang.invoke.VarHandle POLL_OWED_SINCE;
     private static final java.lang.invoke.VarHandle SCHEDTICK;
     private static final java.lang.invoke.VarHandle SPAWNED;
     private static final java.lang.invoke.VarHandle EXITED;
@@ -78,6 +97,7 @@ public final class P {
         try {
             java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
             SCHEDTICK = l.findVarHandle(P.class, "schedtick", int.class);
+            POLL_OWED_SINCE = l.findVarHandle(P.class, "pollOwedSince", long.class);
             SPAWNED = l.findVarHandle(P.class, "spawned", long.class);
             EXITED = l.findVarHandle(P.class, "exited", long.class);
         } catch (ReflectiveOperationException e) {

@@ -421,6 +421,56 @@ public final class Scheduler {
     }
 
     /**
+     * Whether a carrier that puts a netpoll batch into its own ring owes the wake-up of another
+     * carrier instead of doing it at once ({@code -Dgort.pollwake=owed}, the default; {@code
+     * eager} is Go's injectglist, which wakes one at once). See P.pollOwedSince for why, and
+     * docs/BENCHMARKS.md ("W8 tail latency") for what it measured: W8's p99 on the 2-core machine
+     * went from 4.8-5.3 ms to 2.6-4.2 ms, at the same requests/s.
+     */
+    static boolean POLL_WAKE_OWED = !"eager".equals(System.getProperty("gort.pollwake", "owed"));
+
+    /** Tests: owed or eager netpoll-batch wake-ups (read at each poll). */
+    public static void setPollWakeOwedForTests(boolean owed) {
+        POLL_WAKE_OWED = owed;
+    }
+
+    /**
+     * The longest a P's ring may stay non-empty after an owed batch before sysmon pays the
+     * wake-up even though the P makes progress: 1 ms. Bounds what owing costs when one carrier
+     * cannot keep up (many Ps, heavy load: the spinner woken then steals half and wakes more).
+     */
+    static final long POLL_WAKE_DELAY = 1_000_000L;
+
+    /**
+     * sysmon: settles the netpoll-batch wake-ups owed (see P.pollOwedSince). A debt whose ring
+     * has drained is dropped; one is paid (wakep) when the P made no progress since sysmon's
+     * last round (its schedtick unchanged: one goroutine of the batch runs long, the rest wait
+     * behind it), or when the ring has been non-empty for POLL_WAKE_DELAY.
+     *
+     * @return true if some debt is still outstanding (sysmon then keeps its rounds short)
+     */
+    boolean payOwedPollWakes(long now) {
+        boolean owed = false;
+        for (P p : allp) {
+            long since = p.pollOwedSince;
+            if (since == 0) continue;
+            if (p.runq.isEmpty()) {
+                P.POLL_OWED_SINCE.compareAndSet(p, since, 0L);
+                continue;
+            }
+            int tick = p.schedtickOpaque();
+            if (p.sysmonPollTick == tick || now - since >= POLL_WAKE_DELAY) {
+                if (P.POLL_OWED_SINCE.compareAndSet(p, since, 0L)) wakep();
+                p.sysmonPollTick = -1;
+            } else {
+                p.sysmonPollTick = tick; // the next round pays if this has not changed
+                owed = true;
+            }
+        }
+        return owed;
+    }
+
+    /**
      * Starts a spinning M if there is an idle P and no M spins (Go's wakep). The full fence
      * orders the caller's queue write before the loads: see "Spinning and wake-ups".
      */
@@ -799,6 +849,8 @@ public final class Scheduler {
                 return g;
             }
             if ((g = p.runq.poll()) != null) return g;
+            long owedSince = p.pollOwedSince;
+            if (owedSince != 0) P.POLL_OWED_SINCE.compareAndSet(p, owedSince, 0L); // ran it all ourselves
             if ((g = globrunqget(p, 0)) != null) return g;
             if (netpoll != null && netpoll.hasWaiters() && !pollerBlocked() && (g = netpollNow(m, p)) != null) return g;
 
@@ -1062,8 +1114,10 @@ public final class Scheduler {
 
     /**
      * Makes the goroutines a poll returned runnable (Go's injectglist): into p's ring when the
-     * caller holds p, else the global queue; then one wakep when there is more than the caller
-     * will run itself (spinners wake more as they find work). Each was taken out of its poll descriptor by the poller, so no other waker races us
+     * caller holds p, else the global queue. Then, when there is more than the caller will run
+     * itself, Go wakes one carrier at once (spinners wake more as they find work); Gort by
+     * default only owes that wake-up when the batch went into p's ring (P.pollOwedSince). Each
+     * goroutine was taken out of its poll descriptor by the poller, so no other waker races us
      * except the dump (DUMPING), which we wait out as ready() does.
      */
     private void injectReady(List<G> list, P p) {
@@ -1081,7 +1135,15 @@ public final class Scheduler {
         list.clear();
         // The caller runs one of them on p itself: another M is worth waking only for the rest
         // (Go's findRunnable pops one and injectglist starts Ms for the others only).
-        if (p == null ? n > 0 : n > 1) wakep();
+        if (p == null ? n > 0 : n > 1) {
+            if (p != null && POLL_WAKE_OWED) {
+                // Owe the wake-up instead (see P.pollOwedSince); sysmon pays it if p stops
+                // making progress or its ring is not drained in POLL_WAKE_DELAY.
+                if (p.pollOwedSince == 0) p.pollOwedSince = System.nanoTime() | 1; // never 0
+                return;
+            }
+            wakep();
+        }
     }
 
     /** sysmon: polls when some goroutine waits for I/O, nobody polled for 10 ms, and no M blocks in the poller. */

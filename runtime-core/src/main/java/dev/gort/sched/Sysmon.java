@@ -104,7 +104,9 @@ final class Sysmon implements Runnable {
                 } else {
                     acted = retake(now);
                 }
-                if (Scheduler.DEFER_WAKE && sched.payOwedWakes()) {
+                // Both kinds of debt are looked at every round (payOwedPollWakes also drops
+                // drained ones, which the flag may have stopped owing meanwhile).
+                if ((Scheduler.DEFER_WAKE && sched.payOwedWakes()) | sched.payOwedPollWakes(now)) {
                     delay = Math.min(delay, OWED_DELAY); // a debt is paid within two short rounds
                 }
                 if (traceMillis > 0 && now - nextTrace >= 0) {

@@ -46,7 +46,10 @@
  * ({@code -Dgort.deferwake=true}, off by default): a goroutine readied into its waker's runnext,
  * with nothing else queued, does not wake an idle carrier at once; the waker's P owes the
  * wake-up ({@code P.wakeOwed}) and sysmon pays it only if the waker keeps running, since a
- * channel hand-off's waker usually parks next. Goroutine channel waits
+ * channel hand-off's waker usually parks next. The same idea is on by default for the network
+ * poller's batches ({@code -Dgort.pollwake=owed}, {@code P.pollOwedSince}): the carrier that
+ * polled runs the batch itself, and sysmon wakes another only if that P stops making progress
+ * or its ring stays non-empty for 1 ms. Goroutine channel waits
  * park with the {@link dev.gort.sched.Waiter} as their commit (its {@code parkState} protocol),
  * which also allows an optional spin before parking ({@code -Dgort.spinnanos}).
  *
