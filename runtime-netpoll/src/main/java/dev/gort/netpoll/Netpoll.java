@@ -15,10 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * netpollGenericInit), then shared by every socket.
  *
  * <p>Selection ({@link #select}): {@code -Dgort.netpoll=epoll|uring|kqueue} forces one (and
- * fails loudly if it cannot start); otherwise io_uring where the kernel allows it (probed: a
- * ring is set up and a NOP round-trips; a container's seccomp filter or
- * {@code kernel.io_uring_disabled} refuses it with EPERM/ENOSYS, and then the reason is kept in
- * {@link #fallbackReason()}), else epoll on Linux, kqueue on macOS/BSD.
+ * fails loudly if it cannot start; io_uring is probed first: a ring is set up and a NOP
+ * round-trips, and a container's seccomp filter or {@code kernel.io_uring_disabled} refuses it
+ * with EPERM/ENOSYS); otherwise epoll on Linux, kqueue on macOS/BSD. DESIGN section 5 makes
+ * io_uring the default where the kernel allows it; it is not, because readiness-mode io_uring
+ * measured slower than epoll on W8 (each completion runs as task_work of the carrier that
+ * submitted the poll, which is woken for it: docs/DESIGN-NOTES.md). {@link #fallbackReason()}
+ * says so when no driver was forced.
  */
 public final class Netpoll {
     private static volatile Netpoll instance;
@@ -82,14 +85,16 @@ public final class Netpoll {
                     throw new IllegalArgumentException("gort.netpoll must be epoll, uring, kqueue or none, got \"" + forced + "\"");
             }
             if (Native.BSD) return new KqueuePoller();
-            String refused = IoUringPoller.probe();
-            if (refused == null) return new IoUringPoller();
-            why[0] = refused;
+            why[0] = NOT_DEFAULT;
             return new EpollPoller();
         } catch (IOException e) {
             throw new UncheckedIOException("gort: cannot start the " + (forced.isEmpty() ? "network" : forced) + " poller", e);
         }
     }
+
+    /** {@link #fallbackReason()} when no driver was forced on Linux. */
+    static final String NOT_DEFAULT = "not the default: readiness-mode io_uring measured slower than epoll "
+        + "(docs/DESIGN-NOTES.md); -Dgort.netpoll=uring selects it";
 
     /** Why io_uring is not in use (null if it is, or if a driver was forced). */
     public String fallbackReason() {
