@@ -171,7 +171,7 @@ class SpinHandoffTest {
     }
 
     /**
-     * Deferred wake-ups (-Dgort.deferwake=true; turned on for this test): a goroutine readies another and then computes
+     * Deferred wake-ups (-Dgort.deferwake, on by default; turned on for this test): a goroutine readies another and then computes
      * without ever calling the runtime. The readied goroutine sits in the computing goroutine's
      * runnext, no carrier was woken for it, and the computing one never parks or reaches a
      * safepoint: only sysmon paying the wake-up it owes lets the other P run it. Without that
@@ -216,7 +216,7 @@ class SpinHandoffTest {
                 }
             }));
         } finally {
-            Scheduler.setDeferWakeForTests(Boolean.getBoolean("gort.deferwake"));
+            Scheduler.setDeferWakeForTests(!"false".equals(System.getProperty("gort.deferwake")));
         }
     }
 }

@@ -384,14 +384,15 @@ public final class Scheduler {
 
     /**
      * Whether ready() may owe the wake-up of another carrier instead of doing it at once
-     * ({@code -Dgort.deferwake=true}; default false: Go's behaviour); see P.wakeOwed. The price: a
-     * waker that goes on computing without a runtime call delays the goroutine it readied until
-     * sysmon pays the debt (two sysmon rounds of at most 200 us). Measured in docs/BENCHMARKS.md
-     * ("Deferred wake-ups"): faster on W2-W5 on the 2-core machine. Off until a few CI runs
-     * with it on pass: the CI hang that turned it off was the timer-sleeper bug fixed in
-     * stopmUntilTimer (see docs/DESIGN-NOTES.md), not this.
+     * ({@code -Dgort.deferwake}, default true; {@code false} is Go's immediate wake); see
+     * P.wakeOwed. The price: a waker that goes on computing without a runtime call delays the
+     * goroutine it readied until sysmon pays the debt (two sysmon rounds of at most 200 us).
+     * Measured in docs/BENCHMARKS.md ("Deferred wake-ups"): faster on W2-W5 on the 2-core
+     * machine (W4 sieve 1.64x -> 1.13x Go's time, W5 ring 1.32x -> 1.04x). It was off by default
+     * while a CI hang was suspected on it; that hang was the timer-sleeper bug fixed in
+     * stopmUntilTimer (docs/DESIGN-NOTES.md).
      */
-    static boolean DEFER_WAKE = Boolean.getBoolean("gort.deferwake");
+    static boolean DEFER_WAKE = !"false".equals(System.getProperty("gort.deferwake"));
 
     /** Tests: turns deferred wake-ups on or off (read by goroutines started after the call). */
     public static void setDeferWakeForTests(boolean on) {
@@ -1001,6 +1002,8 @@ public final class Scheduler {
             nmidle++;
         }
         m.poked = false;
+        Runnable hook = sleeperHookForTests;
+        if (hook != null) hook.run();
         long deadline = earliestTimer(); // read after becoming the sleeper: see addTimer
         sleeperDeadline = deadline;
         boolean woken;
@@ -1047,6 +1050,17 @@ public final class Scheduler {
         } else {
             stopm(m);
         }
+    }
+
+    /** Tests only: run by an M that has just taken the timer-sleeper role, before it reads the earliest timer. */
+    private static volatile Runnable sleeperHookForTests;
+
+    /**
+     * Tests: sets (null: removes) a hook run by each M that takes the timer-sleeper role, on its
+     * thread, just before it reads the earliest timer (lets a test delete that timer in between).
+     */
+    public static void setSleeperHookForTests(Runnable hook) {
+        sleeperHookForTests = hook;
     }
 
     /** Holding lock: takes m off the idle list if it is there. */

@@ -42,8 +42,8 @@
  * "store; full fence; load" pairs that close the lost-wake-up race, parking with a commit step
  * run after the unmount (Go's {@code gopark(unlockf)}), blocking calls that hand the P off, and
  * the pinned/locked fallback that blocks a carrier but lends its P. {@link dev.gort.sched.RunQueue}
- * states the run queue's memory-ordering argument. An experiment departs from Go here
- * ({@code -Dgort.deferwake=true}, off by default): a goroutine readied into its waker's runnext,
+ * states the run queue's memory-ordering argument. Gort departs from Go here (deferred
+ * wake-ups, {@code -Dgort.deferwake}, on by default): a goroutine readied into its waker's runnext,
  * with nothing else queued, does not wake an idle carrier at once; the waker's P owes the
  * wake-up ({@code P.wakeOwed}) and sysmon pays it only if the waker keeps running, since a
  * channel hand-off's waker usually parks next. The same idea is on by default for the network

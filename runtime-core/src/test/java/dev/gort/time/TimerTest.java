@@ -224,4 +224,48 @@ class TimerTest {
         long late = (woke.get() - t0) / 1_000_000 - 200;
         assertTrue(late >= 0 && late < 1_000, "woke " + late + " ms late");
     }
+
+    /**
+     * The lost-timer race (fixed in session 2; it hung GoExecutorServiceTest about 1 run in 6):
+     * an idle M takes the timer-sleeper role because a timer is armed, the timer is stopped
+     * before the M reads the earliest deadline, so it finds none. It must still wake when a
+     * later timer pokes it: before the fix it slept in a park that ignored pokes, every other M
+     * went idle without the role, and the new timer never fired. A scheduler hook stops the
+     * first timer in exactly that window, so the race happens every time here.
+     */
+    @Test
+    void timerArmedAfterTheSleeperFoundNoneStillFires() throws Exception {
+        run(() -> { }); // the runtime is up, and at rest
+        GoTestSupportAccess.assertSchedulerAtRest();
+        java.util.concurrent.CountDownLatch hooked = new java.util.concurrent.CountDownLatch(1);
+        AtomicReference<Timer> first = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        dev.gort.sched.Scheduler.setSleeperHookForTests(() -> {
+            Timer t = first.get();
+            if (t != null && once.compareAndSet(false, true)) {
+                assertTrue(t.stop()); // the sleeper now finds no timer at all
+                hooked.countDown();
+            }
+        });
+        try {
+            // From this platform thread: no P, so addTimer wakes an idle M, which finds nothing to
+            // run and takes the sleeper role for this timer. (An M may still hold the role from
+            // an earlier test, asleep until a stopped timer's deadline: this timer pokes it if
+            // earlier, else it wakes at that deadline; either way it then takes the role anew.)
+            first.set(Timer.start(Duration.ofSeconds(5)));
+            assertTrue(hooked.await(30, java.util.concurrent.TimeUnit.SECONDS), "no M took the timer-sleeper role\n" + Go.dump());
+            Timer second = Timer.start(Duration.ofMillis(5)); // earlier than "none": pokes the sleeper
+            long giveUp = System.nanoTime() + 10_000_000_000L;
+            Instant fired;
+            while ((fired = second.c().tryReceive()) == null) {
+                assertTrue(System.nanoTime() - giveUp < 0, "a timer armed after the sleeper found none never fired\n" + Go.dump());
+                Thread.sleep(1);
+            }
+            assertNotNull(fired);
+        } finally {
+            dev.gort.sched.Scheduler.setSleeperHookForTests(null);
+            Timer t = first.get();
+            if (t != null) t.stop(); // leave no timer armed for the next test
+        }
+    }
 }
