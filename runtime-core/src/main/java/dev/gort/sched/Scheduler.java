@@ -538,7 +538,7 @@ public final class Scheduler {
         if (g == null) throw new IllegalStateException("gort: park outside a goroutine");
         clearPreempt(g); // parking is a safepoint
         g.waitReason = reason;
-        g.waitSince = coarseNanos();
+        g.waitSinceMillis = (int) (coarseNanos() / 1_000_000);
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
         if (JFR) dev.gort.sched.jfr.Jfr.park(g.id, reason);
         if (g.locked()) {
@@ -1818,7 +1818,7 @@ public final class Scheduler {
             sb.append(" [").append(g.state().name().toLowerCase());
             if (s == G.WAITING) {
                 sb.append(", ").append(g.waitReason);
-                long waited = Math.max(0, now - g.waitSince) / 1_000_000;
+                int waited = Math.max(0, (int) (now / 1_000_000) - g.waitSinceMillis);
                 sb.append(", ").append(waited).append(" ms");
             }
             if (g.locked()) sb.append(", locked to thread");
