@@ -536,6 +536,15 @@ public final class Scheduler {
     public void park(WaitReason reason, ParkCommit commit) {
         G g = currentG();
         if (g == null) throw new IllegalStateException("gort: park outside a goroutine");
+        park(g, reason, commit);
+    }
+
+    /**
+     * {@link #park(WaitReason, ParkCommit)} for a caller that knows its goroutine (a waiter's
+     * own): saves the carrier lookup, a non-inlined call (see CarrierLookup), on every
+     * channel wait. {@code g} must be the calling goroutine.
+     */
+    void park(G g, WaitReason reason, ParkCommit commit) {
         clearPreempt(g); // parking is a safepoint
         g.waitReason = reason;
         g.waitSinceMillis = (int) (coarseNanos() / 1_000_000);

@@ -213,7 +213,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
                 g.clearInterruptForThrow();
                 return false; // lock still held, waiter still linked
             }
-            Scheduler.get().park(reason, lock);
+            Scheduler.get().park(g, reason, lock);
             if (cancelled == 0) return true;
             lock.lock();
             g.clearInterruptForThrow();
@@ -270,7 +270,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
                 parked = PARK_STATE.compareAndSet(this, SPINNING, PARKING);
             }
         }
-        if (parked) s.park(reason, this);
+        if (parked) s.park(g, reason, this);
         // Woken by the structure, or cancelled by an interrupt (cancel() wakes through wake()).
         if (cancelled == 0) return true;
         lock.lock();
@@ -323,7 +323,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
      */
     public void awaitUninterruptibly(WaitReason reason, SpinLock lock) {
         if (g != null) {
-            Scheduler.get().park(reason, lock); // interruptible stays false: cancel leaves it queued
+            Scheduler.get().park(g, reason, lock); // interruptible stays false: cancel leaves it queued
             return;
         }
         boolean interrupted = false;
