@@ -76,7 +76,9 @@ public final class Netpoll {
                 case "uring", "io_uring":
                     String refused = IoUringPoller.probe();
                     if (refused != null) throw new IOException("io_uring refused here: " + refused);
-                    return new IoUringPoller();
+                    IoUringPoller u = new IoUringPoller();
+                    why[0] = u.degraded(); // null unless the kernel refused SINGLE_ISSUER | DEFER_TASKRUN
+                    return u;
                 case "kqueue":
                     return new KqueuePoller();
                 case "":
@@ -96,7 +98,10 @@ public final class Netpoll {
     static final String NOT_DEFAULT = "not the default: readiness-mode io_uring measured slower than epoll "
         + "(docs/DESIGN-NOTES.md); -Dgort.netpoll=uring selects it";
 
-    /** Why io_uring is not in use (null if it is, or if a driver was forced). */
+    /**
+     * Why io_uring is not in use (null if it is, or if a driver was forced), or, with io_uring
+     * forced, why it runs without SINGLE_ISSUER | DEFER_TASKRUN (null if it has them).
+     */
     public String fallbackReason() {
         return fallbackReason;
     }
