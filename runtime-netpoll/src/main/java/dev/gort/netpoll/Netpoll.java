@@ -15,13 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * netpollGenericInit), then shared by every socket.
  *
  * <p>Selection ({@link #select}): {@code -Dgort.netpoll=epoll|uring|kqueue} forces one (and
- * fails loudly if it cannot start; io_uring is probed first: a ring is set up and a NOP
- * round-trips, and a container's seccomp filter or {@code kernel.io_uring_disabled} refuses it
- * with EPERM/ENOSYS); otherwise epoll on Linux, kqueue on macOS/BSD. DESIGN section 5 makes
+ * fails loudly if it cannot start; io_uring is probed first: a ring is set up and a multishot
+ * poll round-trips, and a container's seccomp filter or {@code kernel.io_uring_disabled} refuses
+ * it with EPERM/ENOSYS); otherwise epoll on Linux, kqueue on macOS/BSD. DESIGN section 5 makes
  * io_uring the default where the kernel allows it; it is not, because readiness-mode io_uring
- * measured slower than epoll on W8 (each completion runs as task_work of the carrier that
- * submitted the poll, which is woken for it: docs/DESIGN-NOTES.md). {@link #fallbackReason()}
- * says so when no driver was forced.
+ * measured slower than epoll on W8 (each batch of completions runs as task_work of the thread
+ * that submitted the polls, which is woken for it: a carrier before, io_uring's owner thread
+ * now; docs/DESIGN-NOTES.md). {@link #fallbackReason()} says so when no driver was forced.
  */
 public final class Netpoll {
     private static volatile Netpoll instance;

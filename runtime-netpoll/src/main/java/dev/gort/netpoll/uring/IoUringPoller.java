@@ -37,7 +37,10 @@ import java.util.concurrent.locks.LockSupport;
  * when the owner asks for completions and never interrupts anyone for it), submits every SQE
  * and is the only thread that waits on the CQ. If the kernel refuses those flags (older than
  * 6.1) the same design runs without them ({@link #degraded()} says so): the task_work still
- * targets the owner, which is the thread waiting on the ring anyway.
+ * targets the owner, which is the thread waiting on the ring anyway. Measured (W8,
+ * docs/BENCHMARKS.md session 4): the carriers' switches fell to epoll's level (0.02-0.05 per
+ * request), but a poll completion still forces a wake-up of the waiting owner (~0.3 per
+ * request, ~5 us of its CPU per request), so io_uring did not overtake epoll.
  *
  * <h2>Carriers and the owner</h2>
  * {@link #register}/{@link #deregister} put a command on {@link #commands} (an MPSC queue) and
@@ -98,6 +101,11 @@ public final class IoUringPoller implements Poller {
     /** Owner states (ownerState). */
     private static final int AWAKE = 0, SLEEPING = 1, NOTIFIED = 2;
 
+    /**
+     * -Dgort.uring.defertaskrun=false sets the ring up without SINGLE_ISSUER | DEFER_TASKRUN, as
+     * on a kernel that refuses them (the fallback path, tested by the uring-plain execution).
+     */
+    static final boolean DEFER_TASKRUN = !"false".equals(System.getProperty("gort.uring.defertaskrun"));
     private final int sqSize, cqSize;
     private final PollDescTable table = new PollDescTable();
     /** POLL_ADD (user_data) and cancel (user_data | REMOVE) requests for the owner. */
@@ -245,7 +253,7 @@ public final class IoUringPoller implements Poller {
     private void ownerMain(CompletableFuture<Ring> started) {
         Ring ring;
         try {
-            ring = new Ring(sqSize, cqSize, true); // here: with SINGLE_ISSUER the creating task is the submitter
+            ring = new Ring(sqSize, cqSize, DEFER_TASKRUN); // here: with SINGLE_ISSUER the creating task is the submitter
             ring.prepPollAdd(eventfd, POLLIN, EVENTFD);
             ring.submit();
         } catch (IOException | RuntimeException | LinkageError e) {

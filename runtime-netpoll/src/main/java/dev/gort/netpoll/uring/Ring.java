@@ -49,7 +49,7 @@ final class Ring implements AutoCloseable {
         int base = SETUP_CQSIZE | SETUP_CLAMP;
         int want = deferTaskrun ? base | SETUP_SINGLE_ISSUER | SETUP_DEFER_TASKRUN : base;
         long r = setup(params, sqSize, cqSize, want);
-        String why = null;
+        String why = deferTaskrun ? null : "SINGLE_ISSUER|DEFER_TASKRUN not requested (-Dgort.uring.defertaskrun=false)";
         if (r == -Errno.EINVAL && want != base) {
             why = "io_uring_setup refused SINGLE_ISSUER|DEFER_TASKRUN (EINVAL, kernel older than 6.1?): "
                 + "completions run as task_work of the ring's owner thread, which the kernel wakes for each";
