@@ -15,13 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * netpollGenericInit), then shared by every socket.
  *
  * <p>Selection ({@link #select}): {@code -Dgort.netpoll=epoll|uring|kqueue} forces one (and
- * fails loudly if it cannot start; io_uring is probed first: a ring is set up and a NOP
- * round-trips, and a container's seccomp filter or {@code kernel.io_uring_disabled} refuses it
- * with EPERM/ENOSYS); otherwise epoll on Linux, kqueue on macOS/BSD. DESIGN section 5 makes
+ * fails loudly if it cannot start; io_uring is probed first: a ring is set up and a multishot
+ * poll round-trips, and a container's seccomp filter or {@code kernel.io_uring_disabled} refuses
+ * it with EPERM/ENOSYS); otherwise epoll on Linux, kqueue on macOS/BSD. DESIGN section 5 makes
  * io_uring the default where the kernel allows it; it is not, because readiness-mode io_uring
- * measured slower than epoll on W8 (each completion runs as task_work of the carrier that
- * submitted the poll, which is woken for it: docs/DESIGN-NOTES.md). {@link #fallbackReason()}
- * says so when no driver was forced.
+ * measured slower than epoll on W8 (each batch of completions runs as task_work of the thread
+ * that submitted the polls, which is woken for it: a carrier before, io_uring's owner thread
+ * now; docs/DESIGN-NOTES.md). {@link #fallbackReason()} says so when no driver was forced.
  */
 public final class Netpoll {
     private static volatile Netpoll instance;
@@ -76,7 +76,9 @@ public final class Netpoll {
                 case "uring", "io_uring":
                     String refused = IoUringPoller.probe();
                     if (refused != null) throw new IOException("io_uring refused here: " + refused);
-                    return new IoUringPoller();
+                    IoUringPoller u = new IoUringPoller();
+                    why[0] = u.degraded(); // null unless the kernel refused SINGLE_ISSUER | DEFER_TASKRUN
+                    return u;
                 case "kqueue":
                     return new KqueuePoller();
                 case "":
@@ -96,7 +98,10 @@ public final class Netpoll {
     static final String NOT_DEFAULT = "not the default: readiness-mode io_uring measured slower than epoll "
         + "(docs/DESIGN-NOTES.md); -Dgort.netpoll=uring selects it";
 
-    /** Why io_uring is not in use (null if it is, or if a driver was forced). */
+    /**
+     * Why io_uring is not in use (null if it is, or if a driver was forced), or, with io_uring
+     * forced, why it runs without SINGLE_ISSUER | DEFER_TASKRUN (null if it has them).
+     */
     public String fallbackReason() {
         return fallbackReason;
     }

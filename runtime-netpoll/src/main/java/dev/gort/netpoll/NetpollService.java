@@ -21,7 +21,7 @@ public final class NetpollService implements NetpollDriver {
     @Override
     public boolean hasWaiters() {
         Netpoll n = Netpoll.current();
-        return n != null && n.waiters.get() > 0;
+        return n != null && (n.waiters.get() > 0 || n.poller.hasPending()); // in this order: see IoUringPoller.hasPending
     }
 
     @Override

@@ -196,6 +196,11 @@ public final class PollDesc {
         if (w != null) s.ready(w);
     }
 
+    /** The poller reported readiness in this direction that nobody has consumed yet (tests). */
+    boolean isReady(boolean read) {
+        return slot(read).getVolatile(this) == READY;
+    }
+
     int platformWaiters() {
         return platformWaiters.get();
     }

@@ -34,6 +34,15 @@ public interface Poller extends AutoCloseable {
 
     void wakeup();
 
+    /**
+     * Goroutines this poller has readied (taken out of their {@link PollDesc}, so no longer
+     * counted as waiters) but not yet returned by {@link #poll}: a driver whose own thread
+     * reaps events (io_uring's owner) must say so, or the scheduler could stop polling.
+     */
+    default boolean hasPending() {
+        return false;
+    }
+
     @Override
     void close();
 }

@@ -64,13 +64,13 @@ final class IoUringLayout {
     // mmap offsets
     static final long OFF_SQ_RING = 0L, OFF_CQ_RING = 0x8000000L, OFF_SQES = 0x10000000L;
     // setup flags
-    static final int SETUP_CQSIZE = 1 << 3, SETUP_CLAMP = 1 << 4;
+    static final int SETUP_CQSIZE = 1 << 3, SETUP_CLAMP = 1 << 4, SETUP_SINGLE_ISSUER = 1 << 12, SETUP_DEFER_TASKRUN = 1 << 13;
     // features
     static final int FEAT_SINGLE_MMAP = 1, FEAT_NODROP = 1 << 1, FEAT_EXT_ARG = 1 << 8;
     // enter flags
     static final int ENTER_GETEVENTS = 1, ENTER_EXT_ARG = 1 << 3;
     // opcodes
-    static final int OP_NOP = 0, OP_POLL_ADD = 6, OP_POLL_REMOVE = 7;
+    static final int OP_NOP = 0, OP_POLL_ADD = 6, OP_POLL_REMOVE = 7, OP_ASYNC_CANCEL = 14;
     // POLL_ADD len flags
     static final int POLL_ADD_MULTI = 1;
     // CQE flags

@@ -1,7 +1,5 @@
 package dev.gort.netpoll.uring;
 
-import static dev.gort.netpoll.uring.IoUringLayout.*;
-
 import dev.gort.netpoll.PollDesc;
 import dev.gort.netpoll.PollDescTable;
 import dev.gort.netpoll.Poller;
@@ -13,60 +11,123 @@ import dev.gort.sched.G;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.agrona.concurrent.UnsafeBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Linux io_uring in readiness mode: raw {@code io_uring_setup}/{@code io_uring_enter} through
- * syscall(2), the SQ and CQ rings and the SQE array {@code mmap}ed and read through Agrona
- * {@link UnsafeBuffer}s. Each descriptor gets one multishot {@code POLL_ADD} for its lifetime
- * (POLLIN | POLLOUT | POLLRDHUP, posting a CQE at each readiness change, as epoll's EPOLLET);
- * {@code POLL_REMOVE} before close. A NOP submitted by {@link #wakeup()} breaks a blocking
- * {@code io_uring_enter(GETEVENTS)}; its timeout goes through {@code IORING_ENTER_EXT_ARG}.
+ * Linux io_uring in readiness mode, driven by one dedicated owner thread ("gort-uring"). Each
+ * descriptor gets one multishot {@code POLL_ADD} for its lifetime (POLLIN | POLLOUT | POLLRDHUP,
+ * a CQE at each readiness change, as epoll's EPOLLET), cancelled at deregistration.
+ * The ring itself is in {@link Ring}.
  *
- * <h2>Rings and memory ordering</h2>
- * SQ: we own the tail, the kernel the head. An SQE (and its array slot) is written with plain
- * stores, then the tail is published with a release store ({@code putIntOrdered}); the kernel
- * reads the tail with acquire semantics (smp_load_acquire) in io_uring_enter, which we call
- * right after. The head is read with a volatile (acquire) load to see which slots are free.
- * CQ: the kernel owns the tail (smp_store_release after writing a CQE); we read it with a
- * volatile (acquire) load, then the CQEs with plain loads, then publish the new head with a
- * release store so the kernel does not overwrite a CQE before we have read it.
+ * <h2>Why an owner thread</h2>
+ * io_uring runs a poll's completion as task_work of the task that <em>submitted</em> the
+ * POLL_ADD, and wakes that task for it. When carriers submitted (the first version of this
+ * class), every readiness change woke the carrier that had accepted the socket, asleep or not:
+ * 0.40 voluntary context switches per request on W8 against epoll's 0.019 (docs/BENCHMARKS.md).
+ * Now only the owner thread calls {@code io_uring_enter}: it creates the ring (with {@code
+ * IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN}, so the kernel runs task_work only
+ * when the owner asks for completions and never interrupts anyone for it), submits every SQE
+ * and is the only thread that waits on the CQ. If the kernel refuses those flags (older than
+ * 6.1) the same design runs without them ({@link #degraded()} says so): the task_work still
+ * targets the owner, which is the thread waiting on the ring anyway. Measured (W8,
+ * docs/BENCHMARKS.md session 4): the carriers' switches fell to epoll's level (0.02-0.05 per
+ * request), but a poll completion still forces a wake-up of the waiting owner (~0.3 per
+ * request, ~5 us of its CPU per request), so io_uring did not overtake epoll.
  *
- * <h2>Threads</h2>
- * Submissions (register, deregister, wake-up NOPs) are serialised by {@link #sqLock}; each
- * submits at once, so the SQ never holds more than one pending entry. Reaping the CQ needs a
- * single consumer: {@link #cqBusy}. The blocking poller holds it across its io_uring_enter, so a
- * concurrent non-blocking poll returns nothing (someone is polling; Go skips then too).
+ * <h2>Carriers and the owner</h2>
+ * {@link #register}/{@link #deregister} put a command on {@link #commands} (an MPSC queue) and
+ * wake the owner if it is blocked: the owner keeps a multishot POLL_ADD on an eventfd of its
+ * own, which a carrier writes (once per sleep: {@link #ownerState}). The owner reaps CQEs,
+ * readies the goroutines ({@link PollDesc#ready}) and hands each batch over through {@link
+ * #handed}; {@link #poll} with timeout 0 only takes what was handed over (no syscall); a
+ * blocking {@link #poll} parks the calling M until a batch is handed over (the owner unparks
+ * {@link #waiter}), the timeout passes or {@link #wakeup()} is called. Goroutines readied but not
+ * yet taken count as waiters for the scheduler ({@link #hasPending()}), or an idle scheduler
+ * that saw {@code waiters == 0} could sleep with them stranded here.
+ *
+ * <h2>Deregistration and close</h2>
+ * A poll is ended with {@code ASYNC_CANCEL} by user_data, not {@code POLL_REMOVE}: POLL_REMOVE
+ * fails with EALREADY, and leaves the poll armed, when the poll has a wake-up in flight (its
+ * task_work queued), and an armed poll holds a reference to the <em>file</em>, so the socket
+ * was never released (no FIN to the peer, its buffers kept) until the ring closed. The first
+ * version of this class had that bug (with a synchronous POLL_REMOVE);
+ * {@code SocketTest.closeReleasesTheSocketAndThePeerSeesEndOfStream} finds it (dozens of 1,000
+ * peers never saw the end of stream); the fd-count test could not (the fd is gone). A cancel
+ * that still answers EALREADY is queued again.
+ *
+ * <p>{@link #deregister} does not wait for the cancel to be submitted: the caller closes the fd
+ * right after. That is safe: (1) the poll's own file reference keeps the socket alive until the
+ * owner's cancel, microseconds later, and the owner always submits it (commands are taken in
+ * order; closing the ring cancels whatever is left), so the close only frees the fd number
+ * early. (2) The cancel targets the poll by user_data ({@code seq << 32 | fd}), not by fd, so
+ * if the number was reused meanwhile it cancels the old poll, never the new socket's; the old
+ * poll's late CQEs are dropped by {@link PollDescTable}'s sequence check. (3) A registration
+ * whose POLL_ADD is not submitted before its fd is closed (and perhaps reused) is skipped when
+ * the owner finds it deregistered; if that happens just after the owner's check, it polls
+ * whatever file the number then names (or fails with EBADF) under the old user_data, which is
+ * stale, and the cancel queued behind it ends it.
  *
  * <h2>Wake-ups</h2>
- * {@link #wakeSig} means "a wake-up is pending for the blocking poller". The waker that sets it
- * (CAS false -> true) submits a NOP. A blocking poll, holding cqBusy, returns at once if it finds
- * the flag set (clearing it), and clears it when it reaps a wake NOP. A non-blocking poll that
- * reaps a wake NOP leaves the flag alone: the wake-up was not for it. So a wake-up is never
- * consumed by the wrong poll: either the blocker sees the flag before it blocks, or the NOP's
- * completion arrives while it blocks.
+ * {@link #wakeSig} means "a wake-up is pending for the blocking poller" (as epoll's eventfd
+ * flag). {@link #wakeup()} sets it (the first waker only: they collapse while one is pending),
+ * then reads {@link #waiter} and unparks it. A blocking poll publishes itself in {@link #waiter},
+ * then reads the flag (returning at once if it was set) and {@link #handed}, then parks; it
+ * clears the flag when it returns. Both sides write a volatile and then read the other's
+ * volatile, so (sequential consistency of volatile accesses) at least one sees the other: the
+ * poll sees the flag, or the waker sees the waiter and unparks it (an unpark before the park
+ * makes the park return at once). A flag cleared by a returning poll was set before the clear,
+ * so that wake-up is answered by this return. A non-blocking poll never touches the flag. The
+ * owner's hand-over is the same pattern: push to {@link #handed}, then read {@link #waiter}.
  *
  * <p>Not done: completion-mode RECV/SEND/ACCEPT (see docs/DESIGN-NOTES.md).
  */
 public final class IoUringPoller implements Poller {
     private static final LibC C = Native.C;
-    private static final long WAKE = -1L, CANCEL = -2L, PROBE = -3L;
+    /** user_data of completions that are not a descriptor's (a descriptor's is seq << 32 | fd, seq >= 0). */
+    private static final long EVENTFD = -1L, PROBE = -3L;
+    /** Marks a deregistration command (a descriptor's user_data never has the sign bit). */
+    private static final long REMOVE = 1L << 63;
     static final int POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLRDHUP = 0x2000;
     private static final int POLL_MASK = POLLIN | POLLOUT | POLLRDHUP | POLLERR | POLLHUP;
+    private static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
+    /** Owner states (ownerState). */
+    private static final int AWAKE = 0, SLEEPING = 1, NOTIFIED = 2;
 
-    private final int ringFd;
-    private final long sqRingAddr, sqRingSize, cqRingAddr, cqRingSize, sqesAddr, sqesSize;
-    private final UnsafeBuffer sq, cq, sqes;
-    private final int sqMask, sqEntries, sqArray, sqHeadOff, sqTailOff;
-    private final int cqMask, cqHeadOff, cqTailOff, cqesOff;
+    /**
+     * -Dgort.uring.defertaskrun=false sets the ring up without SINGLE_ISSUER | DEFER_TASKRUN, as
+     * on a kernel that refuses them (the fallback path, tested by the uring-plain execution).
+     */
+    static final boolean DEFER_TASKRUN = !"false".equals(System.getProperty("gort.uring.defertaskrun"));
+    private final int sqSize, cqSize;
     private final PollDescTable table = new PollDescTable();
-    private final Object sqLock = new Object();
-    private final AtomicBoolean cqBusy = new AtomicBoolean();
+    /** POLL_ADD (user_data) and cancel (user_data | REMOVE) requests for the owner. */
+    private final ConcurrentLinkedQueue<Long> commands = new ConcurrentLinkedQueue<>();
+    /** AWAKE, or SLEEPING in io_uring_enter (a producer must write the eventfd), or NOTIFIED (written). */
+    private final AtomicInteger ownerState = new AtomicInteger(AWAKE);
+    private final int eventfd;
+    private final NativeMemory eventfdOut = new NativeMemory(8); // carriers' writes (synchronized on it)
+    private final NativeMemory eventfdIn = new NativeMemory(8); // the owner's reads
+    private final Thread owner;
+    private volatile String degraded;
+
+    /** Batches of readied goroutines, handed over by the owner, newest first. */
+    private final AtomicReference<Batch> handed = new AtomicReference<>();
+    /** The owner is between reaping CQEs (waiters already decremented) and handing them over. */
+    private volatile boolean reaping;
+    /** The M parked in a blocking poll, or null. */
+    private final AtomicReference<Thread> waiter = new AtomicReference<>();
     private final AtomicBoolean wakeSig = new AtomicBoolean();
-    private final NativeMemory waitArg = new NativeMemory(GETEVENTS_ARG_SIZE + TIMESPEC_SIZE);
     private volatile boolean closed;
+
+    private record Batch(List<G> gs, Batch next) {}
 
     public IoUringPoller() throws IOException {
         this(512, 16384);
@@ -74,62 +135,31 @@ public final class IoUringPoller implements Poller {
 
     IoUringPoller(int sqSize, int cqSize) throws IOException {
         if (!Native.LINUX) throw new IOException("io_uring is Linux only (this is " + Native.OS + ")");
-        NativeMemory params = new NativeMemory(PARAMS_SIZE);
-        params.view.setMemory(0, PARAMS_SIZE, (byte) 0);
-        params.view.putInt(P_FLAGS, SETUP_CQSIZE | SETUP_CLAMP);
-        params.view.putInt(P_CQ_ENTRIES, cqSize);
-        long fd = C.syscall(Native.SYS_IO_URING_SETUP, sqSize, params.address, 0, 0, 0, 0);
-        if (fd < 0) throw Errno.exception("io_uring_setup", Native.errno());
-        ringFd = (int) fd;
-        UnsafeBuffer p = params.view;
-        int features = p.getInt(P_FEATURES);
+        this.sqSize = sqSize;
+        this.cqSize = cqSize;
+        eventfd = Errno.check("eventfd", C.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+        CompletableFuture<Ring> started = new CompletableFuture<>();
+        owner = new Thread(() -> ownerMain(started), "gort-uring");
+        owner.setDaemon(true);
+        owner.start();
         try {
-            if ((features & FEAT_EXT_ARG) == 0 || (features & FEAT_NODROP) == 0) {
-                throw new IOException("io_uring lacks IORING_FEAT_EXT_ARG/NODROP (kernel older than 5.11)");
-            }
-            sqEntries = p.getInt(P_SQ_ENTRIES);
-            int cqEntries = p.getInt(P_CQ_ENTRIES);
-            sqArray = p.getInt(SQ_ARRAY);
-            sqHeadOff = p.getInt(SQ_HEAD);
-            sqTailOff = p.getInt(SQ_TAIL);
-            cqHeadOff = p.getInt(CQ_HEAD);
-            cqTailOff = p.getInt(CQ_TAIL);
-            cqesOff = p.getInt(CQ_CQES);
-            long sqBytes = sqArray + 4L * sqEntries;
-            long cqBytes = cqesOff + (long) CQE_SIZE * cqEntries;
-            if ((features & FEAT_SINGLE_MMAP) != 0) {
-                long size = Math.max(sqBytes, cqBytes);
-                sqRingAddr = cqRingAddr = map(size, OFF_SQ_RING);
-                sqRingSize = size;
-                cqRingSize = 0; // same mapping
-            } else {
-                sqRingAddr = map(sqBytes, OFF_SQ_RING);
-                sqRingSize = sqBytes;
-                cqRingAddr = map(cqBytes, OFF_CQ_RING);
-                cqRingSize = cqBytes;
-            }
-            sqesSize = (long) SQE_SIZE * sqEntries;
-            sqesAddr = map(sqesSize, OFF_SQES);
-            sq = new UnsafeBuffer(sqRingAddr, (int) sqRingSize);
-            cq = new UnsafeBuffer(cqRingAddr, (int) (cqRingSize != 0 ? cqRingSize : sqRingSize));
-            sqes = new UnsafeBuffer(sqesAddr, (int) sqesSize);
-            sqMask = sq.getInt(p.getInt(SQ_RING_MASK));
-            cqMask = cq.getInt(p.getInt(CQ_RING_MASK));
-        } catch (IOException | RuntimeException e) {
-            C.close(ringFd);
-            throw e;
+            Ring ring = started.get();
+            degraded = ring.degraded;
+        } catch (ExecutionException e) {
+            C.close(eventfd);
+            closed = true;
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IOException("io_uring owner thread failed to start", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting io_uring", e);
         }
     }
 
-    private long map(long size, long offset) throws IOException {
-        long a = Native.mmap(0, size, Native.PROT_READ | Native.PROT_WRITE, Native.MAP_SHARED | Native.MAP_POPULATE, ringFd, offset);
-        if (a == Native.MAP_FAILED) throw Errno.exception("mmap of io_uring ring", Native.errno());
-        return a;
-    }
-
     /**
-     * Can io_uring run here? Sets up a small ring, arms a multishot poll on a readable eventfd
-     * and checks the completion (which also checks the SQE/CQE layouts). @return null if it can,
+     * Can io_uring run here? Sets up a small ring (as the poller does: SINGLE_ISSUER |
+     * DEFER_TASKRUN if the kernel has them), arms a multishot poll on a readable eventfd and
+     * checks the completion (which also checks the SQE/CQE layouts). @return null if it can,
      * else why not (e.g. "io_uring_setup: Operation not permitted", a seccomp filter)
      */
     public static String probe() {
@@ -141,23 +171,19 @@ public final class IoUringPoller implements Poller {
             // older kernels have no such switch
         }
         int efd = -1;
-        try (IoUringPoller p = new IoUringPoller(8, 16)) {
-            efd = Errno.check("eventfd", C.eventfd(1, 0x80000 | 0x800));
-            synchronized (p.sqLock) {
-                p.prepPollAdd(efd, PROBE);
-                p.submit();
-            }
-            if (!p.enterWait(1_000_000_000L)) return "io_uring: no completion for a probe poll within 1 s";
-            int tail = p.cq.getIntVolatile(p.cqTailOff);
-            int head = p.cq.getInt(p.cqHeadOff);
-            if (tail == head) return "io_uring: no completion for a probe poll";
-            int off = p.cqesOff + (head & p.cqMask) * CQE_SIZE;
-            long ud = p.cq.getLong(off + CQE_USER_DATA);
-            int res = p.cq.getInt(off + CQE_RES);
-            int flags = p.cq.getInt(off + CQE_FLAGS);
+        try (Ring r = new Ring(8, 16, true)) {
+            efd = Errno.check("eventfd", C.eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK));
+            r.prepPollAdd(efd, POLL_MASK, PROBE);
+            if (!r.enter(1, 1_000_000_000L)) return "io_uring: no completion for a probe poll within 1 s";
+            int head = r.cqHead();
+            if (r.cqTail() == head) return "io_uring: no completion for a probe poll";
+            long ud = r.cqeUserData(head);
+            int res = r.cqeRes(head);
+            int flags = r.cqeFlags(head);
+            r.cqAdvance(head + 1);
             if (ud != PROBE) return "io_uring: CQE user_data " + ud + " (SQE/CQE layout mismatch)";
             if (res < 0) return "io_uring: multishot poll refused: " + Errno.describe(-res) + " (kernel older than 5.13?)";
-            if ((res & POLLIN) == 0 || (flags & CQE_F_MORE) == 0) {
+            if ((res & POLLIN) == 0 || (flags & IoUringLayout.CQE_F_MORE) == 0) {
                 return "io_uring: unexpected probe completion res=" + res + " flags=" + flags;
             }
             return null;
@@ -173,142 +199,130 @@ public final class IoUringPoller implements Poller {
         return "io_uring";
     }
 
-    // ---- submission side (hold sqLock)
-
-    /** The next free SQE's offset in {@link #sqes}, with the SQ slot published (tail not yet). */
-    private int nextSqe() {
-        int tail = sq.getInt(sqTailOff); // we are the only writer of the tail
-        if (tail - sq.getIntVolatile(sqHeadOff) == sqEntries) {
-            throw new IllegalStateException("gort: io_uring SQ full"); // cannot happen: we submit each entry at once
-        }
-        int idx = tail & sqMask;
-        int off = idx * SQE_SIZE;
-        sqes.setMemory(off, SQE_SIZE, (byte) 0);
-        sq.putInt(sqArray + idx * 4, idx);
-        return off;
+    /** Why the ring runs without SINGLE_ISSUER | DEFER_TASKRUN, or null if it has them. */
+    public String degraded() {
+        return degraded;
     }
 
-    private void publish() {
-        int tail = sq.getInt(sqTailOff);
-        sq.putIntOrdered(sqTailOff, tail + 1); // release: the SQE's plain writes happen before
-    }
-
-    private void prepPollAdd(int fd, long userData) {
-        int off = nextSqe();
-        sqes.putByte(off + SQE_OPCODE, (byte) OP_POLL_ADD);
-        sqes.putInt(off + SQE_FD, fd);
-        sqes.putInt(off + SQE_LEN, POLL_ADD_MULTI);
-        sqes.putInt(off + SQE_OP_FLAGS, POLL_MASK);
-        sqes.putLong(off + SQE_USER_DATA, userData);
-        publish();
-    }
-
-    private void submit() {
-        for (;;) {
-            long r = C.syscall(Native.SYS_IO_URING_ENTER, ringFd, 1, 0, 0, 0, 0);
-            if (r >= 0) return;
-            int e = Native.errno();
-            if (e != Errno.EINTR && e != Errno.EAGAIN) {
-                throw new IllegalStateException("gort: io_uring_enter (submit) failed: " + Errno.describe(e));
-            }
-        }
+    /** The owner thread (tests). */
+    Thread ownerThread() {
+        return owner;
     }
 
     private static long userData(PollDesc pd) {
         return (long) pd.seq << 32 | (pd.fd & 0xffffffffL);
     }
 
+    // ---- carriers' side: commands for the owner
+
     @Override
     public void register(PollDesc pd) throws IOException {
+        if (closed) throw new IOException("io_uring poller closed");
         table.put(pd);
-        synchronized (sqLock) {
-            prepPollAdd(pd.fd, userData(pd));
-            submit();
-        }
+        command(userData(pd));
     }
 
     @Override
     public void deregister(PollDesc pd) {
         table.remove(pd); // from now on its completions are stale and ignored
-        if (closed) return;
-        synchronized (sqLock) {
-            int off = nextSqe();
-            sqes.putByte(off + SQE_OPCODE, (byte) OP_POLL_REMOVE);
-            sqes.putInt(off + SQE_FD, -1);
-            sqes.putLong(off + SQE_ADDR, userData(pd));
-            sqes.putLong(off + SQE_USER_DATA, CANCEL);
-            publish();
-            submit(); // the poll holds a reference to the file: drop it before the fd is closed
+        if (closed) return; // closing the ring cancelled every poll
+        command(userData(pd) | REMOVE); // see "Deregistration and close": no need to wait
+    }
+
+    /**
+     * Queues a command, then wakes the owner if it sleeps. Dekker with {@link #ownerLoop}: we
+     * write the queue, then read ownerState; the owner writes SLEEPING, then reads the queue.
+     */
+    private void command(long c) {
+        commands.offer(c);
+        if (ownerState.get() == SLEEPING && ownerState.compareAndSet(SLEEPING, NOTIFIED)) writeEventfd();
+    }
+
+    private void writeEventfd() {
+        synchronized (eventfdOut) {
+            eventfdOut.view.putLong(0, 1);
+            long r = C.write(eventfd, eventfdOut.address, 8);
+            if (r < 0 && Native.errno() != Errno.EAGAIN) {
+                throw new IllegalStateException("gort: io_uring eventfd write failed: " + Errno.describe(Native.errno()));
+            }
         }
     }
 
-    @Override
-    public void wakeup() {
-        if (!wakeSig.compareAndSet(false, true) || closed) return;
-        synchronized (sqLock) {
-            int off = nextSqe();
-            sqes.putByte(off + SQE_OPCODE, (byte) OP_NOP);
-            sqes.putLong(off + SQE_USER_DATA, WAKE);
-            publish();
-            submit();
-        }
-    }
+    // ---- the owner thread
 
-    // ---- completion side (hold cqBusy)
-
-    @Override
-    public void poll(long timeoutNanos, List<G> out) {
-        if (!cqBusy.compareAndSet(false, true)) return; // someone else polls (see "Threads")
+    private void ownerMain(CompletableFuture<Ring> started) {
+        Ring ring;
         try {
-            boolean blocking = timeoutNanos != 0;
-            if (reap(blocking, out) != 0 || !blocking) return; // events, or our wake-up's NOP
-            if (wakeSig.getAndSet(false)) return; // a wake-up came before we could block
-            enterWait(timeoutNanos);
-            reap(true, out);
+            ring = new Ring(sqSize, cqSize, DEFER_TASKRUN); // here: with SINGLE_ISSUER the creating task is the submitter
+            ring.prepPollAdd(eventfd, POLLIN, EVENTFD);
+            ring.submit();
+        } catch (IOException | RuntimeException | LinkageError e) {
+            started.completeExceptionally(e);
+            return;
+        }
+        started.complete(ring);
+        try {
+            ownerLoop(ring);
+        } catch (Throwable t) {
+            System.err.println("gort: the io_uring owner thread failed; I/O waits will hang: " + t);
+            t.printStackTrace();
         } finally {
-            cqBusy.set(false);
+            ring.close(); // cancels every armed poll: the files they hold are released
         }
     }
 
-    /** io_uring_enter(GETEVENTS) for at least one completion; timeout < 0: none. @return false on timeout */
-    private boolean enterWait(long timeoutNanos) {
-        UnsafeBuffer a = waitArg.view;
-        a.setMemory(0, GETEVENTS_ARG_SIZE + TIMESPEC_SIZE, (byte) 0);
-        if (timeoutNanos > 0) {
-            a.putLong(GETEVENTS_ARG_SIZE, timeoutNanos / 1_000_000_000L);
-            a.putLong(GETEVENTS_ARG_SIZE + 8, timeoutNanos % 1_000_000_000L);
-            a.putLong(GETEVENTS_ARG_TS, waitArg.address + GETEVENTS_ARG_SIZE);
+    private void ownerLoop(Ring ring) {
+        List<G> batch = new ArrayList<>();
+        while (!closed) {
+            takeCommands(ring);
+            // Sleep in io_uring_enter only with no command queued: SLEEPING, then read the queue
+            // (see command()). A stale eventfd completion at worst ends a later sleep early.
+            ownerState.set(SLEEPING);
+            boolean block = commands.isEmpty() && !closed;
+            if (!block) ownerState.set(AWAKE);
+            ring.enter(block ? 1 : 0); // submits; with GETEVENTS runs deferred task_work
+            ownerState.set(AWAKE);
+            reaping = true; // before any ready(): see hasPending()
+            reap(ring, batch);
+            if (!batch.isEmpty()) {
+                handOver(batch);
+                batch = new ArrayList<>();
+            }
+            reaping = false; // after the hand-over
         }
-        long r = C.syscall(Native.SYS_IO_URING_ENTER, ringFd, 0, 1, ENTER_GETEVENTS | ENTER_EXT_ARG, waitArg.address, GETEVENTS_ARG_SIZE);
-        if (r < 0) {
-            int e = Native.errno();
-            if (e == Errno.ETIME) return false;
-            if (e != Errno.EINTR) throw new IllegalStateException("gort: io_uring_enter (wait) failed: " + Errno.describe(e));
-        }
-        return true;
     }
 
-    /** Consumes every available completion. @return I/O events seen, plus 1 if a blocking poll consumed a wake-up */
-    private int reap(boolean blocking, List<G> out) {
-        int head = cq.getInt(cqHeadOff); // we are the only consumer
-        int tail = cq.getIntVolatile(cqTailOff); // acquire: pairs with the kernel's release of the tail
-        int events = 0;
+    private void takeCommands(Ring ring) {
+        Long c;
+        while ((c = commands.poll()) != null) {
+            long v = c;
+            if ((v & REMOVE) != 0) {
+                ring.prepCancel(v & ~REMOVE, v); // its CQE carries v back: see reap
+            } else if (table.get((int) v, (int) (v >>> 32)) != null) {
+                ring.prepPollAdd((int) v, POLL_MASK, v);
+            } // else: deregistered before we got to it (the fd may be closed and reused); its REMOVE follows, harmless
+        }
+    }
+
+    private void reap(Ring ring, List<G> out) {
+        int head = ring.cqHead();
+        int tail = ring.cqTail();
         for (; head != tail; head++) {
-            int off = cqesOff + (head & cqMask) * CQE_SIZE;
-            long ud = cq.getLong(off + CQE_USER_DATA);
-            int res = cq.getInt(off + CQE_RES);
-            int flags = cq.getInt(off + CQE_FLAGS);
-            if (ud == WAKE) {
-                if (blocking) {
-                    wakeSig.set(false);
-                    events++;
-                }
+            long ud = ring.cqeUserData(head);
+            int res = ring.cqeRes(head);
+            int flags = ring.cqeFlags(head);
+            boolean more = (flags & IoUringLayout.CQE_F_MORE) != 0;
+            if (ud == EVENTFD) {
+                C.read(eventfd, eventfdIn.address, 8); // reset the counter (non-blocking)
+                if (!more && !closed) ring.prepPollAdd(eventfd, POLLIN, EVENTFD);
                 continue;
             }
-            if (ud < 0) continue; // CANCEL, PROBE
+            if (ud < 0) { // a cancellation's own completion (ud = target | REMOVE)
+                if (res == -Errno.EALREADY && !closed) commands.offer(ud); // being processed: again (next turn)
+                continue; // 0: cancelled; ENOENT: it had ended (or never armed: deregistered before its turn)
+            }
             PollDesc pd = table.get((int) ud, (int) (ud >>> 32));
-            if (pd == null) continue; // closed since
-            events++;
+            if (pd == null) continue; // deregistered since
             if (res < 0) {
                 if (-res == Errno.ECANCELED) continue;
                 pd.ready(true, true, out); // an error on the poll: let both sides retry and see it
@@ -317,24 +331,88 @@ public final class IoUringPoller implements Poller {
                 boolean write = (res & (POLLOUT | POLLHUP | POLLERR)) != 0;
                 if (read || write) pd.ready(read, write, out);
             }
-            if ((flags & CQE_F_MORE) == 0 && !closed) {
-                // The multishot poll ended (e.g. the CQ overflowed): arm it again.
-                synchronized (sqLock) {
-                    prepPollAdd(pd.fd, ud);
-                    submit();
-                }
-            }
+            if (!more && !closed) ring.prepPollAdd(pd.fd, POLL_MASK, ud); // the multishot poll ended (e.g. CQ overflow): re-arm
         }
-        cq.putIntOrdered(cqHeadOff, head); // release: our CQE reads happen before the kernel may reuse the slots
-        return events;
+        ring.cqAdvance(head);
+    }
+
+    /** Publishes a batch, then unparks the blocked poller if any (Dekker with poll: see "Wake-ups"). */
+    private void handOver(List<G> gs) {
+        Batch b, next;
+        do {
+            next = handed.get();
+            b = new Batch(gs, next);
+        } while (!handed.compareAndSet(next, b));
+        Thread w = waiter.get();
+        if (w != null) LockSupport.unpark(w);
+    }
+
+    // ---- the scheduler's side
+
+    /** Goroutines readied by the owner but not yet taken by a poll (the scheduler counts them as waiters). */
+    @Override
+    public boolean hasPending() {
+        return reaping || handed.get() != null;
     }
 
     @Override
+    public void poll(long timeoutNanos, List<G> out) {
+        if (takeHanded(out) || timeoutNanos == 0) return;
+        Thread me = Thread.currentThread();
+        if (!waiter.compareAndSet(null, me)) { // a second blocking poller (not expected): a short nap, no busy loop
+            LockSupport.parkNanos(this, timeoutNanos < 0 ? 1_000_000L : Math.min(timeoutNanos, 1_000_000L));
+            takeHanded(out);
+            return;
+        }
+        try {
+            // waiter is published; now read the flag and the hand-over (see "Wake-ups")
+            if (wakeSig.get() || handed.get() != null || closed) {
+                wakeSig.set(false);
+            } else if (timeoutNanos < 0) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, timeoutNanos);
+            }
+        } finally {
+            waiter.set(null);
+        }
+        wakeSig.set(false); // answered by this return: every wake-up that set it came before
+        takeHanded(out);
+    }
+
+    /** Moves every handed-over goroutine to out, oldest batch first. @return whether there were any */
+    private boolean takeHanded(List<G> out) {
+        if (handed.get() == null) return false; // a plain read first: pollers call this often
+        Batch b = handed.getAndSet(null);
+        if (b == null) return false;
+        Batch reversed = null;
+        for (; b != null; b = b.next) reversed = new Batch(b.gs, reversed);
+        for (; reversed != null; reversed = reversed.next) out.addAll(reversed.gs);
+        return true;
+    }
+
+    @Override
+    public void wakeup() {
+        if (!wakeSig.compareAndSet(false, true)) return; // one is pending
+        Thread w = waiter.get();
+        if (w != null) LockSupport.unpark(w);
+    }
+
+    /** Stops the owner (which closes the ring, cancelling every poll) and waits for it. */
+    @Override
     public void close() {
+        if (closed) return;
         closed = true;
-        Native.munmap(sqesAddr, sqesSize);
-        Native.munmap(sqRingAddr, sqRingSize);
-        if (cqRingSize != 0) Native.munmap(cqRingAddr, cqRingSize);
-        C.close(ringFd);
+        writeEventfd();
+        Thread w = waiter.get();
+        if (w != null) LockSupport.unpark(w);
+        boolean interrupted = false;
+        try {
+            owner.join(10_000);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (!owner.isAlive()) C.close(eventfd); // else leave it: the owner may still read it
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }
