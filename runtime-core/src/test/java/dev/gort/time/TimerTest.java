@@ -241,7 +241,11 @@ class TimerTest {
         AtomicReference<Timer> first = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
         dev.gort.sched.Scheduler.setSleeperHookForTests(() -> {
-            Timer t = first.get();
+            // The M may take the role before Timer.start below has returned: wait for it
+            // (briefly; bounded so that a failure cannot wedge a carrier).
+            Timer t;
+            long until = System.nanoTime() + 10_000_000_000L;
+            while ((t = first.get()) == null && System.nanoTime() - until < 0) Thread.onSpinWait();
             if (t != null && once.compareAndSet(false, true)) {
                 assertTrue(t.stop()); // the sleeper now finds no timer at all
                 hooked.countDown();
