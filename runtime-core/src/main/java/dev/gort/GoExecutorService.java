@@ -378,9 +378,7 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
         long deadline = GoFuture.deadline(nanos);
         Waiter w = Waiter.current();
         terminationWaiters.enqueue(w);
-        int r = deadline == 0L
-                ? (w.await(WaitReason.EXECUTOR_TERMINATION, lock) ? Waiter.WOKEN : Waiter.INTERRUPTED)
-                : w.awaitUntil(WaitReason.EXECUTOR_TERMINATION, lock, deadline);
+        int r = w.awaitUntil(WaitReason.EXECUTOR_TERMINATION, lock, deadline); // 0: no deadline
         if (r == Waiter.WOKEN) return true;
         terminationWaiters.remove(w); // lock held again
         boolean terminated = runState == TERMINATED;

@@ -167,9 +167,7 @@ final class GoFuture<V> implements RunnableFuture<V> {
         }
         Waiter w = Waiter.current();
         waiters.enqueue(w);
-        int r = deadline == 0L
-                ? (w.await(WaitReason.FUTURE, lock) ? Waiter.WOKEN : Waiter.INTERRUPTED)
-                : w.awaitUntil(WaitReason.FUTURE, lock, deadline);
+        int r = w.awaitUntil(WaitReason.FUTURE, lock, deadline); // 0: no deadline
         if (r == Waiter.WOKEN) return state;
         waiters.remove(w); // lock held again
         s = state;

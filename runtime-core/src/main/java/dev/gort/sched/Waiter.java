@@ -373,7 +373,8 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
     public static final int WOKEN = 0, TIMED_OUT = 1, INTERRUPTED = 2;
 
     /**
-     * Like {@link #await}, giving up at {@code deadline} (System.nanoTime). A goroutine's timeout
+     * Like {@link #await}, giving up at {@code deadline} (System.nanoTime; 0: no deadline, the
+     * same as {@link #await}, which callers with an optional timeout need not spell out). A goroutine's timeout
      * is a runtime timer, armed after the unmount, that cancels this wait (see {@link #cancel});
      * it is disarmed when the wait ends otherwise, so no timer outlives the wait.
      *
@@ -382,6 +383,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
      *         (interrupt status cleared)
      */
     public int awaitUntil(WaitReason reason, SpinLock lock, long deadline) {
+        if (deadline == 0L) return await(reason, lock) ? WOKEN : INTERRUPTED;
         if (g != null) return awaitUntilGoroutine(reason, lock, deadline);
         lock.unlock();
         while (!woken) {
