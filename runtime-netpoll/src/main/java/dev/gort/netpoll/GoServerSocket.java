@@ -5,7 +5,6 @@ import dev.gort.netpoll.ffi.Native;
 import dev.gort.netpoll.ffi.SockAddr;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -40,18 +39,15 @@ public final class GoServerSocket implements Closeable {
     public static GoServerSocket bind(InetSocketAddress addr, Options options) throws IOException {
         Objects.requireNonNull(addr, "addr");
         Objects.requireNonNull(options, "options");
-        if (addr.isUnresolved()) throw new java.net.UnknownHostException(addr.getHostString());
-        byte[] sa = SockAddr.encode(addr);
-        Netpoll np = Netpoll.get();
-        int fd = NetFd.newSocket(addr.getAddress() instanceof Inet6Address ? Native.AF_INET6 : Native.AF_INET);
-        NetFd nfd = new NetFd(np, fd);
+        NetFd nfd = NetFd.newSocket(addr); // UnknownHostException if unresolved
+        byte[] sa = SockAddr.encode(addr); // cannot fail now: an IPv4 or IPv6 address
         GoServerSocket s = new GoServerSocket(nfd);
         boolean ok = false;
         try {
             if (options.reuseAddress()) nfd.setIntOption(Native.SOL_SOCKET, Native.SO_REUSEADDR, 1);
             if (options.reusePort()) nfd.setIntOption(Native.SOL_SOCKET, Native.SO_REUSEPORT, 1);
-            if (Native.C.bind(fd, sa, sa.length) < 0) throw Errno.exception("bind to " + addr, Native.errno());
-            Errno.check("listen", Native.C.listen(fd, options.backlog()));
+            if (Native.C.bind(nfd.fd, sa, sa.length) < 0) throw Errno.exception("bind to " + addr, Native.errno());
+            Errno.check("listen", Native.C.listen(nfd.fd, options.backlog()));
             ok = true;
             return s;
         } finally {

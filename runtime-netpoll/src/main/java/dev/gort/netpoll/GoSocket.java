@@ -7,7 +7,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -46,11 +45,8 @@ public final class GoSocket implements Closeable, ByteChannel {
     /** Connects, giving up with SocketTimeoutException after timeout (null: no limit). */
     public static GoSocket connect(InetSocketAddress addr, Duration timeout) throws IOException {
         Objects.requireNonNull(addr, "addr");
-        if (addr.isUnresolved()) throw new java.net.UnknownHostException(addr.getHostString());
-        byte[] sa = SockAddr.encode(addr);
-        Netpoll np = Netpoll.get();
-        int fd = NetFd.newSocket(addr.getAddress() instanceof Inet6Address ? Native.AF_INET6 : Native.AF_INET);
-        NetFd nfd = new NetFd(np, fd);
+        NetFd nfd = NetFd.newSocket(addr); // UnknownHostException if unresolved
+        byte[] sa = SockAddr.encode(addr); // cannot fail now: an IPv4 or IPv6 address
         GoSocket s = new GoSocket(nfd);
         boolean ok = false;
         try {
@@ -58,7 +54,7 @@ public final class GoSocket implements Closeable, ByteChannel {
             long deadline = timeout == null ? 0 : System.nanoTime() + Math.max(1, timeout.toNanos());
             nfd.acquire();
             try {
-                if (Native.C.connect(fd, sa, sa.length) < 0) {
+                if (Native.C.connect(nfd.fd, sa, sa.length) < 0) {
                     int e = Native.errno();
                     if (e != Errno.EINPROGRESS && e != Errno.EINTR) throw Errno.exception("connect to " + addr, e);
                     nfd.pd.await(false, deadline);

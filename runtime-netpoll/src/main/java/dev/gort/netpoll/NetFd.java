@@ -6,6 +6,7 @@ import dev.gort.netpoll.ffi.Native;
 import dev.gort.netpoll.ffi.NativeMemory;
 import dev.gort.sync.Mutex;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,6 +49,18 @@ final class NetFd {
             throw e;
         }
         this.pd = p;
+    }
+
+    /**
+     * A new non-blocking socket of addr's family, registered with the process's poller (for
+     * bind and connect, which then use addr).
+     *
+     * @throws java.net.UnknownHostException if addr is unresolved
+     */
+    static NetFd newSocket(InetSocketAddress addr) throws IOException {
+        if (addr.isUnresolved()) throw new java.net.UnknownHostException(addr.getHostString());
+        int fd = newSocket(addr.getAddress() instanceof java.net.Inet6Address ? Native.AF_INET6 : Native.AF_INET);
+        return new NetFd(Netpoll.get(), fd); // closes fd if registering fails
     }
 
     /** A new non-blocking, close-on-exec socket. */

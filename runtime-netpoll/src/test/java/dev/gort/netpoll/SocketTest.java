@@ -250,15 +250,8 @@ class SocketTest {
     void readDeadlineExpiresAndSocketStaysUsable() {
         runMain(() -> {
             try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
-                dev.gort.Chan<GoSocket> accepted = dev.gort.Chan.make(1);
-                Go.spawn(() -> {
-                    try {
-                        accepted.send(server.accept());
-                    } catch (IOException | InterruptedException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = accepted.receive()) {
+                // connect returns once the kernel completed the handshake (backlog): accept then finds it
+                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
                     s.setReadTimeout(Duration.ofMillis(50));
                     long t0 = System.nanoTime();
                     assertThrows(SocketTimeoutException.class, () -> s.read(new byte[10], 0, 10));
@@ -279,15 +272,8 @@ class SocketTest {
     void closeWakesGoroutineParkedInRead() {
         runMain(() -> {
             try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
-                dev.gort.Chan<GoSocket> accepted = dev.gort.Chan.make(1);
-                Go.spawn(() -> {
-                    try {
-                        accepted.send(server.accept());
-                    } catch (IOException | InterruptedException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = accepted.receive()) {
+                // connect returns once the kernel completed the handshake (backlog): accept then finds it
+                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
                     AtomicReference<Throwable> thrown = new AtomicReference<>();
                     Goroutine reader = Go.spawn("reader", () -> {
                         try {
