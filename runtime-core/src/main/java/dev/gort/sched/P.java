@@ -66,8 +66,6 @@ public final class P {
      * race costs at most one extra wakep.
      */
     volatile boolean wakeOwed;
-    /** sysmon's: the schedtick at which it last saw a wake owed here (see Scheduler.payOwedWakes). */
-    int sysmonOwedTick = -1;
 
     /**
      * A wake-up owed for a netpoll batch (Scheduler.injectReady, -Dgort.pollwake=owed): this P's
@@ -79,13 +77,13 @@ public final class P {
      * the {@link System#nanoTime()} (made odd, never 0) of the first batch not yet drained, 0
      * when nothing is owed. Set by this P's carrier; cleared by it when its ring runs dry
      * (findRunnable), or by sysmon, which pays the wake-up (wakep) when the P makes no progress
-     * or the ring stays non-empty too long (Scheduler.payOwedPollWakes). Clears are CASes from
+     * or the ring stays non-empty too long (Scheduler.payOwedWakes). Clears are CASes from
      * the value read, so a stale clear never erases a newer debt; a lost race costs at most one
      * extra wakep, or one sysmon round of delay.
      */
     volatile long pollOwedSince;
-    /** sysmon's: the schedtick at which it last saw this P's poll debt (-1: none). */
-    int sysmonPollTick = -1;
+    /** sysmon's: this P's schedtick at its last round while the P owed a wake-up (-1: none owed then). */
+    int sysmonDebtTick = -1;
 
 
     static final java.lang.invoke.VarHandle POLL_OWED_SINCE;

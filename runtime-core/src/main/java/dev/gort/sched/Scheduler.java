@@ -400,28 +400,6 @@ public final class Scheduler {
     }
 
     /**
-     * sysmon: pays the wake-ups owed by Ps whose waker kept running (see P.wakeOwed): a debt seen
-     * in two rounds in a row with the P's schedtick unchanged (the same goroutine still runs).
-     *
-     * @return true if some debt is outstanding (sysmon then keeps its rounds short)
-     */
-    boolean payOwedWakes() {
-        boolean owed = false;
-        for (P p : allp) {
-            if (!p.wakeOwed) continue;
-            int tick = p.schedtickOpaque();
-            if (p.sysmonOwedTick != tick) {
-                p.sysmonOwedTick = tick; // first seen: the waker may still park on its own
-                owed = true;
-                continue;
-            }
-            p.wakeOwed = false;
-            if (!p.runq.isEmpty()) wakep();
-        }
-        return owed;
-    }
-
-    /**
      * Whether a carrier that puts a netpoll batch into its own ring owes the wake-up of another
      * carrier instead of doing it at once ({@code -Dgort.pollwake=owed}, the default; {@code
      * eager} is Go's injectglist, which wakes one at once). See P.pollOwedSince for why, and
@@ -443,30 +421,46 @@ public final class Scheduler {
     static final long POLL_WAKE_DELAY = 1_000_000L;
 
     /**
-     * sysmon: settles the netpoll-batch wake-ups owed (see P.pollOwedSince). A debt whose ring
-     * has drained is dropped; one is paid (wakep) when the P made no progress since sysmon's
-     * last round (its schedtick unchanged: one goroutine of the batch runs long, the rest wait
-     * behind it), or when the ring has been non-empty for POLL_WAKE_DELAY.
+     * sysmon, every round: settles the wake-ups Ps owe (P.wakeOwed from ready(), P.pollOwedSince
+     * from a netpoll batch). Both are paid (wakep) when the P made no progress since sysmon's
+     * last round (its schedtick unchanged: the goroutine that owes keeps running, or one
+     * goroutine of the batch runs long with the rest waiting behind it). A batch debt is also
+     * paid when its ring has been non-empty for POLL_WAKE_DELAY, and dropped when the ring has
+     * drained; a ready() debt is otherwise settled by the P's carrier (execute).
      *
      * @return true if some debt is still outstanding (sysmon then keeps its rounds short)
      */
-    boolean payOwedPollWakes(long now) {
+    boolean payOwedWakes(long now) {
         boolean owed = false;
         for (P p : allp) {
+            boolean ready = p.wakeOwed;
             long since = p.pollOwedSince;
-            if (since == 0) continue;
-            if (p.runq.isEmpty()) {
-                P.POLL_OWED_SINCE.compareAndSet(p, since, 0L);
+            if (!ready && since == 0) {
+                p.sysmonDebtTick = -1;
                 continue;
             }
             int tick = p.schedtickOpaque();
-            if (p.sysmonPollTick == tick || now - since >= POLL_WAKE_DELAY) {
-                if (P.POLL_OWED_SINCE.compareAndSet(p, since, 0L)) wakep();
-                p.sysmonPollTick = -1;
-            } else {
-                p.sysmonPollTick = tick; // the next round pays if this has not changed
-                owed = true;
+            boolean stalled = p.sysmonDebtTick == tick; // no progress since the last round
+            p.sysmonDebtTick = tick;
+            boolean pay = false;
+            if (ready) {
+                if (stalled) {
+                    p.wakeOwed = false;
+                    pay = true;
+                } else {
+                    owed = true;
+                }
             }
+            if (since != 0) {
+                if (p.runq.isEmpty()) {
+                    P.POLL_OWED_SINCE.compareAndSet(p, since, 0L);
+                } else if (stalled || now - since >= POLL_WAKE_DELAY) {
+                    pay |= P.POLL_OWED_SINCE.compareAndSet(p, since, 0L);
+                } else {
+                    owed = true;
+                }
+            }
+            if (pay && !p.runq.isEmpty()) wakep();
         }
         return owed;
     }

@@ -104,9 +104,7 @@ final class Sysmon implements Runnable {
                 } else {
                     acted = retake(now);
                 }
-                // Both kinds of debt are looked at every round (payOwedPollWakes also drops
-                // drained ones, which the flag may have stopped owing meanwhile).
-                if ((Scheduler.DEFER_WAKE && sched.payOwedWakes()) | sched.payOwedPollWakes(now)) {
+                if (sched.payOwedWakes(now)) {
                     delay = Math.min(delay, OWED_DELAY); // a debt is paid within two short rounds
                 }
                 if (traceMillis > 0 && now - nextTrace >= 0) {
