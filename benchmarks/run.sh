@@ -9,6 +9,9 @@
 #
 # Environment:
 #   WARMUP (1), REPS (5)   warm-up and measured repetitions per implementation, one process each side
+#   ROUNDS (1)             run each workload's pair of processes (Go, then the JVM) this many times,
+#                          alternating; the table shows the median over the rounds' medians and
+#                          rounds.txt each round's gort/<impl> ratios (their spread is the noise)
 #   N                      problem-size override (smoke tests only; the numbers mean nothing then)
 #   MAXPROCS (2)           GOMAXPROCS, -Dgort.maxprocs and -Djdk.virtualThreadScheduler.parallelism
 #   ANCHORS_DIR            the anchors (default: ../shared/anchors next to the repository)
@@ -32,6 +35,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 ANCHORS_DIR=${ANCHORS_DIR:-$ROOT/../shared/anchors}
 WARMUP=${WARMUP:-1}
 REPS=${REPS:-5}
+ROUNDS=${ROUNDS:-1}
 N=${N:-}
 MAXPROCS=${MAXPROCS:-2}
 NO_BUILD=${NO_BUILD:-}
@@ -145,7 +149,7 @@ done
     --porcelain 2>/dev/null | grep -q . && echo ', with uncommitted changes')"
   echo "anchors: $ANCHORS_DIR"
   echo "jvm flags: ${JVM_FLAGS[*]}"
-  echo "MAXPROCS=$MAXPROCS WARMUP=$WARMUP REPS=$REPS N=${N:-(default)} TIMEOUT=$TIMEOUT QUIET_MAX=$QUIET_MAX"
+  echo "MAXPROCS=$MAXPROCS WARMUP=$WARMUP REPS=$REPS ROUNDS=$ROUNDS N=${N:-(default)} TIMEOUT=$TIMEOUT QUIET_MAX=$QUIET_MAX"
   echo "loadavg at start: $(cat /proc/loadavg)"
 } > "$OUT/env.txt"
 cat "$OUT/env.txt"
@@ -169,10 +173,10 @@ run_one() {
   echo "INFO cpu used by other processes during this run: $(others_since "$t0" "$c0" "$CHILD_CPU")% of all cpus" >> "$log"
   if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then echo "INFO killed after TIMEOUT=${TIMEOUT}s" >> "$log"; fi
   grep -e '^RESULT' -e '^INFO cpu ' -e '^INFO killed' -e '^INFO waited' -e '^INFO machine' "$log" | sed 's/^/  /'
-  grep '^RESULT' "$log" >> "$RESULTS"
+  grep '^RESULT' "$log" | sed "s/\$/ round=$ROUND/" >> "$RESULTS"
   if [ $rc -ne 0 ]; then
     echo "  FAILED (exit $rc), see $log"
-    grep -q '^RESULT' "$log" || echo "RESULT $label FAILED -" >> "$RESULTS"
+    grep -q '^RESULT' "$log" || echo "RESULT $label FAILED - round=$ROUND" >> "$RESULTS"
   fi
 }
 
@@ -182,15 +186,18 @@ GO_WORKLOADS=" spawn pingpong buffered sieve ring parked fairness httpserver "
 N_GO=() N_JVM=()
 if [ -n "$N" ]; then N_GO=(-n "$N"); N_JVM=(-Dn="$N"); fi
 for w in "${WL[@]}"; do
-  echo "== $w"
-  if [[ "$GO_WORKLOADS" == *" $w "* ]]; then
-    run_one "$OUT/$w.go.log" "$w go" \
-      env GOMAXPROCS="$MAXPROCS" "$GO_BIN" -w "$w" -warmup "$WARMUP" -reps "$REPS" "${N_GO[@]}"
-  else
-    echo "  (no Go anchor for $w: JVM implementations only)"
-  fi
-  run_one "$OUT/$w.jvm.log" "$w jvm" \
-    "$JAVA" "${JVM_FLAGS[@]}" -Dwarmup="$WARMUP" -Dreps="$REPS" "${N_JVM[@]}" -jar "$JAR" "$w"
+  for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+    sfx=""
+    if [ "$ROUNDS" -gt 1 ]; then sfx=".r$ROUND"; echo "== $w (round $ROUND of $ROUNDS)"; else echo "== $w"; fi
+    if [[ "$GO_WORKLOADS" == *" $w "* ]]; then
+      run_one "$OUT/$w.go$sfx.log" "$w go" \
+        env GOMAXPROCS="$MAXPROCS" "$GO_BIN" -w "$w" -warmup "$WARMUP" -reps "$REPS" "${N_GO[@]}"
+    else
+      echo "  (no Go anchor for $w: JVM implementations only)"
+    fi
+    run_one "$OUT/$w.jvm$sfx.log" "$w jvm" \
+      "$JAVA" "${JVM_FLAGS[@]}" -Dwarmup="$WARMUP" -Dreps="$REPS" "${N_JVM[@]}" -jar "$JAR" "$w"
+  done
 done
 child_cpu
 rm -f "$TIMES_FILE"
@@ -208,10 +215,22 @@ table() {
       m = $2; i = $3
       if (!(m in seen)) { seen[m] = 1; rows[++nr] = m }
       if (!(i in iseen)) { iseen[i] = 1; found[++nf] = i }
-      val[m, i] = $4
+      if ($4 == "FAILED") failed[m, i] = 1
+      else { nv[m, i]++; vals[m, i, nv[m, i]] = $4 + 0 }
       if ($4 != "FAILED" && !((m) in unit)) unit[m] = $5
     }
     END {
+      # one value per metric and implementation: the median over the rounds (a failure wins)
+      for (r = 1; r <= nr; r++) for (k = 1; k <= nf; k++) {
+        m = rows[r]; i = found[k]
+        if ((m, i) in failed) { val[m, i] = "FAILED"; continue }
+        if (!((m, i) in nv)) continue
+        n = nv[m, i]
+        for (a = 1; a <= n; a++) s[a] = vals[m, i, a]
+        for (a = 2; a <= n; a++) { x = s[a]; for (b = a - 1; b >= 1 && s[b] > x; b--) s[b + 1] = s[b]; s[b + 1] = x }
+        med = n % 2 ? s[(n + 1) / 2] : (s[n / 2] + s[n / 2 + 1]) / 2
+        val[m, i] = sprintf("%.3f", med)
+      }
       # columns: the usual order first, then anything else in the order seen
       split("go gort jvm-vt jvm-sq jvm-abq jvm-jox jvm-fj", pref, " ")
       nc = 0
@@ -249,9 +268,30 @@ table() {
 }
 table 0 > "$OUT/table.txt"
 table 1 > "$OUT/table.md"
+# with ROUNDS > 1: each round's gort/<impl> ratio per metric, to show how much they move
+rounds() {
+  awk '$1 == "RESULT" && $4 != "FAILED" {
+      r = $NF; sub(/^round=/, "", r); v[$2, $3, r] = $4 + 0
+      if (!($2 in seen)) { seen[$2] = 1; rows[++nr] = $2 }
+      if (!($3 in iseen)) { iseen[$3] = 1; impl[++ni] = $3 }
+      if (r + 0 > maxr) maxr = r + 0
+    }
+    END {
+      for (a = 1; a <= nr; a++) for (k = 1; k <= ni; k++) {
+        m = rows[a]; i = impl[k]
+        if (i == "gort") continue
+        s = ""
+        for (r = 1; r <= maxr; r++)
+          if (((m, "gort", r) in v) && ((m, i, r) in v) && v[m, i, r] > 0) s = s sprintf(" %.2f", v[m, "gort", r] / v[m, i, r])
+        if (s != "") printf "%-14s gort/%-8s by round:%s\n", m, i, s
+      }
+    }' "$RESULTS"
+}
+if [ "$ROUNDS" -gt 1 ]; then rounds > "$OUT/rounds.txt"; fi
 
 echo
 cat "$OUT/table.txt"
+if [ "$ROUNDS" -gt 1 ]; then echo; cat "$OUT/rounds.txt"; echo "(values: the median over $ROUNDS rounds of each round's median)"; fi
 echo "(median of $REPS repetitions after $WARMUP warm-up; gort/<impl> < 1 means Gort's value is lower, which is"
 echo " better for every unit but req/s; compare only within one run)"
 tail -2 "$OUT/env.txt"
@@ -262,6 +302,6 @@ for log in "$OUT"/*.log; do
     /^INFO cpu steal/ {v = $NF + 0; if (v >= 10) printf "WARNING: %s: cpu steal %s\n", f, $NF}' "$log"
 done | tee "$OUT/warnings.txt"
 [ -s "$OUT/warnings.txt" ] || rm -f "$OUT/warnings.txt"
-echo "logs, commands.txt, env.txt, table.txt and table.md in $OUT"
+echo "logs, commands.txt, env.txt, table.txt, table.md (and rounds.txt) in $OUT"
 grep -q 'FAILED' "$RESULTS" && exit 1
 exit 0

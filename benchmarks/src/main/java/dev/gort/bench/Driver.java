@@ -39,6 +39,14 @@ public enum Driver {
         }
     },
 
+    /** The calling platform thread (the harness's main thread): for bodies that start their own threads. */
+    PLATFORM {
+        @Override
+        double[] run(Workload.Body body) throws Exception {
+            return body.run();
+        }
+    },
+
     /** A JDK virtual thread ({@code Thread.ofVirtual()}), joined by the caller. */
     VIRTUAL_THREAD {
         @Override
