@@ -18,7 +18,7 @@ WARMUP=${WARMUP:-1}
 REPS=${REPS:-3}
 HTTP_SECS=${HTTP_SECS:-10}
 IDLE_CONNS=${IDLE_CONNS:-10000}
-SERVERS=${SERVERS:-"go jvm-vt gort-epoll gort-uring"}
+SERVERS=${SERVERS:-"go jvm-vt gort-epoll gort-uring gort-uring-poll"}
 JAR=$ROOT/examples/target/examples.jar
 JAVA=$JAVA_HOME/bin/java
 OUT=$HERE/results/http-$(date +%Y%m%d-%H%M%S)
@@ -51,6 +51,8 @@ server_cmd() { # name -> command
     jvm-vt) echo "$JAVA" -XX:+UseG1GC -Djdk.virtualThreadScheduler.parallelism=2 -Dmaxlife=600 --source 25 "$ANCHORS/jvm/HttpServer.java" ;;
     gort-epoll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=epoll -jar "$JAR" http --port 0 --maxlife 600 ;;
     gort-uring) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -jar "$JAR" http --port 0 --maxlife 600 ;;
+    # io_uring with reads in readiness mode too (the default since session 4 is completion-mode receive)
+    gort-uring-poll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -Dgort.uring.recv=poll -jar "$JAR" http --port 0 --maxlife 600 ;;
     *) die "unknown server $1" ;;
   esac
 }
@@ -116,7 +118,7 @@ done
 # ---- idle connections: server RSS growth per connection held open (one request served on each)
 if [ "$IDLE_CONNS" -gt 0 ]; then
   printf '\n%-11s %14s %14s\n' server conns B/conn-rss | tee -a "$TABLE"
-  for s in go gort-epoll gort-uring; do
+  for s in go gort-epoll gort-uring gort-uring-poll; do
     case " $SERVERS " in *" $s "*) ;; *) continue ;; esac
     start_server "$s" "$OUT/$s.idle.server.log" || continue
     sleep 1

@@ -4,6 +4,7 @@ import dev.gort.netpoll.ffi.Errno;
 import dev.gort.netpoll.ffi.LibC;
 import dev.gort.netpoll.ffi.Native;
 import dev.gort.netpoll.ffi.NativeMemory;
+import dev.gort.sched.Scheduler;
 import dev.gort.sync.Mutex;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -136,6 +137,13 @@ final class NetFd {
         try {
             long deadline = deadline(true);
             for (;;) {
+                RecvQueue q = pd.recvq;
+                if (q != null && !q.readSocket()) { // completion mode: the data is in the driver's buffers
+                    int n = q.take(dst);
+                    if (n != 0) return n;
+                    if (!q.readSocket()) awaitRecv(q, deadline);
+                    continue;
+                }
                 int pos = dst.position();
                 long n = dst.isDirect()
                     ? C.read(fd, NativeMemory.addressOf(dst) + pos, len)
@@ -147,7 +155,9 @@ final class NetFd {
                 if (n == 0) return -1;
                 int e = Native.errno();
                 if (e == Errno.EAGAIN) {
-                    pd.await(true, deadline);
+                    // The socket is empty: a goroutine may hand receiving over to the driver
+                    // (completion mode; see Poller.armRecv), else it waits for readiness.
+                    if (Scheduler.currentG() == null || !netpoll.poller.armRecv(pd)) pd.await(true, deadline);
                 } else if (e != Errno.EINTR) {
                     throw Errno.exception("read", e);
                 }
@@ -155,6 +165,23 @@ final class NetFd {
         } finally {
             readLock.unlock();
             release();
+        }
+    }
+
+    /**
+     * Completion mode: waits until q has data, its end, or its RECV ended. A goroutine parks on
+     * the descriptor (the driver readies it after each push); a platform thread cannot wait in
+     * poll(2) (the data no longer stays in the socket), so it naps and looks again.
+     */
+    private void awaitRecv(RecvQueue q, long deadline) throws IOException {
+        if (Scheduler.currentG() != null) {
+            pd.await(true, deadline);
+            return;
+        }
+        while (!q.hasSomething()) {
+            if (pd.closing) throw new SocketException("Socket closed");
+            if (deadline != 0 && deadline - System.nanoTime() <= 0) throw new java.net.SocketTimeoutException("Read timed out");
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000L);
         }
     }
 

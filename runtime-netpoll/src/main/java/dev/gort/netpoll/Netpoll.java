@@ -77,7 +77,7 @@ public final class Netpoll {
                     String refused = IoUringPoller.probe();
                     if (refused != null) throw new IOException("io_uring refused here: " + refused);
                     IoUringPoller u = new IoUringPoller();
-                    why[0] = u.degraded(); // null unless the kernel refused SINGLE_ISSUER | DEFER_TASKRUN
+                    why[0] = u.degraded(); // null unless the kernel refused SINGLE_ISSUER | DEFER_TASKRUN or buffer rings
                     return u;
                 case "kqueue":
                     return new KqueuePoller();
@@ -113,7 +113,8 @@ public final class Netpoll {
 
     /** A new descriptor, registered with the poller. */
     PollDesc open(int fd) throws IOException {
-        PollDesc pd = new PollDesc(this, fd, seqGen.incrementAndGet() & 0x7fffffff);
+        // 30 bits: io_uring's user_data is seq << 32 | fd with the top two bits as tags
+        PollDesc pd = new PollDesc(this, fd, seqGen.incrementAndGet() & 0x3fffffff);
         poller.register(pd);
         return pd;
     }

@@ -65,6 +65,12 @@ public final class PollDesc {
     private int rwaitSeq, wwaitSeq;
     /** Poller-private state (io_uring: the multishot poll's user data). */
     public long pollerData;
+    /**
+     * Completion-mode receive: set (once, by the driver, in {@link Poller#armRecv}) when data for
+     * this socket arrives in the driver's buffers instead of being read with read(2); null in
+     * readiness mode. Read by the socket's reader.
+     */
+    public volatile RecvQueue recvq;
 
     private static final VarHandle RG, WG;
 

@@ -43,6 +43,20 @@ public interface Poller extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Completion-mode receive, for drivers that have it (io_uring with {@code
+     * -Dgort.uring.recv=multishot}): called by a goroutine whose read found the socket empty
+     * (EAGAIN), holding the socket's read lock. If the driver takes over receiving for pd, it
+     * sets {@link PollDesc#recvq} and returns true: from then on data arrives there and readers
+     * never call read(2) on the socket again (that would take data out of order). Arming only
+     * when the socket is empty keeps the order: nothing is left behind in the socket.
+     *
+     * @return false (the default): the reader waits for readiness and calls read(2) as before
+     */
+    default boolean armRecv(PollDesc pd) {
+        return false;
+    }
+
     @Override
     void close();
 }

@@ -30,8 +30,11 @@
  *       the scheduler's idle carrier blocks in the poller (Go's design), and busy carriers poll
  *       without blocking when they run out of work.</li>
  *   <li>Level-triggered registration (one epoll_ctl per wait): a syscall per park.</li>
- *   <li>Completion-mode io_uring (RECV/SEND/ACCEPT): not done yet; readiness mode keeps one
- *       PollDesc contract for all three pollers (see docs/DESIGN-NOTES.md).</li>
+ *   <li>Completion-mode io_uring for everything (RECV/SEND/ACCEPT): readiness mode keeps one
+ *       PollDesc contract for all three pollers. Only receiving has a completion mode, as an
+ *       io_uring option ({@code -Dgort.uring.recv=multishot}: a multishot RECV into provided
+ *       buffers feeds a {@link dev.gort.netpoll.RecvQueue}; the reader still waits in its
+ *       PollDesc). See docs/DESIGN-NOTES.md.</li>
  * </ul>
  *
  * <h2>Chosen approach</h2>
@@ -50,6 +53,11 @@
  *       its slot (poller, deadline timer, or close).</li>
  *   <li>A descriptor is closed only when no call is inside it; its events after that are
  *       recognised as stale by a sequence number and ignored.</li>
+ *   <li>Completion-mode receive: once a socket's RecvQueue exists, data is read from the socket
+ *       with read(2) only while no RECV is armed and nothing is queued, and a RECV is armed only
+ *       by the reader after read(2) found the socket empty: bytes come out in arrival order.
+ *       Every provided buffer is given back exactly once (by the reader, by close, or by the
+ *       owner for a socket already closed).</li>
  *   <li>Gort's scratch memory is never per-thread: a goroutine may resume on another carrier
  *       after any park, so native buffers are owned by the socket, the poller or the caller.</li>
  * </ul>

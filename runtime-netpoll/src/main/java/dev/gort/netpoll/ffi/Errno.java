@@ -41,6 +41,7 @@ public final class Errno {
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
     public static final int ECANCELED = L ? 125 : 89;
+    public static final int ENOBUFS = L ? 105 : 55;
     public static final int ETIME = 62;
 
     /** strerror(errno), e.g. "Connection refused". */

@@ -65,7 +65,7 @@ public final class Native {
 
     // ---- mmap
     public static final int PROT_READ = 1, PROT_WRITE = 2;
-    public static final int MAP_SHARED = 1, MAP_POPULATE = 0x8000;
+    public static final int MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_ANONYMOUS = 0x20, MAP_POPULATE = 0x8000;
     public static final long MAP_FAILED = -1L;
 
     // ---- syscall numbers (Linux; the io_uring ones are the same on every architecture)

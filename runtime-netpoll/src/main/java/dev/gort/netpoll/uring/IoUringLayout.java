@@ -55,8 +55,8 @@ final class IoUringLayout {
         CQ_CQES = CQ_OFF + 20;
 
     static final int SQE_SIZE = 64;
-    static final int SQE_OPCODE = 0, SQE_FLAGS = 1, SQE_FD = 4, SQE_OFF = 8, SQE_ADDR = 16, SQE_LEN = 24,
-        SQE_OP_FLAGS = 28, SQE_USER_DATA = 32;
+    static final int SQE_OPCODE = 0, SQE_FLAGS = 1, SQE_IOPRIO = 2, SQE_FD = 4, SQE_OFF = 8, SQE_ADDR = 16, SQE_LEN = 24,
+        SQE_OP_FLAGS = 28, SQE_USER_DATA = 32, SQE_BUF_GROUP = 40;
     static final int CQE_SIZE = 16;
     static final int CQE_USER_DATA = 0, CQE_RES = 8, CQE_FLAGS = 12;
     static final int GETEVENTS_ARG_SIZE = 24, GETEVENTS_ARG_TS = 16, TIMESPEC_SIZE = 16;
@@ -70,9 +70,22 @@ final class IoUringLayout {
     // enter flags
     static final int ENTER_GETEVENTS = 1, ENTER_EXT_ARG = 1 << 3;
     // opcodes
-    static final int OP_NOP = 0, OP_POLL_ADD = 6, OP_POLL_REMOVE = 7, OP_ASYNC_CANCEL = 14;
+    static final int OP_NOP = 0, OP_POLL_ADD = 6, OP_POLL_REMOVE = 7, OP_ASYNC_CANCEL = 14, OP_RECV = 27;
+    // SQE flags (sqe->flags): the kernel picks the buffer from sqe->buf_group
+    static final int SQE_F_BUFFER_SELECT = 1 << 5;
+    // RECV ioprio flags: one SQE, a CQE per arriving chunk of data until it fails or is cancelled
+    static final int RECV_MULTISHOT = 1 << 1;
+    // io_uring_register opcodes
+    static final int REGISTER_PBUF_RING = 22, UNREGISTER_PBUF_RING = 23;
+    /**
+     * struct io_uring_buf_reg { __u64 ring_addr; __u32 ring_entries; __u16 bgid; __u16 flags; __u64 resv[3]; };
+     * struct io_uring_buf { __u64 addr; __u32 len; __u16 bid; __u16 resv; }: the ring's entries; the
+     * ring's tail (__u16) overlays the first entry's resv, at byte 14.
+     */
+    static final int BUF_REG_SIZE = 40, BUF_REG_RING_ADDR = 0, BUF_REG_RING_ENTRIES = 8, BUF_REG_BGID = 12;
+    static final int BUF_SIZE = 16, BUF_ADDR = 0, BUF_LEN = 8, BUF_BID = 12, BUF_RING_TAIL = 14;
     // POLL_ADD len flags
     static final int POLL_ADD_MULTI = 1;
     // CQE flags
-    static final int CQE_F_MORE = 1 << 1;
+    static final int CQE_F_BUFFER = 1, CQE_F_MORE = 1 << 1, CQE_BUFFER_SHIFT = 16;
 }

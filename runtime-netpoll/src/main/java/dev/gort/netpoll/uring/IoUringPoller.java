@@ -3,6 +3,7 @@ package dev.gort.netpoll.uring;
 import dev.gort.netpoll.PollDesc;
 import dev.gort.netpoll.PollDescTable;
 import dev.gort.netpoll.Poller;
+import dev.gort.netpoll.RecvQueue;
 import dev.gort.netpoll.ffi.Errno;
 import dev.gort.netpoll.ffi.LibC;
 import dev.gort.netpoll.ffi.Native;
@@ -87,7 +88,18 @@ import java.util.concurrent.locks.LockSupport;
  * so that wake-up is answered by this return. A non-blocking poll never touches the flag. The
  * owner's hand-over is the same pattern: push to {@link #handed}, then read {@link #waiter}.
  *
- * <p>Not done: completion-mode RECV/SEND/ACCEPT (see docs/DESIGN-NOTES.md).
+ * <h2>Completion-mode receive (on by default; {@code -Dgort.uring.recv=poll} turns it off)</h2>
+ * A goroutine whose read finds its socket empty (EAGAIN) hands receiving over ({@link #armRecv}):
+ * the owner arms one multishot {@code RECV} with {@code IOSQE_BUFFER_SELECT} for the socket, and
+ * the kernel copies each arriving chunk into a buffer of the {@link BufferRing} and posts its id;
+ * the owner pushes the chunk into the descriptor's {@link RecvQueue} and readies the reader,
+ * which copies out of it with no read(2) at all, and the buffer goes back to the kernel at the
+ * owner's next turn. Arming only on an empty socket, and only by the reader (under the socket's
+ * read lock), keeps the byte order: nothing is left in the socket for read(2) to overtake. When
+ * the pool runs dry the RECV ends with ENOBUFS and the reader goes back to read(2) (and arms a
+ * new RECV when the socket is empty again), so sockets never wait for buffers that other
+ * sockets' readers hold. Writes, accepts and write readiness stay as in readiness mode; the
+ * descriptor's multishot poll stays armed. Measured on W8 in docs/BENCHMARKS.md.
  */
 public final class IoUringPoller implements Poller {
     private static final LibC C = Native.C;
@@ -95,6 +107,20 @@ public final class IoUringPoller implements Poller {
     private static final long EVENTFD = -1L, PROBE = -3L;
     /** Marks a deregistration command (a descriptor's user_data never has the sign bit). */
     private static final long REMOVE = 1L << 63;
+    /**
+     * Marks a descriptor's multishot RECV (its poll's user_data | RECV; seq has 30 bits, so a
+     * descriptor's own user_data never has this bit), and the command that arms it.
+     */
+    private static final long RECV = 1L << 62;
+    /**
+     * Completion-mode receive (see "Completion-mode receive"): on unless {@code
+     * -Dgort.uring.recv=poll}, which keeps reads in readiness mode too.
+     */
+    static final boolean RECV_MULTISHOT = !"poll".equals(System.getProperty("gort.uring.recv", "multishot"));
+    /** The provided buffers for RECV: -Dgort.uring.recvbufs (a power of two) of -Dgort.uring.recvbufsize bytes. */
+    static final int RECV_BUFS = Integer.getInteger("gort.uring.recvbufs", 1024);
+    static final int RECV_BUF_SIZE = Integer.getInteger("gort.uring.recvbufsize", 4096);
+    private static final int RECV_GROUP = 1;
     static final int POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLRDHUP = 0x2000;
     private static final int POLL_MASK = POLLIN | POLLOUT | POLLRDHUP | POLLERR | POLLHUP;
     private static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
@@ -127,6 +153,19 @@ public final class IoUringPoller implements Poller {
     private final AtomicBoolean wakeSig = new AtomicBoolean();
     private volatile boolean closed;
 
+    // ---- completion-mode receive (RECV_MULTISHOT only)
+    /**
+     * The kernel's buffers for RECV: set up with the ring by the owner (before the constructor
+     * returns: published by the start-up future), then used by the owner only; null when
+     * completion-mode receive is off.
+     */
+    private volatile BufferRing buffers;
+    /** Why completion-mode receive is off although asked for, or null. */
+    private volatile String recvOff;
+    /** Buffer ids readers are done with, for the owner to give back to the kernel (at its next turn). */
+    private final ConcurrentLinkedQueue<Integer> recycled = new ConcurrentLinkedQueue<>();
+    private final RecvQueue.Recycler recycler = recycled::offer;
+
     private record Batch(List<G> gs, Batch next) {}
 
     public IoUringPoller() throws IOException {
@@ -144,7 +183,7 @@ public final class IoUringPoller implements Poller {
         owner.start();
         try {
             Ring ring = started.get();
-            degraded = ring.degraded;
+            degraded = ring.degraded == null ? recvOff : recvOff == null ? ring.degraded : ring.degraded + "; " + recvOff;
         } catch (ExecutionException e) {
             C.close(eventfd);
             closed = true;
@@ -199,9 +238,17 @@ public final class IoUringPoller implements Poller {
         return "io_uring";
     }
 
-    /** Why the ring runs without SINGLE_ISSUER | DEFER_TASKRUN, or null if it has them. */
+    /**
+     * Why the ring runs without SINGLE_ISSUER | DEFER_TASKRUN, or without completion-mode
+     * receive although it was not turned off; null if it has both.
+     */
     public String degraded() {
         return degraded;
+    }
+
+    /** Whether reads use completion-mode receive (multishot RECV into provided buffers). */
+    public boolean completionReceive() {
+        return buffers != null;
     }
 
     /** The owner thread (tests). */
@@ -209,8 +256,13 @@ public final class IoUringPoller implements Poller {
         return owner;
     }
 
+    /** A descriptor's poll: seq (30 bits, see Netpoll.open) << 32 | fd; its RECV adds {@link #RECV}. */
     private static long userData(PollDesc pd) {
         return (long) pd.seq << 32 | (pd.fd & 0xffffffffL);
+    }
+
+    private PollDesc lookup(long ud) {
+        return table.get((int) ud, (int) ((ud & ~RECV) >>> 32));
     }
 
     // ---- carriers' side: commands for the owner
@@ -225,8 +277,26 @@ public final class IoUringPoller implements Poller {
     @Override
     public void deregister(PollDesc pd) {
         table.remove(pd); // from now on its completions are stale and ignored
+        RecvQueue q = pd.recvq;
+        if (q != null) q.close(); // its buffers go back; a late chunk is given back by the owner
         if (closed) return; // closing the ring cancelled every poll
         command(userData(pd) | REMOVE); // see "Deregistration and close": no need to wait
+        if (q != null) command(userData(pd) | RECV | REMOVE);
+    }
+
+    /**
+     * Completion-mode receive (-Dgort.uring.recv=multishot): the owner arms one multishot RECV
+     * for the socket, into the ring's provided buffers, and pushes each chunk into the
+     * descriptor's {@link RecvQueue}. See {@link Poller#armRecv} for the reader's side.
+     */
+    @Override
+    public boolean armRecv(PollDesc pd) {
+        if (buffers == null || closed) return false;
+        RecvQueue q = pd.recvq;
+        if (q == null) pd.recvq = q = new RecvQueue(recycler);
+        q.armed = true; // before the command: the owner's "ended" (armed = false) comes after
+        command(userData(pd) | RECV);
+        return true;
     }
 
     /**
@@ -254,9 +324,24 @@ public final class IoUringPoller implements Poller {
         Ring ring;
         try {
             ring = new Ring(sqSize, cqSize, DEFER_TASKRUN); // here: with SINGLE_ISSUER the creating task is the submitter
+        } catch (IOException | RuntimeException | LinkageError e) {
+            started.completeExceptionally(e);
+            return;
+        }
+        if (RECV_MULTISHOT) {
+            try {
+                buffers = new BufferRing(ring, RECV_GROUP, RECV_BUFS, RECV_BUF_SIZE);
+            } catch (IOException | RuntimeException e) {
+                // A kernel without provided-buffer rings (before 5.19): reads stay in readiness mode.
+                recvOff = "completion-mode receive off: " + e.getMessage();
+            }
+        }
+        try {
             ring.prepPollAdd(eventfd, POLLIN, EVENTFD);
             ring.submit();
-        } catch (IOException | RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError e) {
+            ring.close();
+            if (buffers != null) buffers.close();
             started.completeExceptionally(e);
             return;
         }
@@ -268,6 +353,7 @@ public final class IoUringPoller implements Poller {
             t.printStackTrace();
         } finally {
             ring.close(); // cancels every armed poll: the files they hold are released
+            if (buffers != null) buffers.close(); // after the ring: the kernel no longer writes to them
         }
     }
 
@@ -275,10 +361,11 @@ public final class IoUringPoller implements Poller {
         List<G> batch = new ArrayList<>();
         while (!closed) {
             takeCommands(ring);
+            if (buffers != null) giveBuffersBack();
             // Sleep in io_uring_enter only with no command queued: SLEEPING, then read the queue
             // (see command()). A stale eventfd completion at worst ends a later sleep early.
             ownerState.set(SLEEPING);
-            boolean block = commands.isEmpty() && !closed;
+            boolean block = commands.isEmpty() && recycled.isEmpty() && !closed;
             if (!block) ownerState.set(AWAKE);
             ring.enter(block ? 1 : 0); // submits; with GETEVENTS runs deferred task_work
             ownerState.set(AWAKE);
@@ -298,6 +385,8 @@ public final class IoUringPoller implements Poller {
             long v = c;
             if ((v & REMOVE) != 0) {
                 ring.prepCancel(v & ~REMOVE, v); // its CQE carries v back: see reap
+            } else if ((v & RECV) != 0) {
+                if (lookup(v) != null) ring.prepRecvMulti((int) v, RECV_GROUP, v);
             } else if (table.get((int) v, (int) (v >>> 32)) != null) {
                 ring.prepPollAdd((int) v, POLL_MASK, v);
             } // else: deregistered before we got to it (the fd may be closed and reused); its REMOVE follows, harmless
@@ -321,6 +410,10 @@ public final class IoUringPoller implements Poller {
                 if (res == -Errno.EALREADY && !closed) commands.offer(ud); // being processed: again (next turn)
                 continue; // 0: cancelled; ENOENT: it had ended (or never armed: deregistered before its turn)
             }
+            if ((ud & RECV) != 0) {
+                received(ring, ud, res, flags, more, out);
+                continue;
+            }
             PollDesc pd = table.get((int) ud, (int) (ud >>> 32));
             if (pd == null) continue; // deregistered since
             if (res < 0) {
@@ -329,11 +422,57 @@ public final class IoUringPoller implements Poller {
             } else {
                 boolean read = (res & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) != 0;
                 boolean write = (res & (POLLOUT | POLLHUP | POLLERR)) != 0;
+                // An armed RECV reports data, the end and errors itself (received()): the reader
+                // needs no readiness then, and a wake-up for it would only find nothing new.
+                RecvQueue q = pd.recvq;
+                if (read && q != null && q.armed) read = false;
                 if (read || write) pd.ready(read, write, out);
             }
             if (!more && !closed) ring.prepPollAdd(pd.fd, POLL_MASK, ud); // the multishot poll ended (e.g. CQ overflow): re-arm
         }
         ring.cqAdvance(head);
+    }
+
+    /**
+     * Owner: a multishot RECV's completion. Data goes to the descriptor's queue; the end of the
+     * stream or an error ends the queue. When the RECV ends otherwise (ENOBUFS: every buffer is
+     * queued somewhere, or a CQ overflow), the queue is marked not armed and its reader falls
+     * back to read(2) once it has taken what is queued, and arms a new RECV when read(2) finds
+     * the socket empty (NetFd.read). So a socket never waits for buffers that other sockets'
+     * readers hold: the shared pool cannot deadlock, it only degrades to readiness mode.
+     */
+    private void received(Ring ring, long ud, int res, int flags, boolean more, List<G> out) {
+        int bid = (flags & IoUringLayout.CQE_F_BUFFER) != 0 ? flags >>> IoUringLayout.CQE_BUFFER_SHIFT : -1;
+        PollDesc pd = lookup(ud);
+        RecvQueue q = pd != null ? pd.recvq : null;
+        if (q == null) { // deregistered since: its data goes nowhere
+            if (bid >= 0) recycled.offer(bid);
+            return;
+        }
+        if (res > 0 && bid >= 0) {
+            q.push(buffers.address(bid), bid, res);
+            if (!more) q.armed = false; // after the push: see RecvQueue
+        } else if (res == 0) {
+            q.end(0); // end of stream
+        } else if (res > 0 || res == -Errno.ENOBUFS || res == -Errno.ECANCELED) {
+            // no buffer left (or cancelled by close; data without a buffer id never comes): the
+            // reader reads the socket itself
+            q.armed = false;
+        } else {
+            q.end(-res); // the error the reader will see, after the data before it
+        }
+        pd.ready(true, false, out);
+    }
+
+    /** Owner: gives back to the kernel the buffers readers are done with. */
+    private void giveBuffersBack() {
+        Integer bid;
+        boolean any = false;
+        while ((bid = recycled.poll()) != null) {
+            buffers.give(bid);
+            any = true;
+        }
+        if (any) buffers.publish();
     }
 
     /** Publishes a batch, then unparks the blocked poller if any (Dekker with poll: see "Wake-ups"). */

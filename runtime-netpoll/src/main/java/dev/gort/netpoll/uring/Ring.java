@@ -165,6 +165,29 @@ final class Ring implements AutoCloseable {
         publish();
     }
 
+    /**
+     * A multishot RECV on a connected socket into buffers of {@code bufferGroup} (a {@link
+     * BufferRing}): a CQE per chunk of data that arrives (res = bytes, the buffer's id in the
+     * flags), res 0 at end of stream, until an error (ENOBUFS when the group has no buffer left)
+     * or a cancel ends it (no CQE_F_MORE).
+     */
+    void prepRecvMulti(int sockFd, int bufferGroup, long userData) {
+        int off = nextSqe();
+        sqes.putByte(off + SQE_OPCODE, (byte) OP_RECV);
+        sqes.putByte(off + SQE_FLAGS, (byte) SQE_F_BUFFER_SELECT);
+        sqes.putShort(off + SQE_IOPRIO, (short) RECV_MULTISHOT);
+        sqes.putInt(off + SQE_FD, sockFd);
+        sqes.putShort(off + SQE_BUF_GROUP, (short) bufferGroup);
+        sqes.putLong(off + SQE_USER_DATA, userData);
+        publish();
+    }
+
+    /** io_uring_register(2); @return its result, or -errno */
+    long register(int opcode, long arg, int nrArgs) {
+        long r = C.syscall(Native.SYS_IO_URING_REGISTER, fd, opcode, arg, nrArgs, 0, 0);
+        return r >= 0 ? r : -Native.errno();
+    }
+
     int unsubmitted() {
         return unsubmitted;
     }

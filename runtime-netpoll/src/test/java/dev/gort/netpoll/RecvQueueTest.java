@@ -1,0 +1,206 @@
+package dev.gort.netpoll;
+
+import static dev.gort.netpoll.NetTestSupport.runMain;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.Go;
+import dev.gort.Goroutine;
+import dev.gort.netpoll.ffi.NativeMemory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Completion-mode receive: {@link RecvQueue} on its own (every run), and io_uring's multishot
+ * RECV end to end (the uring-test execution, and uring-recv-test with a pool of only 16
+ * buffers of 1 KiB, so that a transfer runs the pool dry).
+ */
+class RecvQueueTest {
+    static boolean completionReceive() {
+        return "uring".equals(NetTestSupport.expectedDriver())
+            && Netpoll.get().poller instanceof dev.gort.netpoll.uring.IoUringPoller u && u.completionReceive();
+    }
+
+    /** Native buffers standing in for the driver's, and the ids given back. */
+    private final NativeMemory pool = new NativeMemory(4 * 64);
+    private final List<Integer> recycled = new ArrayList<>();
+    private final RecvQueue q = new RecvQueue(recycled::add);
+
+    private void pushBytes(int bid, byte[] data) {
+        pool.view.putBytes(bid * 64, data);
+        q.push(pool.address + bid * 64L, bid, data.length);
+    }
+
+    @Test
+    void chunksComeOutInOrderAcrossPartialTakesAndEachBufferGoesBackOnce() throws IOException {
+        pushBytes(0, new byte[] {1, 2, 3, 4, 5});
+        pushBytes(1, new byte[] {6, 7});
+        ByteBuffer small = ByteBuffer.allocate(3);
+        assertEquals(3, q.take(small));
+        assertArrayEquals(new byte[] {1, 2, 3}, small.array());
+        assertEquals(List.of(), recycled); // buffer 0 still has two bytes for the reader
+        ByteBuffer direct = ByteBuffer.allocateDirect(10);
+        assertEquals(4, q.take(direct)); // the rest of 0, then all of 1
+        assertEquals(List.of(0, 1), recycled);
+        direct.flip();
+        byte[] got = new byte[4];
+        direct.get(got);
+        assertArrayEquals(new byte[] {4, 5, 6, 7}, got);
+        assertEquals(0, q.take(ByteBuffer.allocate(4))); // nothing yet, stream open
+    }
+
+    @Test
+    void endOfStreamAndErrorsComeAfterTheData() throws IOException {
+        pushBytes(2, new byte[] {9});
+        q.end(0);
+        ByteBuffer b = ByteBuffer.allocate(4);
+        assertEquals(1, q.take(b));
+        assertEquals(-1, q.take(b));
+        assertEquals(-1, q.take(b)); // sticky
+
+        RecvQueue failing = new RecvQueue(recycled::add);
+        failing.push(pool.address, 3, 1);
+        failing.end(104); // ECONNRESET
+        assertEquals(1, failing.take(ByteBuffer.allocate(4)));
+        IOException e = assertThrows(IOException.class, () -> failing.take(ByteBuffer.allocate(4)));
+        assertTrue(e.getMessage().contains("recv"), e.getMessage());
+    }
+
+    @Test
+    void closeGivesBackWhatIsQueuedAndEverythingPushedAfterIt() {
+        pushBytes(0, new byte[] {1});
+        pushBytes(1, new byte[] {2});
+        q.close();
+        assertEquals(List.of(0, 1), recycled);
+        pushBytes(2, new byte[] {3}); // the driver's late chunk for a closed socket
+        assertEquals(List.of(0, 1, 2), recycled);
+    }
+
+    @Test
+    void readSocketOnlyWhenNothingIsQueuedAndNoRecvIsArmed() throws IOException {
+        q.armed = true;
+        assertTrue(!q.readSocket());
+        pushBytes(0, new byte[] {1});
+        q.armed = false; // the RECV ended after this chunk (no buffer left)
+        assertTrue(!q.readSocket(), "the queued chunk comes first");
+        assertEquals(1, q.take(ByteBuffer.allocate(4)));
+        assertTrue(q.readSocket());
+    }
+
+    /**
+     * The pool runs dry while the reader is away: the RECV ends (ENOBUFS), the reader takes the
+     * queued chunks, then reads the rest from the socket with read(2), then arms a new RECV: the
+     * bytes come out in order across both paths.
+     */
+    @Test
+    void aDryPoolFallsBackToReadAndRearms() {
+        Assumptions.assumeTrue(completionReceive(), "not io_uring with completion-mode receive");
+        int pool = Integer.getInteger("gort.uring.recvbufs", 1024) * Integer.getInteger("gort.uring.recvbufsize", 4096);
+        Assumptions.assumeTrue(pool <= 64 << 10, "needs a small pool (the uring-recv-test execution has 16 KiB)");
+        int total = 4 * pool;
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                 GoSocket client = GoSocket.connect(server.localAddress());
+                 GoSocket peer = server.accept()) {
+                client.setReadTimeout(java.time.Duration.ofSeconds(10)); // a lost wake-up fails, not hangs
+                byte[] one = new byte[1];
+                Goroutine first = Go.spawn(() -> {
+                    try {
+                        client.read(one, 0, 1); // finds the socket empty: arms the RECV, parks
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                NetTestSupport.awaitTrue("RECV armed", 10_000, () -> client.nfd.pd.recvq != null);
+                peer.write(new byte[] {42}, 0, 1);
+                first.join();
+                assertEquals(42, one[0]);
+                RecvQueue q = client.nfd.pd.recvq;
+                assertTrue(q.armed);
+                byte[] out = new byte[total];
+                for (int i = 0; i < total; i++) out[i] = (byte) (i * 31 + i / 251);
+                peer.write(out, 0, total); // the socket buffers take it all; the pool takes only part
+                NetTestSupport.awaitTrue("the RECV to run out of buffers", 10_000, () -> !q.armed);
+                byte[] in = new byte[total];
+                int got = 0;
+                while (got < total) {
+                    int n = client.read(in, got, Math.min(777, total - got));
+                    assertTrue(n > 0, "early end of stream at " + got);
+                    got += n;
+                }
+                assertArrayEquals(out, in);
+                assertTrue(!q.armed); // the socket was never found empty since
+                Goroutine again = Go.spawn(() -> {
+                    try {
+                        client.read(one, 0, 1); // finds it empty: arms a new RECV, parks
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                NetTestSupport.awaitTrue("a RECV armed again after the fallback", 10_000, () -> q.armed);
+                peer.write(new byte[] {7}, 0, 1);
+                again.join();
+                assertEquals(7, one[0]);
+            }
+        });
+    }
+
+    /** A transfer far larger than the pool, read in odd sizes by a goroutine: every byte arrives, in order. */
+    @Test
+    void multishotRecvCarriesAStreamLargerThanThePool() {
+        Assumptions.assumeTrue(completionReceive(), "not io_uring with completion-mode receive");
+        int total = 3 << 20;
+        long seed = 20261123L;
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                 GoSocket client = GoSocket.connect(server.localAddress());
+                 GoSocket peer = server.accept()) {
+                AtomicReference<Throwable> writeFailure = new AtomicReference<>();
+                Goroutine writer = Go.spawn(() -> {
+                    try {
+                        Random r = new Random(seed);
+                        byte[] b = new byte[7919];
+                        int sent = 0;
+                        while (sent < total) {
+                            int n = Math.min(b.length, total - sent);
+                            for (int i = 0; i < n; i++) b[i] = (byte) r.nextInt();
+                            peer.write(b, 0, n);
+                            sent += n;
+                            if ((sent & 0xffff) < n) Go.yield(); // let the reader fall behind and catch up
+                        }
+                        peer.shutdownOutput();
+                    } catch (IOException e) {
+                        writeFailure.set(e);
+                    }
+                });
+                Random expect = new Random(seed);
+                byte[] b = new byte[1500];
+                int got = 0;
+                for (;;) {
+                    int n = client.read(b, 0, 1 + (got % b.length));
+                    if (n < 0) break;
+                    for (int i = 0; i < n; i++) {
+                        byte want = (byte) expect.nextInt();
+                        if (b[i] != want) throw new AssertionError("seed " + seed + ": byte " + (got + i) + " is " + b[i] + ", expected " + want);
+                    }
+                    got += n;
+                }
+                assertEquals(total, got, "seed " + seed);
+                writer.join();
+                if (writeFailure.get() != null) throw new AssertionError("writer failed", writeFailure.get());
+                assertNotNull(client.nfd.pd.recvq, "the reader never handed receiving over to io_uring");
+            }
+        });
+    }
+}
