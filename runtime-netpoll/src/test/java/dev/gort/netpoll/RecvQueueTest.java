@@ -156,6 +156,43 @@ class RecvQueueTest {
         });
     }
 
+    /**
+     * A platform thread reading a socket whose RECV a goroutine armed cannot wait in poll(2) (the
+     * data is no longer in the socket): it gets the queued data, waits for more, and times out.
+     */
+    @Test
+    void aPlatformThreadReadsASocketAGoroutineHandedOver() throws Exception {
+        Assumptions.assumeTrue(completionReceive(), "not io_uring with completion-mode receive");
+        try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             GoSocket client = GoSocket.connect(server.localAddress());
+             GoSocket peer = server.accept()) {
+            byte[] one = new byte[1];
+            Goroutine g = Go.spawn(() -> {
+                try {
+                    client.read(one, 0, 1); // finds the socket empty: arms the RECV, parks
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            NetTestSupport.awaitTrue("RECV armed", 10_000, () -> client.nfd.pd.recvq != null);
+            peer.write(new byte[] {1}, 0, 1);
+            g.join();
+            assertEquals(1, one[0]);
+            // from here on this (platform) thread reads
+            client.setReadTimeout(java.time.Duration.ofSeconds(10));
+            peer.write(new byte[] {2, 3, 4}, 0, 3);
+            byte[] b = new byte[3];
+            int got = 0;
+            while (got < 3) got += client.read(b, got, 3 - got);
+            assertArrayEquals(new byte[] {2, 3, 4}, b);
+            assertTrue(client.nfd.pd.recvq.armed, "the data came through the RECV");
+            client.setReadTimeout(java.time.Duration.ofMillis(50));
+            long t0 = System.nanoTime();
+            assertThrows(java.net.SocketTimeoutException.class, () -> client.read(b, 0, 1));
+            assertTrue(System.nanoTime() - t0 >= 50_000_000L, "returned before the deadline");
+        }
+    }
+
     /** A transfer far larger than the pool, read in odd sizes by a goroutine: every byte arrives, in order. */
     @Test
     void multishotRecvCarriesAStreamLargerThanThePool() {
