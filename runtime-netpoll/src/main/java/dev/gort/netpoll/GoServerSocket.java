@@ -48,6 +48,7 @@ public final class GoServerSocket implements Closeable {
             if (options.reusePort()) nfd.setIntOption(Native.SOL_SOCKET, Native.SO_REUSEPORT, 1);
             if (Native.C.bind(nfd.fd, sa, sa.length) < 0) throw Errno.exception("bind to " + addr, Native.errno());
             Errno.check("listen", Native.C.listen(nfd.fd, options.backlog()));
+            nfd.listening = true;
             ok = true;
             return s;
         } finally {

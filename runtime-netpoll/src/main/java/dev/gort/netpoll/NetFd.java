@@ -33,6 +33,8 @@ final class NetFd {
     final PollDesc pd;
     private final Netpoll netpoll;
     private final AtomicInteger refs = new AtomicInteger();
+    /** Set by GoServerSocket once listen(2) succeeded: close shuts the socket down first (see close()). */
+    volatile boolean listening;
     final Mutex readLock = new Mutex();
     final Mutex writeLock = new Mutex();
     /** Absolute deadlines (System.nanoTime(), 0 none) and per-operation timeouts (ns, 0 none). */
@@ -105,8 +107,13 @@ final class NetFd {
             if ((r & CLOSED) != 0) return;
         } while (!refs.compareAndSet(r, r | CLOSED));
         pd.evict();
-        if (pd.platformWaiters() > 0) {
-            C.shutdown(fd, Native.SHUT_RDWR); // poll(2) does not return for a closed fd; it does for a shut-down one
+        if (listening || pd.platformWaiters() > 0) {
+            // poll(2) does not return for a closed fd; it does for a shut-down one. And a listening
+            // socket must stop listening now: close(2) frees only the number while another
+            // reference to the file lives (io_uring's armed poll, until the owner cancels it),
+            // and the kernel would go on completing handshakes for it meanwhile. shutdown(2) on a
+            // listening socket ends the listening at once (Linux: it becomes a closed socket).
+            C.shutdown(fd, Native.SHUT_RDWR);
         }
         if (r == 0) destroy();
     }

@@ -223,6 +223,29 @@ class SocketTest {
         });
     }
 
+    /**
+     * A server socket refuses connections as soon as close() returns. io_uring's armed poll holds
+     * a reference to the listening socket until the owner thread has cancelled it, so close(2)
+     * alone left it listening for a moment: a connect right after the close was accepted by the
+     * kernel (seen under load as a flaky connectionRefusedIsConnectException).
+     */
+    @Test
+    void aClosedServerSocketRefusesAtOnce() {
+        runMain(() -> {
+            for (int i = 0; i < 300; i++) {
+                InetSocketAddress addr;
+                try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                    addr = server.localAddress();
+                }
+                try (GoSocket s = GoSocket.connect(addr)) {
+                    throw new AssertionError("attempt " + i + ": connected to " + addr + " after its server socket was closed");
+                } catch (ConnectException expected) {
+                    // refused
+                }
+            }
+        });
+    }
+
     @Test
     void connectionResetIsSocketException() {
         runMain(() -> {
