@@ -99,6 +99,29 @@ class RecvQueueTest {
     }
 
     /**
+     * A goroutine reads one byte from client while the socket is empty, so it hands receiving
+     * over (arms a RECV) and parks; once the RECV is armed, peer sends {@code value}, which must
+     * be what the goroutine read.
+     */
+    private static void readOneThroughRecv(GoSocket client, GoSocket peer, byte value) throws Exception {
+        byte[] one = new byte[1];
+        Goroutine g = Go.spawn(() -> {
+            try {
+                client.read(one, 0, 1);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        NetTestSupport.awaitTrue("a RECV armed", 10_000, () -> {
+            RecvQueue q = client.nfd.pd.recvq;
+            return q != null && q.armed;
+        });
+        peer.write(new byte[] {value}, 0, 1);
+        g.join();
+        assertEquals(value, one[0], "the byte read through the RECV");
+    }
+
+    /**
      * The pool runs dry while the reader is away: the RECV ends (ENOBUFS), the reader takes the
      * queued chunks, then reads the rest from the socket with read(2), then arms a new RECV: the
      * bytes come out in order across both paths.
@@ -114,20 +137,8 @@ class RecvQueueTest {
                  GoSocket client = GoSocket.connect(server.localAddress());
                  GoSocket peer = server.accept()) {
                 client.setReadTimeout(java.time.Duration.ofSeconds(10)); // a lost wake-up fails, not hangs
-                byte[] one = new byte[1];
-                Goroutine first = Go.spawn(() -> {
-                    try {
-                        client.read(one, 0, 1); // finds the socket empty: arms the RECV, parks
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                NetTestSupport.awaitTrue("RECV armed", 10_000, () -> client.nfd.pd.recvq != null);
-                peer.write(new byte[] {42}, 0, 1);
-                first.join();
-                assertEquals(42, one[0]);
+                readOneThroughRecv(client, peer, (byte) 42);
                 RecvQueue q = client.nfd.pd.recvq;
-                assertTrue(q.armed);
                 byte[] out = new byte[total];
                 for (int i = 0; i < total; i++) out[i] = (byte) (i * 31 + i / 251);
                 peer.write(out, 0, total); // the socket buffers take it all; the pool takes only part
@@ -141,17 +152,8 @@ class RecvQueueTest {
                 }
                 assertArrayEquals(out, in);
                 assertTrue(!q.armed); // the socket was never found empty since
-                Goroutine again = Go.spawn(() -> {
-                    try {
-                        client.read(one, 0, 1); // finds it empty: arms a new RECV, parks
-                    } catch (IOException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-                NetTestSupport.awaitTrue("a RECV armed again after the fallback", 10_000, () -> q.armed);
-                peer.write(new byte[] {7}, 0, 1);
-                again.join();
-                assertEquals(7, one[0]);
+                readOneThroughRecv(client, peer, (byte) 7); // arms a new RECV after the fallback
+                assertTrue(q == client.nfd.pd.recvq);
             }
         });
     }
@@ -166,18 +168,7 @@ class RecvQueueTest {
         try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              GoSocket client = GoSocket.connect(server.localAddress());
              GoSocket peer = server.accept()) {
-            byte[] one = new byte[1];
-            Goroutine g = Go.spawn(() -> {
-                try {
-                    client.read(one, 0, 1); // finds the socket empty: arms the RECV, parks
-                } catch (IOException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            NetTestSupport.awaitTrue("RECV armed", 10_000, () -> client.nfd.pd.recvq != null);
-            peer.write(new byte[] {1}, 0, 1);
-            g.join();
-            assertEquals(1, one[0]);
+            readOneThroughRecv(client, peer, (byte) 1);
             // from here on this (platform) thread reads
             client.setReadTimeout(java.time.Duration.ofSeconds(10));
             peer.write(new byte[] {2, 3, 4}, 0, 3);
