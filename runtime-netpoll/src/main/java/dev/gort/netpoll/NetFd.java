@@ -162,9 +162,9 @@ final class NetFd {
                 if (n == 0) return -1;
                 int e = Native.errno();
                 if (e == Errno.EAGAIN) {
-                    // The socket is empty: a goroutine may hand receiving over to the driver
-                    // (completion mode; see Poller.armRecv), else it waits for readiness.
-                    if (Scheduler.currentG() == null || !netpoll.poller.armRecv(pd)) pd.await(true, deadline);
+                    // The socket is empty: the driver may take receiving over (completion
+                    // mode; see Poller.armRecv), else the reader waits for readiness.
+                    if (!netpoll.poller.armRecv(pd)) pd.await(true, deadline);
                 } else if (e != Errno.EINTR) {
                     throw Errno.exception("read", e);
                 }

@@ -44,14 +44,17 @@ public interface Poller extends AutoCloseable {
     }
 
     /**
-     * Completion-mode receive, for drivers that have it (io_uring with {@code
-     * -Dgort.uring.recv=multishot}): called by a goroutine whose read found the socket empty
-     * (EAGAIN), holding the socket's read lock. If the driver takes over receiving for pd, it
+     * Completion-mode receive, for drivers that have it (io_uring unless {@code
+     * -Dgort.uring.recv=poll}): called by a reader (goroutine or platform thread) whose read
+     * found the socket empty (EAGAIN), holding the socket's read lock; on the plain readiness
+     * path, so a driver without it costs one call. If the driver takes over receiving for pd, it
      * sets {@link PollDesc#recvq} and returns true: from then on data arrives there and readers
      * never call read(2) on the socket again (that would take data out of order). Arming only
      * when the socket is empty keeps the order: nothing is left behind in the socket.
      *
-     * @return false (the default): the reader waits for readiness and calls read(2) as before
+     * @return false (the default, and io_uring's answer to a platform thread, which could not
+     *         wait for the queue as cheaply as it waits in poll(2)): the reader waits for
+     *         readiness and calls read(2) as before
      */
     default boolean armRecv(PollDesc pd) {
         return false;

@@ -9,6 +9,7 @@ import dev.gort.netpoll.ffi.LibC;
 import dev.gort.netpoll.ffi.Native;
 import dev.gort.netpoll.ffi.NativeMemory;
 import dev.gort.sched.G;
+import dev.gort.sched.Scheduler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -291,7 +292,7 @@ public final class IoUringPoller implements Poller {
      */
     @Override
     public boolean armRecv(PollDesc pd) {
-        if (buffers == null || closed) return false;
+        if (buffers == null || closed || Scheduler.currentG() == null) return false; // goroutines only
         RecvQueue q = pd.recvq;
         if (q == null) pd.recvq = q = new RecvQueue(recycler);
         q.armed = true; // before the command: the owner's "ended" (armed = false) comes after
