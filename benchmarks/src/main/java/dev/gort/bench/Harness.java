@@ -23,7 +23,8 @@ import java.util.Locale;
  * <p>Output lines, as the anchors print them: {@code WARMUP|REP <metric> <impl> <i> <value> <unit>},
  * then {@code RESULT <metric> <impl> <median> <unit>} for every implementation, in the workload's
  * order. An implementation that throws is reported as {@code RESULT <metric> <impl> FAILED -}
- * and not run again.
+ * and not run again. Each repetition also prints {@code INFO busy <workload> <impl> <i>: wall=... cpu=...
+ * (n CPUs)}: the process's CPU time over the repetition's wall time (setup included).
  */
 final class Harness {
     static final int WARMUP = Integer.getInteger("warmup", 1);
@@ -81,7 +82,13 @@ final class Harness {
         double[] v;
         try {
             settle();
+            long c0 = cpuNanos(), t0 = System.nanoTime();
             v = impl.driver().run(impl.body());
+            long wall = System.nanoTime() - t0, cpu = cpuNanos() - c0;
+            // How many CPUs the repetition kept busy (all threads: carriers, GC, JIT): tells a
+            // scaling loss from idle CPUs apart from one of more CPU per operation.
+            System.out.println(String.format(Locale.ROOT, "INFO busy %s %s %d: wall=%.1f ms cpu=%.1f ms (%.2f CPUs)",
+                w.name(), impl.name(), i, wall / 1e6, cpu / 1e6, wall > 0 ? (double) cpu / wall : 0.0));
             if (v == null || v.length != metrics.size()) {
                 throw new IllegalStateException("body returned " + (v == null ? "null" : v.length + " values")
                     + ", expected " + metrics.size());
