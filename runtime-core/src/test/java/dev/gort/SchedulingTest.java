@@ -4,6 +4,7 @@ import static dev.gort.GoTestSupport.awaitTrue;
 import static dev.gort.GoTestSupport.withMaxProcs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -349,6 +350,130 @@ class SchedulingTest {
         assertTrue(ok.get());
         local.set("platform");
         assertSame("platform", local.get());
+    }
+
+    /**
+     * Goroutines locked to their carrier, woken over and over by goroutines that are not, while
+     * a platform thread unparks their carriers all the time (spurious wake-ups, which
+     * LockSupport.park allows). Each locked goroutine ping-pongs with a partner and joins
+     * short-lived goroutines. A waker once read the parked goroutine's blocked carrier after
+     * making it runnable; a carrier that woke spuriously in between saw the new status, ran on and
+     * cleared the field, and the waker then queued the goroutine while it still ran on its own
+     * carrier: a second carrier mounted the same continuation ("Mounted!!!!", a fatal error).
+     */
+    @Test
+    void lockedGoroutinesWokenByOthersRunOnce() throws Exception {
+        int locked = 4, rounds = 20_000;
+        AtomicLong total = new AtomicLong();
+        List<Thread> carriers = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread unparker = new Thread(() -> {
+            while (!stop.get()) {
+                for (Thread t : carriers) java.util.concurrent.locks.LockSupport.unpark(t);
+                Thread.onSpinWait();
+            }
+        });
+        unparker.setDaemon(true);
+        unparker.start();
+        try {
+            GoTestSupport.runMain(() -> {
+                List<Goroutine> all = new ArrayList<>();
+                for (int k = 0; k < locked; k++) {
+                    Chan<Integer> ping = Chan.make(), pong = Chan.make();
+                    all.add(Go.spawn(() -> {
+                        try {
+                            for (Integer v : ping) pong.send(v + 1);
+                        } catch (InterruptedException e) {
+                            throw new RuntimeException(e);
+                        }
+                    }));
+                    all.add(Go.spawn(() -> {
+                        Go.lockOSThread();
+                        carriers.add(Thread.currentThread()); // locked: its carrier for good
+                        try {
+                            for (int i = 0; i < rounds; i++) {
+                                if (i % 4 == 0) {
+                                    Go.spawn(total::incrementAndGet).join();
+                                } else {
+                                    ping.send(i);
+                                    if (pong.receive() != i + 1) throw new AssertionError("pong " + i);
+                                    total.incrementAndGet();
+                                }
+                            }
+                            ping.close();
+                        } catch (InterruptedException e) {
+                            throw new RuntimeException(e);
+                        } finally {
+                            Go.unlockOSThread();
+                        }
+                    }));
+                }
+                for (Goroutine g : all) g.join();
+                for (Goroutine g : all) assertNull(g.failure(), g + " failed");
+            });
+        } finally {
+            stop.set(true);
+            unparker.join();
+        }
+        assertEquals((long) locked * rounds, total.get());
+    }
+
+    /**
+     * Go.dump() in a loop on a platform thread while pairs ping-pong, half of them locked to
+     * their carrier. The dump holds a parked goroutine in DUMPING while it reads the stack, then
+     * puts WAITING back; a locked goroutine took DUMPING for "woken" and ran on, and a park whose
+     * commit failed stored its new status only for the dump to overwrite it: both ended with a
+     * goroutine run twice or never ("ready of ... in status 4", "Mounted!!!!").
+     */
+    @Test
+    void dumpRacingParksWakesNobody() throws Exception {
+        int pairs = 4, rounds = 30_000;
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong dumps = new AtomicLong();
+        Thread dumper = new Thread(() -> {
+            while (!stop.get()) {
+                Go.dump();
+                dumps.incrementAndGet();
+            }
+        });
+        dumper.setDaemon(true);
+        dumper.start();
+        try {
+            GoTestSupport.runMain(() -> {
+                List<Goroutine> all = new ArrayList<>();
+                for (int k = 0; k < pairs; k++) {
+                    Chan<Integer> ping = Chan.make(), pong = Chan.make();
+                    all.add(Go.spawn(() -> {
+                        try {
+                            for (Integer v : ping) pong.send(v + 1);
+                        } catch (InterruptedException e) {
+                            throw new RuntimeException(e);
+                        }
+                    }));
+                    boolean lock = k % 2 == 0;
+                    all.add(Go.spawn(() -> {
+                        if (lock) Go.lockOSThread();
+                        try {
+                            for (int i = 0; i < rounds; i++) {
+                                ping.send(i);
+                                if (pong.receive() != i + 1) throw new AssertionError("pong " + i);
+                            }
+                            ping.close();
+                        } catch (InterruptedException e) {
+                            throw new RuntimeException(e);
+                        } finally {
+                            if (lock) Go.unlockOSThread();
+                        }
+                    }));
+                }
+                for (Goroutine g : all) g.join();
+                for (Goroutine g : all) assertNull(g.failure(), g + " failed");
+            });
+        } finally {
+            stop.set(true);
+            dumper.join();
+        }
+        assertTrue(dumps.get() > 0, "the dumper never ran");
     }
 
     /** A countdown for platform-thread polling in tests. */

@@ -23,7 +23,11 @@ import java.time.Duration;
  * Legal transitions: RUNNABLE -> RUNNING (execute); RUNNING -> RUNNABLE (yield, preemption);
  * RUNNING -> WAITING (park) -> RUNNABLE (ready, by CAS: the one waker that wins); RUNNING ->
  * SYSCALL -> RUNNING; RUNNING -> DEAD. {@link #DUMPING} is a short excursion from WAITING while
- * {@code Go.dump()} walks the parked stack; ready() waits it out. Anything else is a bug and throws.
+ * {@code Go.dump()} walks the parked stack; ready() waits it out, a park whose commit failed
+ * leaves WAITING by CAS after it (the dump stores WAITING back), and a blocked carrier counts
+ * it as still waiting. Anything else is a bug and throws. The waker of a goroutine that blocks
+ * its carrier reads {@link #blockedThread} before its CAS out of WAITING: after it, the carrier
+ * may already have seen RUNNABLE (a spurious unpark) and cleared the field.
  *
  * <p>The fields below the status are owned by whoever owns the goroutine at the moment (see
  * above), so they are plain; the hand-offs between owners (run queues, wait-structure locks,
@@ -234,7 +238,9 @@ public final class G implements Goroutine, Runnable {
     //    woken already (a value handed over stays handed over; the status stays set for later).
     //    If it returns no wait, any later install fails: the goroutine sees the status itself.
     // So an interrupt is never lost, a parked goroutine is readied at most once, and a stale
-    // wait left in interruptState is harmless (its cancel finds the waiter no longer there).
+    // wait left in interruptState is harmless (its cancel finds the waiter no longer there, or,
+    // the goroutine's reused Waiter being queued again for a later wait, finds the status
+    // already consumed: Waiter.cancel checks it, so one interrupt never ends two waits).
 
     /** The goroutine, before parking in an interruptible wait. @return false if interrupted (status left set) */
     boolean beginInterruptibleWait(InterruptibleWait w) {

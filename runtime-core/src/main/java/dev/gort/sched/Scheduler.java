@@ -363,9 +363,17 @@ public final class Scheduler {
      * @throws IllegalStateException if g is not WAITING (a double wake-up is a bug)
      */
     private static boolean makeRunnable(G g, String who) {
+        Thread blocked;
         for (;;) {
             int s = g.status();
             if (s == G.WAITING) {
+                // Read before the CAS: once it succeeds, a pinned goroutine's carrier (parkBlocking)
+                // may see RUNNABLE without being unparked (it had not parked yet, or woke
+                // spuriously), clear blockedThread and run on: read after, it could be null, and
+                // the goroutine would go on a run queue while still mounted on its own carrier
+                // ("Mounted!!!!", or "execute of ... in status 0"). Set before WAITING, and cleared
+                // only after the status leaves WAITING, so the value read here is this wait's.
+                blocked = g.blockedThread();
                 if (g.casStatus(G.WAITING, G.RUNNABLE)) break;
             } else if (s == G.DUMPING) {
                 Thread.onSpinWait();
@@ -374,7 +382,6 @@ public final class Scheduler {
             }
         }
         if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
-        Thread blocked = g.blockedThread();
         if (blocked != null) {
             LockSupport.unpark(blocked);
             return false;
@@ -557,6 +564,15 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * A park whose commit failed: WAITING -> {@code to}, by CAS, waiting out a Go.dump() that
+     * moved the status to DUMPING meanwhile (a plain store would be overwritten by the dump's
+     * restore of WAITING: a runnable goroutine left WAITING, or a running one).
+     */
+    private static void backFromWaiting(G g, int to) {
+        while (!g.casStatus(G.WAITING, to)) Thread.onSpinWait();
+    }
+
     /** Park of a goroutine that cannot leave its carrier: block the carrier, lend out the P. */
     private void parkBlocking(G g, ParkCommit commit) {
         pinnedParks.incrementAndGet();
@@ -567,10 +583,11 @@ public final class Scheduler {
         g.setStatus(G.WAITING);
         if (commit != null && !commit.afterUnmount(g)) {
             x.blockedThread = null;
-            g.setStatus(G.RUNNING);
+            backFromWaiting(g, G.RUNNING);
             return;
         }
-        if (g.status() == G.WAITING) {
+        int s0 = g.status();
+        if (s0 == G.WAITING || s0 == G.DUMPING) { // DUMPING: Go.dump() is reading the stack; still waiting
             P p = releasep(m);
             nmsys.incrementAndGet();
             handoffp(p);
@@ -777,7 +794,7 @@ public final class Scheduler {
                     g.m = null;
                     g.setStatusRelease(G.WAITING); // published by the commit's lock release
                     if (c != null && !c.afterUnmount(g)) {
-                        g.setStatus(G.RUNNABLE);
+                        backFromWaiting(g, G.RUNNABLE);
                         p.runq.put(g, true, global);
                     }
                 }
