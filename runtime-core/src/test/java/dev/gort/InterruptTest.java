@@ -448,4 +448,79 @@ class InterruptTest {
             }
         }
     }
+    /**
+     * One interrupt ends one wait. A goroutine receives in a loop from a channel, and counts the
+     * InterruptedExceptions it gets; a feeder goroutine sends whenever it waits there (so that
+     * each receive parks, and sees the interrupt); a platform thread interrupts the receiver and
+     * waits for its count to go up by one before the next interrupt. The goroutine reuses one
+     * waiter, and a wait that ended normally stays installed for an interrupter to find: an
+     * interrupter that arrived late, after the goroutine had already thrown for this interrupt
+     * (its next wait saw the status at once) and queued the same waiter again, ended that next
+     * wait too (e.g. 56,625 exceptions after 56,624 interrupts; 2 runs in 4 before the fix). Run
+     * from the test's platform thread, which joins everything without holding a carrier.
+     */
+    @Test
+    void oneInterruptEndsOneWait() throws Exception {
+        int pairs = 6, rounds = 60_000;
+        List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Goroutine> gs = new ArrayList<>();
+        List<Thread> interrupters = new ArrayList<>();
+        for (int p = 0; p < pairs; p++) {
+            Chan<Integer> ch = Chan.make();
+            AtomicInteger exceptions = new AtomicInteger();
+            AtomicBoolean stop = new AtomicBoolean();
+            gs.add(Go.spawn(() -> { // the feeder
+                try {
+                    for (int i = 0; !stop.get(); i++) {
+                        if (ch.queuedReceivers() == 0) {
+                            Go.yield();
+                        } else {
+                            ch.send(i);
+                        }
+                    }
+                    ch.close();
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+            Goroutine target = Go.spawn(() -> {
+                for (;;) {
+                    try {
+                        if (ch.receiveOrNull() == null) return;
+                    } catch (InterruptedException e) {
+                        exceptions.incrementAndGet();
+                    }
+                }
+            });
+            gs.add(target);
+            int pair = p;
+            Thread t = new Thread(() -> {
+                try {
+                    for (int i = 1; i <= rounds; i++) {
+                        target.interrupt();
+                        int e;
+                        long deadline = System.nanoTime() + 10_000_000_000L;
+                        while ((e = exceptions.get()) < i) {
+                            if (System.nanoTime() - deadline > 0) {
+                                errors.add("pair " + pair + ": interrupt " + i + " ended no wait in 10 s");
+                                return;
+                            }
+                            Thread.onSpinWait();
+                        }
+                        if (e > i) {
+                            errors.add("pair " + pair + ": " + e + " InterruptedExceptions after " + i + " interrupts");
+                            return;
+                        }
+                    }
+                } finally {
+                    stop.set(true);
+                }
+            });
+            t.start();
+            interrupters.add(t);
+        }
+        for (Thread t : interrupters) t.join();
+        for (Goroutine g : gs) g.join();
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
 }

@@ -355,7 +355,11 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
         if (q == null) return;
         SpinLock l = q.lock;
         l.lock();
-        boolean mine = queue == q && (seq == -1 ? interruptible : waitSeq == seq);
+        // An interrupt (seq -1) ends the wait only while its status is still set: the waiter is
+        // reused, and an interrupter that read it from interruptState may come here late, after
+        // the goroutine already threw for this interrupt (status cleared, under this lock) and
+        // queued the same waiter again for its next wait, which this interrupt must not end.
+        boolean mine = queue == q && (seq == -1 ? interruptible && g.isInterrupted() : waitSeq == seq);
         if (mine) {
             q.remove(this);
             cancelled = why;
