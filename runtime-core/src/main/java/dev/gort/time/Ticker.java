@@ -62,19 +62,29 @@ public final class Ticker {
     }
 
     private void armLocked() {
-        entry = new TimerEntry(this::tick);
+        TimerEntry[] self = new TimerEntry[1];
+        entry = self[0] = new TimerEntry(() -> tick(self[0]));
         Scheduler.get().addTimer(entry, next);
     }
 
-    private void tick() {
-        c.trySend(Instant.now());
+    /**
+     * The timer {@code self} fired. It ticks and re-arms only if it is still the ticker's timer:
+     * a stop() or reset() that ran after it fired (so its deleteTimer found nothing to delete)
+     * has stopped it or replaced it, and a stale timer must neither send (a tick after stop()
+     * returned) nor re-arm (a second chain of timers that stop() would never delete). The send
+     * is under the lock (trySend never blocks), so no tick is sent after stop() returns.
+     */
+    private void tick(TimerEntry self) {
         lock.lock();
-        if (!stopped) {
+        try {
+            if (stopped || entry != self) return;
+            c.trySend(Instant.now());
             long now = System.nanoTime();
             next += period;
             if (next - now < 0) next = now + period; // fell behind: skip the missed ticks
             armLocked();
+        } finally {
+            lock.unlock();
         }
-        lock.unlock();
     }
 }
