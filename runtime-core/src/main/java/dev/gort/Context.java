@@ -131,8 +131,11 @@ public abstract class Context {
      * when the work it guards is over, whether or not it finished: that releases its timer and
      * its registration in the parent.
      *
-     * <p>For maintainers: {@link #lock} guards err and children; the done channel is closed
-     * after err is set, outside the lock; children are cancelled after, with the same error.
+     * <p>For maintainers: {@link #lock} guards err and children. Setting err and closing the done
+     * channel happen in one critical section, and {@link #err()} reads under the lock, so err() is
+     * null exactly while done() is open (Go's contract for Err); closing a channel never waits,
+     * it only readies its receivers. Children are cancelled after, with the same error, outside
+     * the lock.
      */
     public static final class Cancellable extends Context {
         private final SpinLock lock = new SpinLock();
@@ -141,7 +144,7 @@ public abstract class Context {
         private final Cancellable cancelParent;
         private Timer timer;
         // guarded by lock
-        private volatile CancellationException err;
+        private CancellationException err;
         private Set<Cancellable> children = new LinkedHashSet<>();
 
         private Cancellable(Context parent, Instant deadline) {
@@ -201,8 +204,8 @@ public abstract class Context {
             children = null;
             t = timer;
             timer = null;
+            done.close(); // under the lock: see err()
             lock.unlock();
-            done.close();
             if (t != null) t.stop();
             for (Cancellable k : kids) k.cancel(why);
             if (cancelParent != null) cancelParent.forget(this);
@@ -215,7 +218,10 @@ public abstract class Context {
 
         @Override
         public CancellationException err() {
-            return err;
+            lock.lock();
+            CancellationException e = err;
+            lock.unlock();
+            return e;
         }
 
         @Override

@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -106,5 +110,35 @@ class ContextTest {
         assertThrows(NullPointerException.class, () -> Context.withValue(Context.background(), null, 1));
         assertThrows(NullPointerException.class, () -> Context.withTimeout(Context.background(), null));
         assertFalse(Context.withCancel(Context.background()).done().isClosed());
+    }
+    /**
+     * err() is null exactly while done() is open (Go: Err returns nil until Done is closed, and
+     * non-nil after). A platform thread cancels contexts one after another while a goroutine reads
+     * each one's err() and done() in both orders. err was once set before done was closed, outside
+     * the lock, so err() could already be non-null with done still open.
+     */
+    @Test
+    void errIsSetExactlyWhenDoneIsClosed() throws Exception {
+        int n = 20_000;
+        AtomicReference<Context.Cancellable> current = new AtomicReference<>();
+        AtomicBoolean over = new AtomicBoolean();
+        List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        Goroutine checker = Go.spawn(() -> {
+            while (!over.get() && errors.isEmpty()) {
+                Go.safepoint();
+                Context.Cancellable c = current.get();
+                if (c == null) continue;
+                if (c.err() != null && !c.done().isClosed()) errors.add("err() set while done() is open");
+                if (c.done().isClosed() && c.err() == null) errors.add("done() closed while err() is null");
+            }
+        });
+        for (int i = 0; i < n && errors.isEmpty(); i++) {
+            Context.Cancellable c = Context.withCancel(Context.background());
+            current.set(c);
+            c.cancel();
+        }
+        over.set(true);
+        checker.join();
+        assertTrue(errors.isEmpty(), errors.toString());
     }
 }
