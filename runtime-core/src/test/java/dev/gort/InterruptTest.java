@@ -523,4 +523,138 @@ class InterruptTest {
         for (Goroutine g : gs) g.join();
         assertTrue(errors.isEmpty(), errors.toString());
     }
+    /**
+     * A platform thread's wait that a waker has already completed is not undone by an interrupt.
+     * The waker unlinks the waiter and hands it a value or a permit under the queue's lock, and
+     * marks it woken just after unlocking; a waiter interrupted in between took the lock, found it
+     * not yet woken, and threw: the handed value or permit was lost (or, for a send, the value
+     * the receiver already had was sent again by a retrying sender). The waiter now asks whether
+     * it is still linked. Each test interrupts the waiting thread non-stop; before the fix
+     * receives lost values and acquires leaked permits in 7 runs of 7, sends duplicated in 2 of 3.
+     */
+    @Test
+    void platformReceiveInterruptedWhileHandedAValueKeepsIt() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            Chan<Integer> c = Chan.make();
+            int n = 20_000;
+            AtomicInteger got = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicLong sum = new java.util.concurrent.atomic.AtomicLong();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread receiver = Thread.ofPlatform().daemon().start(() -> {
+                for (;;) {
+                    try {
+                        Integer v = c.receiveOrNull();
+                        if (v == null) return;
+                        got.incrementAndGet();
+                        sum.addAndGet(v);
+                    } catch (InterruptedException e) {
+                        // nothing was received: receive again
+                    }
+                }
+            });
+            Thread interrupter = Thread.ofPlatform().daemon().start(() -> {
+                while (!stop.get()) {
+                    receiver.interrupt();
+                    Thread.onSpinWait();
+                }
+            });
+            Goroutine sender = Go.spawn(() -> {
+                try {
+                    for (int i = 1; i <= n; i++) c.send(i);
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            sender.join();
+            stop.set(true);
+            interrupter.join();
+            c.close();
+            receiver.join();
+            assertEquals(n, got.get(), "round " + round + ": values lost");
+            assertEquals((long) n * (n + 1) / 2, sum.get());
+        }
+    }
+
+    @Test
+    void platformSendInterruptedAfterItsValueWasTakenIsNotRepeated() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            Chan<Integer> c = Chan.make();
+            int n = 20_000;
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread sender = Thread.ofPlatform().daemon().start(() -> {
+                for (int i = 1; i <= n + 1; i++) {
+                    int v = i <= n ? i : -1;
+                    for (;;) {
+                        try {
+                            c.send(v);
+                            break;
+                        } catch (InterruptedException e) {
+                            // not delivered: send it again
+                        }
+                    }
+                }
+            });
+            Thread interrupter = Thread.ofPlatform().daemon().start(() -> {
+                while (!stop.get()) {
+                    sender.interrupt();
+                    Thread.onSpinWait();
+                }
+            });
+            List<Integer> twice = new ArrayList<>();
+            AtomicInteger got = new AtomicInteger();
+            Goroutine receiver = Go.spawn(() -> {
+                try {
+                    int last = 0;
+                    for (int v; (v = c.receive()) != -1; last = v) {
+                        if (v == last) twice.add(v);
+                        got.incrementAndGet();
+                    }
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            receiver.join();
+            stop.set(true);
+            interrupter.join();
+            sender.join();
+            assertEquals(List.of(), twice, "round " + round + ": values delivered twice");
+            assertEquals(n, got.get());
+        }
+    }
+
+    @Test
+    void platformAcquireInterruptedAfterItsGrantKeepsThePermit() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            Semaphore s = new Semaphore(2);
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread[] ts = new Thread[3];
+            for (int k = 0; k < ts.length; k++) {
+                ts[k] = Thread.ofPlatform().daemon().start(() -> {
+                    while (!stop.get()) {
+                        try {
+                            s.acquire();
+                        } catch (InterruptedException e) {
+                            continue; // not acquired
+                        }
+                        s.release();
+                    }
+                });
+            }
+            Thread interrupter = Thread.ofPlatform().daemon().start(() -> {
+                while (!stop.get()) {
+                    for (Thread t : ts) t.interrupt();
+                    Thread.onSpinWait();
+                }
+            });
+            long end = System.nanoTime() + 200_000_000L; // 200 ms of acquires racing interrupts
+            while (System.nanoTime() - end < 0) Thread.onSpinWait();
+            stop.set(true);
+            interrupter.join();
+            for (Thread t : ts) {
+                t.join(10_000);
+                assertFalse(t.isAlive(), "round " + round + ": a thread waits forever, available=" + s.available());
+            }
+            assertEquals(2, s.available(), "round " + round + ": permits leaked");
+        }
+    }
 }

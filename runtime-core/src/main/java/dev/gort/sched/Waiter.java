@@ -220,19 +220,20 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             return false;
         }
         lock.unlock();
+        boolean interrupted = false;
         while (!woken) {
             LockSupport.park(this);
-            if (Thread.interrupted() && !woken) {
+            if (Thread.interrupted()) {
+                interrupted = true;
+                if (woken) break;
                 lock.lock();
-                if (woken) {
-                    // Woken between the check and the lock: the wake wins; keep the interrupt.
-                    Thread.currentThread().interrupt();
-                    lock.unlock();
-                    return true;
-                }
-                return false;
+                if (queue != null) return false; // still linked: the interrupt wins (lock held)
+                // Unlinked: a waker took this waiter (and may have handed it a value or a permit)
+                // and wakes it right after its unlock: the wake wins; keep the interrupt.
+                lock.unlock();
             }
         }
+        if (interrupted) Thread.currentThread().interrupt();
         return true;
     }
 
@@ -395,12 +396,13 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             boolean interrupted = Thread.interrupted();
             if (left <= 0 || interrupted) {
                 lock.lock();
-                if (woken) {
-                    lock.unlock();
-                    if (interrupted) Thread.currentThread().interrupt();
-                    return WOKEN;
-                }
-                return interrupted ? INTERRUPTED : TIMED_OUT;
+                if (queue != null) return interrupted ? INTERRUPTED : TIMED_OUT; // still linked
+                // Unlinked: a waker took this waiter and wakes it right after its unlock: the
+                // wake wins (keep the interrupt).
+                lock.unlock();
+                while (!woken) LockSupport.park(this);
+                if (interrupted) Thread.currentThread().interrupt();
+                return WOKEN;
             }
             LockSupport.parkNanos(this, left);
         }
