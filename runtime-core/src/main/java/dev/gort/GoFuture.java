@@ -39,18 +39,19 @@ final class GoFuture<V> implements RunnableFuture<V> {
     private Callable<V> callable;
     /** The result or the exception; see the class comment for its ordering. */
     private Object outcome;
-    /** The goroutine (or platform thread) running the task; written before the RUNNING CAS. */
+    /** The goroutine (or platform thread) running the task; claimed (CAS from null) before the RUNNING CAS. */
     private volatile Object runner;
     private final SpinLock lock = new SpinLock();
     private final WaitQueue waiters = new WaitQueue(lock);
     /** Called once, by the completer, after the waiters are woken (invokeAny's hook); or null. */
     volatile Runnable onDone;
 
-    private static final VarHandle STATE;
+    private static final VarHandle STATE, RUNNER;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(GoFuture.class, "state", int.class);
+            RUNNER = MethodHandles.lookup().findVarHandle(GoFuture.class, "runner", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -72,7 +73,9 @@ final class GoFuture<V> implements RunnableFuture<V> {
     public void run() {
         if (state != NEW) return;
         Goroutine g = Go.current();
-        runner = g != null ? g : Thread.currentThread();
+        // Claimed by CAS, as FutureTask does: a second, concurrent run() must not overwrite the
+        // runner, or cancel(true) would interrupt it instead of the one running the task.
+        if (!RUNNER.compareAndSet(this, null, g != null ? g : Thread.currentThread())) return;
         if (!STATE.compareAndSet(this, NEW, RUNNING)) return;
         Callable<V> c = callable;
         try {

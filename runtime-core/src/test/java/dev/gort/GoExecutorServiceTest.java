@@ -406,4 +406,44 @@ class GoExecutorServiceTest {
             throw new AssertionError("seed " + seed, t);
         }
     }
+    /**
+     * Two parties running one future at once (allowed, as for FutureTask: the second returns at
+     * once): cancel(true) interrupts the one that runs the task. Both used to store themselves as
+     * the runner, the loser possibly last, so cancel(true) interrupted it and the task slept on
+     * (2 runs in 3 failed). The runner is now claimed by CAS, as FutureTask does.
+     */
+    @Test
+    void cancelInterruptsTheRunnerWhenTwoRunTheFuture() throws Exception {
+        int wrong = 0;
+        for (int round = 0; round < 2000; round++) {
+            CountDownLatch started = new CountDownLatch(1);
+            GoFuture<Integer> f = new GoFuture<>(() -> {
+                started.countDown();
+                if (Go.current() != null) Go.sleep(Duration.ofSeconds(20)); else Thread.sleep(20_000);
+                return 1;
+            });
+            java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+            Runnable runIt = () -> {
+                try {
+                    both.await();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+                f.run();
+            };
+            Thread t = Thread.ofPlatform().daemon().start(runIt);
+            Goroutine g = Go.spawn(runIt);
+            started.await();
+            assertTrue(f.cancel(true));
+            t.join(5_000);
+            if (t.isAlive() || !g.join(Duration.ofSeconds(5))) {
+                wrong++;
+                t.interrupt();
+                g.interrupt();
+                t.join();
+                g.join();
+            }
+        }
+        assertEquals(0, wrong, "cancel(true) interrupted the party that did not run the task");
+    }
 }
