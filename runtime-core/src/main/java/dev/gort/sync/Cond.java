@@ -32,7 +32,13 @@ public final class Cond {
         Waiter w = Waiter.current();
         lock.lock();
         queue.enqueue(w);
-        mutex.unlock(); // never waits: safe under the spin lock
+        try {
+            mutex.unlock(); // never waits: safe under the spin lock
+        } catch (RuntimeException e) { // not locked: leave the Cond as it was
+            queue.remove(w);
+            lock.unlock();
+            throw e;
+        }
         w.awaitUninterruptibly(WaitReason.COND, lock);
         mutex.lock();
     }

@@ -291,4 +291,43 @@ class SyncTest {
         sem.release();
         assertEquals(1, sem.available());
     }
+    /**
+     * await() without holding the mutex throws IllegalStateException and leaves the Cond as it
+     * was. It used to throw with the Cond's own lock still held and its waiter still queued:
+     * every later signal() spun forever.
+     */
+    @Test
+    void condAwaitWithoutTheMutexLeavesTheCondUsable() throws Exception {
+        for (boolean inGoroutine : new boolean[] {false, true}) {
+            Cond c = new Cond(new Mutex());
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Runnable misuse = () -> {
+                try {
+                    c.await();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            };
+            if (inGoroutine) Go.spawn(misuse).join(); else misuse.run();
+            assertTrue(thrown.get() instanceof IllegalStateException, String.valueOf(thrown.get()));
+            Thread signaller = Thread.ofPlatform().daemon().start(() -> {
+                c.signal();
+                c.broadcast();
+            });
+            signaller.join(10_000);
+            assertFalse(signaller.isAlive(), "signal() spins: await() left the Cond's lock held");
+            Mutex m = c.mutex();
+            java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+            Goroutine waiter = Go.spawn(() -> {
+                m.lock();
+                while (!ready.get()) c.await();
+                m.unlock();
+            });
+            m.lock();
+            ready.set(true);
+            c.broadcast();
+            m.unlock();
+            assertTrue(waiter.join(java.time.Duration.ofSeconds(10)), "the Cond works again");
+        }
+    }
 }
