@@ -50,8 +50,8 @@ public interface Goroutine {
     void join() throws InterruptedException;
 
     /**
-     * Like {@link #join()}, giving up after {@code timeout} (platform threads only for now;
-     * goroutine callers wait without a timeout until the timers of the runtime land).
+     * Like {@link #join()}, giving up after {@code timeout}: a joining goroutine parks with a
+     * runtime timer, a platform thread parks with a timeout.
      *
      * @return true if the goroutine finished in time
      */

@@ -94,6 +94,43 @@ class SpawnTest {
         assertNotEquals(slow.id(), joiner.id());
     }
 
+    /**
+     * A goroutine's timed join parks with a runtime timer: it gives up after the timeout (it
+     * used to wait without one), its timer is gone after a join that ends either way, an
+     * interrupt still ends it, and a second timed join sees the goroutine end.
+     */
+    @Test
+    void goroutineJoinTimesOutAndIsInterruptible() throws Exception {
+        WaitGroup gate = new WaitGroup();
+        gate.add(1);
+        Goroutine blocked = Go.spawn(() -> await(gate));
+        java.util.concurrent.atomic.AtomicReference<String> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Goroutine joiner = Go.spawn(() -> {
+            try {
+                long t0 = System.nanoTime();
+                boolean first = blocked.join(java.time.Duration.ofMillis(50));
+                long waited = System.nanoTime() - t0;
+                Go.current().interrupt();
+                String second;
+                try {
+                    blocked.join(java.time.Duration.ofSeconds(30));
+                    second = "no InterruptedException";
+                } catch (InterruptedException e) {
+                    second = Go.current().isInterrupted() ? "status left set" : "interrupted";
+                }
+                gate.done();
+                boolean third = blocked.join(java.time.Duration.ofSeconds(30));
+                result.set(first + " " + (waited >= 50_000_000L) + " " + second + " " + third);
+            } catch (InterruptedException e) {
+                result.set(e.toString());
+            }
+        });
+        assertEquals(true, joiner.join(java.time.Duration.ofSeconds(30)), "the timed join never timed out");
+        assertEquals("false true interrupted true", result.get());
+        assertEquals(Goroutine.State.DEAD, blocked.state());
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
+    }
+
     @Test
     void platformJoinTimesOutAndIsInterruptible() throws Exception {
         WaitGroup gate = new WaitGroup();

@@ -353,7 +353,7 @@ public final class G implements Goroutine, Runnable {
         G self = Scheduler.currentG();
         if (self != null) {
             if (self == this) throw new IllegalStateException("a goroutine cannot join itself");
-            joinFromGoroutine(self);
+            joinFromGoroutine(self, 0L);
             return;
         }
         Waiter w = Waiter.current();
@@ -373,9 +373,11 @@ public final class G implements Goroutine, Runnable {
      * claim as they dequeue.) The push is the park's commit: it happens after
      * the unmount, so finish() can only wake a goroutine that is already parked. A failed push
      * (this goroutine has ended) means the joiner is done at once, unless its interrupter
-     * claimed the group first: then the interrupter readies it, as for any claimed wait.
+     * claimed the group first: then the interrupter readies it, as for any claimed wait. A timed
+     * join arms a runtime timer in the commit that claims the group the same way (deadline 0:
+     * none). @return false if the timer ended the wait
      */
-    private void joinFromGoroutine(G self) throws InterruptedException {
+    private boolean joinFromGoroutine(G self, long deadline) throws InterruptedException {
         SelectGroup group = new SelectGroup();
         Waiter w = Waiter.forSelect(group, 0);
         group.lockForPark();
@@ -384,17 +386,32 @@ public final class G implements Goroutine, Runnable {
             self.clearInterruptForThrow();
             throw new InterruptedException();
         }
-        Scheduler.get().park(WaitReason.JOIN, g -> {
+        Scheduler s = Scheduler.get();
+        // A timed join: a runtime timer ends the wait as an interrupt does, and says so first.
+        boolean[] timedOut = new boolean[1];
+        TimerEntry timer = deadline == 0L ? null : new TimerEntry(() -> {
+            if (group.cancel()) {
+                timedOut[0] = true; // read by the joiner after the ready below
+                group.lockForPark();
+                group.unlockForPark();
+                s.ready(self);
+            }
+        });
+        s.park(WaitReason.JOIN, g -> {
             boolean pushed = pushJoiner(w);
+            if (pushed && timer != null) s.addTimer(timer, deadline); // after the unmount, as the park lock
             group.unlockForPark();
             return pushed || !group.cancel(); // not pushed: stay parked only if the interrupter claimed us
         });
+        if (timer != null) s.deleteTimer(timer); // woken otherwise: the timer must not outlive the wait
         if (group.winner() == SelectGroup.CANCELLED && status != DEAD) {
+            if (timedOut[0]) return false;
             self.clearInterruptForThrow();
             throw new InterruptedException();
         }
         // Finished (woken by finish(), or found ended): joined. An interrupt that lost the race
         // leaves the status set.
+        return true;
     }
 
     @Override
@@ -402,13 +419,16 @@ public final class G implements Goroutine, Runnable {
         if (status == DEAD) {
             return true;
         }
-        if (Scheduler.currentG() != null) {
-            join();
-            return true;
+        long nanos = Math.max(1L, timeout.toNanos());
+        G self = Scheduler.currentG();
+        if (self != null) {
+            if (self == this) throw new IllegalStateException("a goroutine cannot join itself");
+            long deadline = System.nanoTime() + nanos;
+            if (deadline == 0L) deadline = 1L; // 0 means no deadline
+            return joinFromGoroutine(self, deadline);
         }
         Waiter w = Waiter.current();
         if (!pushJoiner(w)) return true;
-        long nanos = Math.max(1L, timeout.toNanos());
         if (w.awaitWoken(System.nanoTime() + nanos)) return true;
         if (Thread.currentThread().isInterrupted() && !w.isWoken()) {
             Thread.interrupted();
