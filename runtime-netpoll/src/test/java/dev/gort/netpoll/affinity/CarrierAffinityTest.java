@@ -42,10 +42,17 @@ class CarrierAffinityTest {
         List<String> seen = new ArrayList<>();
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
-                String comm = Files.readString(t.resolve("comm")).trim();
+                String comm;
+                List<String> status;
+                try {
+                    comm = Files.readString(t.resolve("comm")).trim();
+                    status = Files.readAllLines(t.resolve("status"));
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    continue; // a thread that ended after the listing (the JIT's come and go)
+                }
                 if (!comm.startsWith("gort-m")) continue;
                 int id = Integer.parseInt(comm.substring("gort-m".length()));
-                String allowed = Files.readAllLines(t.resolve("status")).stream()
+                String allowed = status.stream()
                     .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow()
                     .substring("Cpus_allowed_list:".length()).trim();
                 assertEquals(String.valueOf(Affinity.cpuForCarrier(id, online)), allowed, comm);
