@@ -552,12 +552,7 @@ class InterruptTest {
                     }
                 }
             });
-            Thread interrupter = Thread.ofPlatform().daemon().start(() -> {
-                while (!stop.get()) {
-                    receiver.interrupt();
-                    Thread.onSpinWait();
-                }
-            });
+            Thread interrupter = interruptNonStop(stop, receiver);
             Goroutine sender = Go.spawn(() -> {
                 try {
                     for (int i = 1; i <= n; i++) c.send(i);
@@ -594,12 +589,7 @@ class InterruptTest {
                     }
                 }
             });
-            Thread interrupter = Thread.ofPlatform().daemon().start(() -> {
-                while (!stop.get()) {
-                    sender.interrupt();
-                    Thread.onSpinWait();
-                }
-            });
+            Thread interrupter = interruptNonStop(stop, sender);
             List<Integer> twice = new ArrayList<>();
             AtomicInteger got = new AtomicInteger();
             Goroutine receiver = Go.spawn(() -> {
@@ -640,12 +630,7 @@ class InterruptTest {
                     }
                 });
             }
-            Thread interrupter = Thread.ofPlatform().daemon().start(() -> {
-                while (!stop.get()) {
-                    for (Thread t : ts) t.interrupt();
-                    Thread.onSpinWait();
-                }
-            });
+            Thread interrupter = interruptNonStop(stop, ts);
             long end = System.nanoTime() + 200_000_000L; // 200 ms of acquires racing interrupts
             while (System.nanoTime() - end < 0) Thread.onSpinWait();
             stop.set(true);
@@ -656,5 +641,14 @@ class InterruptTest {
             }
             assertEquals(2, s.available(), "round " + round + ": permits leaked");
         }
+    }
+    /** A daemon platform thread that interrupts the targets over and over until stop is set. */
+    private static Thread interruptNonStop(AtomicBoolean stop, Thread... targets) {
+        return Thread.ofPlatform().daemon().start(() -> {
+            while (!stop.get()) {
+                for (Thread t : targets) t.interrupt();
+                Thread.onSpinWait();
+            }
+        });
     }
 }

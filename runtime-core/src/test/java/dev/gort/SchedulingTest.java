@@ -366,27 +366,12 @@ class SchedulingTest {
         int locked = 4, rounds = 20_000;
         AtomicLong total = new AtomicLong();
         List<Thread> carriers = new java.util.concurrent.CopyOnWriteArrayList<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread unparker = new Thread(() -> {
-            while (!stop.get()) {
-                for (Thread t : carriers) java.util.concurrent.locks.LockSupport.unpark(t);
-                Thread.onSpinWait();
-            }
-        });
-        unparker.setDaemon(true);
-        unparker.start();
-        try {
+        whileRepeating(() -> carriers.forEach(java.util.concurrent.locks.LockSupport::unpark), () ->
             GoTestSupport.runMain(() -> {
                 List<Goroutine> all = new ArrayList<>();
                 for (int k = 0; k < locked; k++) {
                     Chan<Integer> ping = Chan.make(), pong = Chan.make();
-                    all.add(Go.spawn(() -> {
-                        try {
-                            for (Integer v : ping) pong.send(v + 1);
-                        } catch (InterruptedException e) {
-                            throw new RuntimeException(e);
-                        }
-                    }));
+                    all.add(echo(ping, pong));
                     all.add(Go.spawn(() -> {
                         Go.lockOSThread();
                         carriers.add(Thread.currentThread()); // locked: its carrier for good
@@ -395,8 +380,7 @@ class SchedulingTest {
                                 if (i % 4 == 0) {
                                     Go.spawn(total::incrementAndGet).join();
                                 } else {
-                                    ping.send(i);
-                                    if (pong.receive() != i + 1) throw new AssertionError("pong " + i);
+                                    roundTrip(ping, pong, i);
                                     total.incrementAndGet();
                                 }
                             }
@@ -408,13 +392,8 @@ class SchedulingTest {
                         }
                     }));
                 }
-                for (Goroutine g : all) g.join();
-                for (Goroutine g : all) assertNull(g.failure(), g + " failed");
-            });
-        } finally {
-            stop.set(true);
-            unparker.join();
-        }
+                joinAllSucceeded(all);
+            }));
         assertEquals((long) locked * rounds, total.get());
     }
 
@@ -428,52 +407,70 @@ class SchedulingTest {
     @Test
     void dumpRacingParksWakesNobody() throws Exception {
         int pairs = 4, rounds = 30_000;
-        AtomicBoolean stop = new AtomicBoolean();
         AtomicLong dumps = new AtomicLong();
-        Thread dumper = new Thread(() -> {
+        whileRepeating(() -> {
+            Go.dump();
+            dumps.incrementAndGet();
+        }, () -> GoTestSupport.runMain(() -> {
+            List<Goroutine> all = new ArrayList<>();
+            for (int k = 0; k < pairs; k++) {
+                Chan<Integer> ping = Chan.make(), pong = Chan.make();
+                all.add(echo(ping, pong));
+                boolean lock = k % 2 == 0;
+                all.add(Go.spawn(() -> {
+                    if (lock) Go.lockOSThread();
+                    try {
+                        for (int i = 0; i < rounds; i++) roundTrip(ping, pong, i);
+                        ping.close();
+                    } catch (InterruptedException e) {
+                        throw new RuntimeException(e);
+                    } finally {
+                        if (lock) Go.unlockOSThread();
+                    }
+                }));
+            }
+            joinAllSucceeded(all);
+        }));
+        assertTrue(dumps.get() > 0, "the dumper never ran");
+    }
+
+    /** Runs body while a daemon platform thread repeats step; stops and joins that thread after. */
+    private static void whileRepeating(Runnable step, GoTestSupport.ThrowingRunnable body) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread t = Thread.ofPlatform().daemon().start(() -> {
             while (!stop.get()) {
-                Go.dump();
-                dumps.incrementAndGet();
+                step.run();
+                Thread.onSpinWait();
             }
         });
-        dumper.setDaemon(true);
-        dumper.start();
         try {
-            GoTestSupport.runMain(() -> {
-                List<Goroutine> all = new ArrayList<>();
-                for (int k = 0; k < pairs; k++) {
-                    Chan<Integer> ping = Chan.make(), pong = Chan.make();
-                    all.add(Go.spawn(() -> {
-                        try {
-                            for (Integer v : ping) pong.send(v + 1);
-                        } catch (InterruptedException e) {
-                            throw new RuntimeException(e);
-                        }
-                    }));
-                    boolean lock = k % 2 == 0;
-                    all.add(Go.spawn(() -> {
-                        if (lock) Go.lockOSThread();
-                        try {
-                            for (int i = 0; i < rounds; i++) {
-                                ping.send(i);
-                                if (pong.receive() != i + 1) throw new AssertionError("pong " + i);
-                            }
-                            ping.close();
-                        } catch (InterruptedException e) {
-                            throw new RuntimeException(e);
-                        } finally {
-                            if (lock) Go.unlockOSThread();
-                        }
-                    }));
-                }
-                for (Goroutine g : all) g.join();
-                for (Goroutine g : all) assertNull(g.failure(), g + " failed");
-            });
+            body.run();
         } finally {
             stop.set(true);
-            dumper.join();
+            t.join();
         }
-        assertTrue(dumps.get() > 0, "the dumper never ran");
+    }
+
+    /** The echo half of a ping-pong pair: answers each v on ping with v + 1 on pong, until ping closes. */
+    private static Goroutine echo(Chan<Integer> ping, Chan<Integer> pong) {
+        return Go.spawn(() -> {
+            try {
+                for (Integer v : ping) pong.send(v + 1);
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+        });
+    }
+
+    /** One round trip with an {@link #echo}. */
+    private static void roundTrip(Chan<Integer> ping, Chan<Integer> pong, int i) throws InterruptedException {
+        ping.send(i);
+        if (pong.receive() != i + 1) throw new AssertionError("pong " + i);
+    }
+
+    private static void joinAllSucceeded(List<Goroutine> all) throws InterruptedException {
+        for (Goroutine g : all) g.join();
+        for (Goroutine g : all) assertNull(g.failure(), g + " failed");
     }
 
     /** A countdown for platform-thread polling in tests. */
