@@ -646,6 +646,12 @@ public final class Scheduler {
     private static void preemptSlow() {
         G g = currentG();
         if (g == null || !g.preempt) return;
+        // Only a goroutine running on a P yields. One inside Go.blocking (SYSCALL, its P handed
+        // off) keeps the request for after the call: sysmon may have read it as its P's current
+        // goroutine just before blocking() cleared the request, and a poll in the blocking call
+        // (Go.safepoint() or the agent's) must not put it on a run queue with blocking()'s
+        // frames, and its hand-off, still in progress.
+        if (g.status() != G.RUNNING) return;
         Scheduler s = get();
         if (!s.clearPreempt(g)) return;
         s.preemptions.incrementAndGet();
