@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 . scripts/jdk.sh
 mvn -q -B -DskipTests -pl examples -am package
-exec "$JAVA_HOME/bin/java" "${GORT_JVM_FLAGS[@]}" -jar examples/target/examples.jar "${@:-tour}"
+# -javaagent: the safepoint agent (examples.jar names it in its manifest), so that the tour's
+# plain loops are preempted too.
+exec "$JAVA_HOME/bin/java" "${GORT_JVM_FLAGS[@]}" -javaagent:examples/target/examples.jar -jar examples/target/examples.jar "${@:-tour}"

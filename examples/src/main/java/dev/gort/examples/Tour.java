@@ -104,6 +104,23 @@ public final class Tour {
         spinners.await();
         System.out.printf("4. %d goroutines spinning 100 ms on %d processors: %d preemptions%n",
             count, Go.maxProcs(), Go.metrics().preemptions() - before);
+        // ... and, with the safepoint agent (-javaagent:examples.jar, as demo.sh runs the tour),
+        // so is a loop with no runtime call at all: the agent polls at its back-edge.
+        before = Go.metrics().preemptions();
+        spinners.add(count);
+        for (int i = 0; i < count; i++) {
+            Go.spawn(() -> {
+                long deadline = System.nanoTime() + 100_000_000L;
+                while (System.nanoTime() < deadline) {
+                    // nothing: no Go.safepoint()
+                }
+                spinners.done();
+            });
+        }
+        spinners.await();
+        System.out.printf("   the same with plain loops (no Go.safepoint()): %d preemptions (safepoint agent %s)%n",
+            Go.metrics().preemptions() - before,
+            dev.gort.agent.SafepointAgent.isInstalled() ? "on" : "off: add -javaagent:examples/target/examples.jar");
 
         // 5. Goroutine-local values: ThreadLocals would be shared by every goroutine of a carrier.
         GoLocal<String> who = new GoLocal<>();

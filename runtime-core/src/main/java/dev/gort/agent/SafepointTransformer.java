@@ -1,0 +1,228 @@
+package dev.gort.agent;
+
+import dev.gort.Go;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.ClassTransform;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.CodeElement;
+import java.lang.classfile.CodeModel;
+import java.lang.classfile.CodeTransform;
+import java.lang.classfile.Label;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.MethodTransform;
+import java.lang.classfile.instruction.BranchInstruction;
+import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.classfile.instruction.LabelTarget;
+import java.lang.classfile.instruction.LookupSwitchInstruction;
+import java.lang.classfile.instruction.SwitchCase;
+import java.lang.classfile.instruction.TableSwitchInstruction;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.reflect.AccessFlag;
+import java.security.ProtectionDomain;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Inserts {@code invokestatic dev/gort/Go.safepoint()V} before every backward branch (a loop's
+ * back-edge: a jump or switch to a label bound earlier in the method) and at the entry of every
+ * method that calls anything (so that recursion without loops is preempted too; a method that
+ * calls nothing cannot run long without a loop). Constructors and class initializers get no
+ * entry poll (their loops are still polled; a class initializer cannot yield anyway, since the
+ * VM calls it through a native frame, which pins the continuation). The call has no effect on
+ * the operand stack, so every instruction around it stays valid; the stack maps are computed
+ * again by the class-file API, resolving types through the defining loader's class files.
+ * See {@link SafepointAgent} for what is instrumented and why.
+ *
+ * <p>Thread-safety: the JVM may call {@link #transform} from any thread at once; the per-loader
+ * cache is synchronized, the counters are atomic, everything else is per call.
+ */
+final class SafepointTransformer implements ClassFileTransformer {
+    private static final ClassDesc GO = ClassDesc.of("dev.gort.Go");
+    private static final MethodTypeDesc VOID = MethodTypeDesc.of(ConstantDescs.CD_void);
+
+    /**
+     * Never instrumented: Gort's runtime (a preemption in the middle of a run-queue or channel
+     * operation would leave it half done while other carriers wait for it) and the libraries it
+     * runs on (JCTools' queues, Agrona, JNR and its helpers, HdrHistogram). {@code dev/gort/}
+     * itself means only the classes directly in that package (the public API); examples and
+     * benchmarks in sub-packages of their own are application code.
+     */
+    static final List<String> RUNTIME = List.of(
+        "dev/gort/sched/", "dev/gort/internal/", "dev/gort/sync/", "dev/gort/time/", "dev/gort/agent/",
+        "dev/gort/netpoll/", "dev/gort/gc/",
+        "org/jctools/", "org/agrona/", "jnr/", "com/kenai/", "org/objectweb/asm/", "org/HdrHistogram/");
+
+    private final List<String> exclude, only;
+    private final boolean entryPolls, verbose;
+    private final AtomicLong instrumented = new AtomicLong(), failed = new AtomicLong();
+    /** Per defining loader: whether it sees this runtime's dev.gort.Go (null: it does not). */
+    private final Map<ClassLoader, ClassHierarchyResolver> loaders = new WeakHashMap<>();
+
+    SafepointTransformer(List<String> exclude, List<String> only, boolean entryPolls, boolean verbose) {
+        this.exclude = List.copyOf(exclude);
+        this.only = List.copyOf(only);
+        this.entryPolls = entryPolls;
+        this.verbose = verbose;
+    }
+
+    long instrumented() {
+        return instrumented.get();
+    }
+
+    long failed() {
+        return failed.get();
+    }
+
+    /** Whether the class of this internal name ({@code a/b/C}) is one to instrument, by name. */
+    boolean wanted(String name) {
+        if (name == null) return false;
+        if (name.startsWith("dev/gort/") && name.indexOf('/', "dev/gort/".length()) < 0) return false;
+        for (String p : RUNTIME) if (name.startsWith(p)) return false;
+        for (String p : exclude) if (name.startsWith(p)) return false;
+        if (only.isEmpty()) return true;
+        for (String p : only) if (name.startsWith(p)) return true;
+        return false;
+    }
+
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String className, Class<?> redefined,
+                            ProtectionDomain pd, byte[] bytes) {
+        if (redefined != null || loader == null || loader == ClassLoader.getPlatformClassLoader()) return null;
+        if (!wanted(className)) return null;
+        if (!module.canRead(Go.class.getModule())) return null; // a named module that cannot call Gort
+        ClassHierarchyResolver resolver = resolverFor(loader);
+        if (resolver == null) return null; // the loader does not see this Gort
+        try {
+            byte[] out = instrument(bytes, resolver, entryPolls);
+            if (out != null) instrumented.incrementAndGet();
+            return out;
+        } catch (Throwable t) {
+            // Whatever went wrong (a type the stack maps need that no class file describes, a
+            // malformed class), the class loads unchanged: a missed poll is a slower preemption,
+            // an exception here would be a class that fails to load.
+            failed.incrementAndGet();
+            if (verbose) System.err.println("gort agent: left " + className.replace('/', '.') + " uninstrumented: " + t);
+            return null;
+        }
+    }
+
+    /** The resolver for classes of {@code loader}, or null if the loader does not see this {@code Go}. */
+    private ClassHierarchyResolver resolverFor(ClassLoader loader) {
+        synchronized (loaders) {
+            if (loaders.containsKey(loader)) return loaders.get(loader);
+        }
+        ClassHierarchyResolver r = null;
+        try {
+            if (Class.forName("dev.gort.Go", false, loader) == Go.class) {
+                r = ClassHierarchyResolver.ofResourceParsing(loader).orElse(ClassHierarchyResolver.defaultResolver()).cached();
+            }
+        } catch (ClassNotFoundException | LinkageError e) {
+            r = null;
+        }
+        synchronized (loaders) {
+            loaders.put(loader, r);
+        }
+        return r;
+    }
+
+    /**
+     * The class with its polls, or null when it has no method to poll in (or is too old to carry
+     * stack maps, class files before Java 6, which this agent leaves alone).
+     */
+    static byte[] instrument(byte[] bytes, ClassHierarchyResolver resolver, boolean entryPolls) {
+        ClassModel cm = ClassFile.of().parse(bytes);
+        if (cm.majorVersion() < ClassFile.JAVA_6_VERSION) return null;
+        // The class being defined cannot be found through its loader yet when it was generated
+        // (no class file resource): describe it from its own bytes first.
+        ClassDesc self = cm.thisClass().asSymbol();
+        boolean isInterface = cm.flags().has(AccessFlag.INTERFACE);
+        ClassHierarchyResolver own = isInterface
+            ? ClassHierarchyResolver.of(Set.of(self), Map.of())
+            : ClassHierarchyResolver.of(Set.of(), Map.of(self, cm.superclass().map(c -> c.asSymbol()).orElse(ConstantDescs.CD_Object)));
+        ClassFile cf = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(own.orElse(resolver)));
+        boolean[] any = new boolean[1];
+        ClassTransform ct = (clb, ce) -> {
+            if (ce instanceof MethodModel mm && mm.code().isPresent()) {
+                CodeModel code = mm.code().get();
+                String name = mm.methodName().stringValue();
+                boolean entry = entryPolls && !name.equals("<init>") && !name.equals("<clinit>") && callsAnything(code);
+                Poller poller = new Poller(entry);
+                if (entry || hasBackEdge(code)) {
+                    any[0] = true;
+                    clb.transformMethod(mm, MethodTransform.transformingCode(poller));
+                    return;
+                }
+            }
+            clb.with(ce);
+        };
+        byte[] out = cf.transformClass(cm, ct);
+        return any[0] ? out : null;
+    }
+
+    private static boolean callsAnything(CodeModel code) {
+        for (CodeElement e : code) if (e instanceof InvokeInstruction) return true;
+        return false;
+    }
+
+    private static boolean hasBackEdge(CodeModel code) {
+        Set<Label> bound = new HashSet<>();
+        for (CodeElement e : code) {
+            if (e instanceof LabelTarget t) bound.add(t.label());
+            else if (isBackEdge(e, bound)) return true;
+        }
+        return false;
+    }
+
+    /** Whether {@code e} jumps (or may jump) to a label bound before it. */
+    private static boolean isBackEdge(CodeElement e, Set<Label> bound) {
+        return switch (e) {
+            case BranchInstruction b -> bound.contains(b.target());
+            case TableSwitchInstruction s -> bound.contains(s.defaultTarget()) || anyBound(s.cases(), bound);
+            case LookupSwitchInstruction s -> bound.contains(s.defaultTarget()) || anyBound(s.cases(), bound);
+            default -> false;
+        };
+    }
+
+    private static boolean anyBound(List<SwitchCase> cases, Set<Label> bound) {
+        for (SwitchCase c : cases) if (bound.contains(c.target())) return true;
+        return false;
+    }
+
+    /** One method's code: a poll at the start (if asked) and before each backward jump. */
+    private static final class Poller implements CodeTransform {
+        private final boolean entry;
+        private final Set<Label> bound = new HashSet<>();
+
+        Poller(boolean entry) {
+            this.entry = entry;
+        }
+
+        @Override
+        public void atStart(CodeBuilder b) {
+            if (entry) poll(b);
+        }
+
+        @Override
+        public void accept(CodeBuilder b, CodeElement e) {
+            if (e instanceof LabelTarget t) {
+                bound.add(t.label());
+            } else if (isBackEdge(e, bound)) {
+                poll(b);
+            }
+            b.with(e);
+        }
+
+        private static void poll(CodeBuilder b) {
+            b.invokestatic(GO, "safepoint", VOID);
+        }
+    }
+}

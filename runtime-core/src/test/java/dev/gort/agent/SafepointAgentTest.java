@@ -1,0 +1,215 @@
+package dev.gort.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.usercode.AgentFixture;
+import java.io.File;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.CodeElement;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+
+/** The safepoint agent: where it puts polls, what it leaves alone, and that it preempts. */
+class SafepointAgentTest {
+    private static final String FIXTURE = AgentFixture.class.getName();
+
+    private static byte[] fixtureBytes() throws Exception {
+        try (InputStream in = AgentFixture.class.getResourceAsStream("AgentFixture.class")) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static byte[] instrumented(boolean entryPolls) throws Exception {
+        ClassLoader l = SafepointAgentTest.class.getClassLoader();
+        return SafepointTransformer.instrument(fixtureBytes(),
+            ClassHierarchyResolver.ofResourceParsing(l).orElse(ClassHierarchyResolver.defaultResolver()), entryPolls);
+    }
+
+    /** Polls (invokestatic dev/gort/Go.safepoint) per method name. */
+    private static Map<String, Integer> polls(byte[] bytes) {
+        Map<String, Integer> out = new HashMap<>();
+        ClassModel cm = ClassFile.of().parse(bytes);
+        for (MethodModel m : cm.methods()) {
+            int n = 0;
+            if (m.code().isPresent()) {
+                for (CodeElement e : m.code().get()) {
+                    if (e instanceof InvokeInstruction i && i.owner().asInternalName().equals("dev/gort/Go")
+                        && i.name().stringValue().equals("safepoint")) {
+                        n++;
+                    }
+                }
+            }
+            out.merge(m.methodName().stringValue(), n, Integer::sum);
+        }
+        return out;
+    }
+
+    @Test
+    void pollsAtBackEdgesAndAtEntriesOfMethodsThatCall() throws Exception {
+        assertEquals(0, polls(fixtureBytes()).get("loop"), "the fixture as compiled has no polls");
+        Map<String, Integer> p = polls(instrumented(true));
+        assertEquals(1, p.get("<init>"), "a constructor: its loop, no entry poll");
+        assertEquals(1, p.get("loop"), "one back-edge, no call");
+        assertEquals(0, p.get("leaf"), "no loop, no call");
+        assertEquals(1, p.get("caller"), "entry only");
+        assertEquals(4, p.get("nested"), "entry, for, do-while and the switch's loop");
+        assertEquals(1, p.get("spinUntilStopped"));
+        assertEquals(1, p.get("fib"), "recursion: entry");
+        assertEquals(0, p.get("field"));
+
+        Map<String, Integer> loopsOnly = polls(instrumented(false));
+        assertEquals(0, loopsOnly.get("caller"));
+        assertEquals(3, loopsOnly.get("nested"));
+        assertEquals(0, loopsOnly.get("fib"));
+    }
+
+    @Test
+    void instrumentedCodeVerifiesAndComputesTheSame() throws Exception {
+        byte[] bytes = instrumented(true);
+        ClassLoader parent = SafepointAgentTest.class.getClassLoader();
+        Class<?> c = new ClassLoader(parent) {
+            @Override
+            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+                if (name.equals(FIXTURE)) {
+                    synchronized (getClassLoadingLock(name)) {
+                        Class<?> done = findLoadedClass(name);
+                        return done != null ? done : defineClass(name, bytes, 0, bytes.length);
+                    }
+                }
+                return super.loadClass(name, resolve);
+            }
+        }.loadClass(FIXTURE);
+        assertTrue(c != AgentFixture.class);
+        Object[][] calls = {{"loop", long.class, 1000L}, {"leaf", int.class, 3}, {"caller", int.class, 3}, {"nested", int.class, 12}};
+        for (Object[] call : calls) {
+            Method mine = c.getMethod((String) call[0], (Class<?>) call[1]);
+            Method orig = AgentFixture.class.getMethod((String) call[0], (Class<?>) call[1]);
+            assertEquals(orig.invoke(null, call[2]), mine.invoke(null, call[2]), (String) call[0]);
+        }
+        assertEquals(new AgentFixture().field(), c.getMethod("field").invoke(c.getConstructor().newInstance()));
+    }
+
+    @Test
+    void leavesTheRuntimeAndItsLibrariesAlone() {
+        SafepointTransformer t = SafepointAgent.parse(null);
+        for (String runtime : List.of("dev/gort/Chan", "dev/gort/Go", "dev/gort/sched/Scheduler", "dev/gort/sync/Mutex",
+            "dev/gort/time/Timer", "dev/gort/internal/GoContinuation", "dev/gort/agent/SafepointAgent",
+            "dev/gort/netpoll/GoSocket", "org/jctools/queues/MpscArrayQueue", "jnr/ffi/Pointer", "org/agrona/DirectBuffer")) {
+            assertFalse(t.wanted(runtime), runtime);
+        }
+        for (String app : List.of("dev/gort/usercode/AgentFixture", "dev/gort/examples/Main", "com/acme/Server", "Main")) {
+            assertTrue(t.wanted(app), app);
+        }
+        assertFalse(t.wanted(null));
+    }
+
+    @Test
+    void optionsNarrowWhatIsInstrumented() {
+        SafepointTransformer t = SafepointAgent.parse("only=com.acme.:org.example.,exclude=com.acme.hot.,entry=false,verbose=true");
+        assertTrue(t.wanted("com/acme/Server"));
+        assertTrue(t.wanted("org/example/Tool"));
+        assertFalse(t.wanted("com/acme/hot/Loop"));
+        assertFalse(t.wanted("dev/gort/usercode/AgentFixture"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SafepointAgent.parse("entries=false"));
+        assertTrue(e.getMessage().contains("unknown option 'entries=false'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SafepointAgent.parse("entry=maybe"));
+    }
+
+    @Test
+    void aClassWithNothingToPollIsLoadedUnchanged() throws Exception {
+        byte[] bytes;
+        try (InputStream in = SafepointAgent.class.getResourceAsStream("SafepointAgent.class")) {
+            bytes = in.readAllBytes();
+        }
+        // SafepointAgent's methods all call something: it would be instrumented by content...
+        assertNotNull(SafepointTransformer.instrument(bytes, ClassHierarchyResolver.defaultResolver()
+            .orElse(ClassHierarchyResolver.ofResourceParsing(getClass().getClassLoader())), true));
+        // ...but transform() refuses it by name, and refuses JDK classes by loader.
+        SafepointTransformer t = SafepointAgent.parse(null);
+        assertNull(t.transform(SafepointAgent.class.getModule(), getClass().getClassLoader(),
+            "dev/gort/agent/SafepointAgent", null, null, bytes));
+        assertNull(t.transform(Object.class.getModule(), null, "java/lang/Object", null, null, bytes));
+        byte[] fixture = fixtureBytes();
+        byte[] out = t.transform(AgentFixture.class.getModule(), getClass().getClassLoader(), "dev/gort/usercode/AgentFixture",
+            null, null, fixture);
+        assertNotNull(out);
+        assertEquals(1, t.instrumented());
+        assertFalse(java.util.Arrays.equals(fixture, out));
+        assertArrayEquals(fixtureBytes(), fixture, "the input is not modified");
+    }
+
+    /**
+     * The agent for real (-javaagent, one processor): a goroutine spinning in a loop with no
+     * runtime call and another recursing without a loop are both preempted, so the main goroutine,
+     * which needs the only processor to stop them, runs, and no carrier was taken for stuck.
+     * Without the agent the child never ends: a carrier that spins on the CPU is running, not
+     * stuck, so sysmon lends its processor to nobody, and main never runs (checked by hand: the
+     * same child without -javaagent is still spinning after 60 s).
+     */
+    @Test
+    void theAgentPreemptsLoopsAndRecursionWithoutRuntimeCalls() throws Exception {
+        Path jar = Files.createTempFile("gort-agent", ".jar");
+        try {
+            Manifest mf = new Manifest();
+            mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            mf.getMainAttributes().put(new Attributes.Name("Premain-Class"), SafepointAgent.class.getName());
+            try (OutputStream os = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(os, mf)) {
+                // the manifest is all: the agent's classes come from the class path
+            }
+            String out = runChild(List.of("-javaagent:" + jar, "-Dgort.maxprocs=1"));
+            assertTrue(out.contains("agent=true"), out);
+            assertTrue(out.contains("failed=0"), out);
+            assertFalse(out.contains("preemptions=0 "), out);
+            assertTrue(out.contains("stuckRetakes=0"), out);
+        } finally {
+            Files.deleteIfExists(jar);
+        }
+    }
+
+    static String runChild(List<String> flags) throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        List<String> cmd = new java.util.ArrayList<>(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED"));
+        cmd.addAll(flags);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FIXTURE));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[][] out = new byte[1][];
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                out[0] = p.getInputStream().readAllBytes();
+            } catch (java.io.IOException e) {
+                out[0] = e.toString().getBytes(StandardCharsets.UTF_8);
+            }
+        });
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            reader.join();
+            throw new AssertionError("the child did not end in 60 s: " + new String(out[0], StandardCharsets.UTF_8));
+        }
+        reader.join();
+        String s = new String(out[0], StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), s);
+        return s;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.gort.usercode;
+
+import dev.gort.Go;
+import dev.gort.Goroutine;
+import dev.gort.agent.SafepointAgent;
+
+/**
+ * "Application code" for SafepointAgentTest: a package the agent instruments. Its methods'
+ * expected polls are listed in SafepointAgentTest; {@link #main} is the child JVM's program.
+ */
+public final class AgentFixture {
+    static volatile boolean stop;
+    static long sink;
+
+    private int field;
+
+    public AgentFixture() {
+        for (int i = 0; i < 3; i++) field += i; // a loop in a constructor: polled, no entry poll
+    }
+
+    /** One back-edge, no call: one poll. */
+    public static long loop(long n) {
+        long x = 1;
+        for (long i = 0; i < n; i++) x = x * 6364136223846793005L + 1442695040888963407L;
+        return x;
+    }
+
+    /** No loop, no call: no poll. */
+    public static int leaf(int a) {
+        return a * 31 + 7;
+    }
+
+    /** A call, no loop: an entry poll. */
+    public static int caller(int a) {
+        return leaf(a) + 1;
+    }
+
+    /** Nested loops and a switch that jumps back: entry (it calls) + 3 back-edges. */
+    public static int nested(int n) {
+        int s = 0;
+        for (int i = 0; i < n; i++) {
+            int j = 0;
+            do {
+                s += leaf(j);
+                j++;
+            } while (j < i);
+        }
+        int k = 0;
+        while (true) {
+            switch (k++) {
+                case 0, 1, 2 -> s++;
+                default -> {
+                    return s;
+                }
+            }
+        }
+    }
+
+    public int field() {
+        return field;
+    }
+
+    /** Spins with no runtime call until stop: only the agent's back-edge poll can preempt it. */
+    static long spinUntilStopped() {
+        long x = 1;
+        while (!stop) x = x * 6364136223846793005L + 1442695040888963407L;
+        return x;
+    }
+
+    /** Recursion with no loop until stop: only the agent's entry polls can preempt it. */
+    static long fib(int n) {
+        if (stop) return 0;
+        return n < 2 ? n : fib(n - 1) + fib(n - 2);
+    }
+
+    /**
+     * The child JVM's program (-javaagent, -Dgort.maxprocs=1): one goroutine spins in a loop, one
+     * recurses, both without runtime calls; the main goroutine, which needs the only processor,
+     * sleeps, then stops them. Prints the agent's and the scheduler's counters.
+     */
+    public static void main(String[] args) {
+        Go.run(() -> {
+            try {
+                Goroutine a = Go.spawn(() -> sink += spinUntilStopped());
+                Goroutine b = Go.spawn(() -> {
+                    while (!stop) sink += fib(60); // fib(60) never ends by itself
+                });
+                Go.sleep(java.time.Duration.ofMillis(50)); // runs only if the spinners are preempted
+                stop = true;
+                a.join();
+                b.join();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        var m = Go.metrics();
+        System.out.println("agent=" + SafepointAgent.isInstalled() + " instrumented=" + SafepointAgent.instrumentedClasses()
+            + " failed=" + SafepointAgent.failedClasses() + " preemptions=" + m.preemptions() + " stuckRetakes=" + m.stuckRetakes());
+    }
+}
