@@ -5,8 +5,9 @@ import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 
 /**
- * floor: what this machine and JDK charge for the two ways a W2 round trip can be done, with no
- * runtime at all, so that W2's figures (and its target) can be read against the hardware.
+ * floor: what this machine and JDK charge for the two ways a W2 round trip can be done, and for a
+ * W5 hop, with no runtime at all, so that W2's and W5's figures (and their targets) can be read
+ * against the hardware.
  *
  * <ul>
  *   <li>{@code floor-switch}: two bare {@link Continuation}s run alternately on one platform
@@ -17,6 +18,10 @@ import jdk.internal.vm.ContinuationScope;
  *       volatile fields, spinning: one round trip is two cache-line transfers between two CPUs,
  *       the least a ping-pong between two goroutines on two Ps can cost. Needs two free CPUs.
  *       Unit: ns per round trip.</li>
+ *   <li>{@code floor-ring}: W5's shape with no runtime: 503 bare continuations (W5's ring size)
+ *       resumed in turn by one platform thread, each yielding at once from two frames down. One
+ *       hop is one yield and one resumption of a stack last run 503 hops earlier, which is what a
+ *       W5 hop on one P costs before any channel or scheduler work. Unit: ns per hop.</li>
  * </ul>
  * The only implementation is {@code jdk} (Go has no counterpart in the anchors): run.sh runs it
  * on the JVM only, and the table shows the two values with no ratio.
@@ -31,27 +36,42 @@ final class Floor implements Workload {
 
     @Override
     public List<Metric> metrics() {
-        return List.of(new Metric("floor-switch", "ns/roundtrip"), new Metric("floor-handoff", "ns/roundtrip"));
+        return List.of(
+            new Metric("floor-switch", "ns/roundtrip"),
+            new Metric("floor-handoff", "ns/roundtrip"),
+            new Metric("floor-ring", "ns/hop"));
     }
 
     @Override
     public List<Impl> impls() {
-        return List.of(new Impl("jdk", Driver.PLATFORM, () -> new double[] {switches(), handoffs()}));
+        return List.of(new Impl("jdk", Driver.PLATFORM, () -> new double[] {switches(), handoffs(), ring()}));
     }
 
     static double switches() {
-        int n = Harness.size(10_000_000);
-        long[] count = new long[2];
-        Continuation a = new Continuation(SCOPE, () -> bounce(count, 0));
-        Continuation b = new Continuation(SCOPE, () -> bounce(count, 1));
+        return roundRobin(2, Harness.size(10_000_000)) * 2; // a round trip is two hops
+    }
+
+    static double ring() {
+        return roundRobin(Ring.RING, Math.max(1, Harness.size(10_000_000) / Ring.RING)); // W5's 10,000,000 hops
+    }
+
+    /** {@code k} bare continuations resumed in turn, {@code rounds} times each: ns per resumption. */
+    private static double roundRobin(int k, int rounds) {
+        long[] count = new long[k];
+        Continuation[] cs = new Continuation[k];
+        for (int i = 0; i < k; i++) {
+            int me = i;
+            cs[i] = new Continuation(SCOPE, () -> bounce(count, me));
+        }
         long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
-            a.run();
-            b.run();
+        for (int r = 0; r < rounds; r++) {
+            for (Continuation c : cs) c.run();
         }
         long el = System.nanoTime() - t0;
-        if (count[0] != n || count[1] != n) throw new AssertionError("floor: " + count[0] + ", " + count[1] + " yields, expected " + n);
-        return (double) el / n;
+        for (int i = 0; i < k; i++) {
+            if (count[i] != rounds) throw new AssertionError("floor: " + count[i] + " yields of continuation " + i + ", expected " + rounds);
+        }
+        return (double) el / ((long) rounds * k);
     }
 
     /** Never returns: the continuation is dropped, unfinished, when the measurement ends. */

@@ -28,7 +28,7 @@ public final class Main {
     /** Every workload, in the anchors' order, then Gort's own (no Go anchor: exec-submit, exec-sleep, floor). */
     static final List<Workload> WORKLOADS =
         List.of(new Spawn(), new PingPong(), new Buffered(), new Sieve(), new Ring(), new Parked(),
-            new ExecSubmit(), new ExecSleep(), new Floor());
+            new Fairness(), new ExecSubmit(), new ExecSleep(), new Floor());
 
     private Main() {}
 
