@@ -48,7 +48,10 @@ import java.util.concurrent.TimeoutException;
  * thread, not just the goroutine. There are {@link Go#maxProcs()} running carriers, and sysmon
  * lends a spare processor only to a carrier blocked for more than 20 ms; so tasks that block
  * briefly and often run about maxProcs at a time (a virtual thread would unmount instead), and
- * tasks that block long cost a carrier thread each, as in a cached thread pool. Gort's waits
+ * tasks that block long cost a carrier thread each, as in a cached thread pool. (With the
+ * safepoint agent, {@code -javaagent:runtime-core.jar}, {@code Thread.sleep} and
+ * {@code TimeUnit.sleep} in application classes park instead: see
+ * {@link dev.gort.agent.Redirects}.) Gort's waits
  * ({@link Go#sleep}, channels, this executor's futures) park and cost nothing; wrapping a known
  * blocking call in {@link Go#blocking} hands its processor off at once.
  *

@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * the goroutine's carrier thread, and there are only maxProcs of them, so short blocking calls
  * run about maxProcs at a time (sysmon lends a spare processor only to a carrier blocked for
  * more than 20 ms). The same tasks waiting with {@code Go.sleep} (or a channel, or a future) park
- * and all wait at once. The example times both.
+ * and all wait at once. The example times both. Run with the safepoint agent
+ * ({@code java -javaagent:examples/target/examples.jar -jar examples/target/examples.jar executor})
+ * and the {@code Thread.sleep} tasks park too: the agent rewrites the call.
  */
 public final class ExecutorDropIn {
     public static void main(String[] args) throws Exception {
@@ -39,7 +41,9 @@ public final class ExecutorDropIn {
                 long sum = 0;
                 for (Future<Integer> f : pool.invokeAll(tasks)) sum += f.get();
                 System.out.printf("invokeAll of 2,000 tasks sleeping 1 ms in %s: sum %d in %d ms%n",
-                    gortSleep ? "Go.sleep (parks)" : "Thread.sleep (blocks a carrier)", sum, (System.nanoTime() - t0) / 1_000_000);
+                    gortSleep ? "Go.sleep (parks)"
+                        : dev.gort.agent.SafepointAgent.isInstalled() ? "Thread.sleep (the agent makes it park; first round: cold)"
+                        : "Thread.sleep (blocks a carrier)", sum, (System.nanoTime() - t0) / 1_000_000);
             }
 
             int answer = CompletableFuture.supplyAsync(() -> 20, pool)

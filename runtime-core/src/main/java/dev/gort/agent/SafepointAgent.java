@@ -22,10 +22,15 @@ import java.util.List;
  * a static volatile field that is non-zero only while some goroutine has been asked to yield;
  * outside goroutines it does nothing.
  *
+ * <p>It also replaces the JDK's sleeps ({@code Thread.sleep}, {@code TimeUnit.sleep}) in those
+ * classes with {@link Redirects}', which in a goroutine park it ({@link dev.gort.Go#sleep}) where
+ * the JDK's would block its carrier: what a virtual thread's sleep does. Outside goroutines they
+ * are the JDK's calls.
+ *
  * <p>Options, comma-separated after {@code =}: {@code exclude=<prefix>[:<prefix>...]} more class
  * name prefixes to leave alone (dots or slashes, e.g. {@code exclude=com.acme.hot.}),
  * {@code only=<prefix>[:<prefix>...]} instrument only these, {@code entry=false} no polls at
- * method entries (loops only), {@code verbose=true} one line per class that could not be
+ * method entries (loops only), {@code sleep=false} leave the JDK's sleeps alone, {@code verbose=true} one line per class that could not be
  * instrumented (such a class is loaded unchanged). Example:
  * {@code -javaagent:runtime-core.jar=only=com.acme.:org.example.,entry=false}.
  */
@@ -58,7 +63,7 @@ public final class SafepointAgent {
      */
     static SafepointTransformer parse(String args) {
         List<String> exclude = new ArrayList<>(), only = new ArrayList<>();
-        boolean entry = true, verbose = false;
+        boolean entry = true, sleeps = true, verbose = false;
         if (args != null && !args.isBlank()) {
             for (String opt : args.split(",")) {
                 int eq = opt.indexOf('=');
@@ -68,13 +73,14 @@ public final class SafepointAgent {
                     case "exclude" -> exclude.addAll(prefixes(value));
                     case "only" -> only.addAll(prefixes(value));
                     case "entry" -> entry = bool(key, value);
+                    case "sleep" -> sleeps = bool(key, value);
                     case "verbose" -> verbose = bool(key, value);
                     default -> throw new IllegalArgumentException(
-                        "gort agent: unknown option '" + opt + "' (exclude=, only=, entry=, verbose=)");
+                        "gort agent: unknown option '" + opt + "' (exclude=, only=, entry=, sleep=, verbose=)");
                 }
             }
         }
-        return new SafepointTransformer(exclude, only, entry, verbose);
+        return new SafepointTransformer(exclude, only, entry, sleeps, verbose);
     }
 
     private static List<String> prefixes(String value) {

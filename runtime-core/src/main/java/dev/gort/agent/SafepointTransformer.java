@@ -12,6 +12,7 @@ import java.lang.classfile.CodeTransform;
 import java.lang.classfile.Label;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.MethodTransform;
+import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.BranchInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.LabelTarget;
@@ -40,6 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * VM calls it through a native frame, which pins the continuation). The call has no effect on
  * the operand stack, so every instruction around it stays valid; the stack maps are computed
  * again by the class-file API, resolving types through the defining loader's class files.
+ * Calls of the JDK's sleeps are replaced by {@link Redirects}' (unless {@code sleep=false}), which
+ * park a goroutine instead of blocking its carrier.
  * See {@link SafepointAgent} for what is instrumented and why.
  *
  * <p>Thread-safety: the JVM may call {@link #transform} from any thread at once; the per-loader
@@ -48,6 +51,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SafepointTransformer implements ClassFileTransformer {
     private static final ClassDesc GO = ClassDesc.of("dev.gort.Go");
     private static final MethodTypeDesc VOID = MethodTypeDesc.of(ConstantDescs.CD_void);
+    private static final ClassDesc REDIRECTS = ClassDesc.of("dev.gort.agent.Redirects");
 
     /**
      * Never instrumented: Gort's runtime (a preemption in the middle of a run-queue or channel
@@ -62,15 +66,16 @@ final class SafepointTransformer implements ClassFileTransformer {
         "org/jctools/", "org/agrona/", "jnr/", "com/kenai/", "org/objectweb/asm/", "org/HdrHistogram/");
 
     private final List<String> exclude, only;
-    private final boolean entryPolls, verbose;
+    private final boolean entryPolls, sleeps, verbose;
     private final AtomicLong instrumented = new AtomicLong(), failed = new AtomicLong();
     /** Per defining loader: whether it sees this runtime's dev.gort.Go (null: it does not). */
     private final Map<ClassLoader, ClassHierarchyResolver> loaders = new WeakHashMap<>();
 
-    SafepointTransformer(List<String> exclude, List<String> only, boolean entryPolls, boolean verbose) {
+    SafepointTransformer(List<String> exclude, List<String> only, boolean entryPolls, boolean sleeps, boolean verbose) {
         this.exclude = List.copyOf(exclude);
         this.only = List.copyOf(only);
         this.entryPolls = entryPolls;
+        this.sleeps = sleeps;
         this.verbose = verbose;
     }
 
@@ -102,7 +107,7 @@ final class SafepointTransformer implements ClassFileTransformer {
         ClassHierarchyResolver resolver = resolverFor(loader);
         if (resolver == null) return null; // the loader does not see this Gort
         try {
-            byte[] out = instrument(bytes, resolver, entryPolls);
+            byte[] out = instrument(bytes, resolver, entryPolls, sleeps);
             if (out != null) instrumented.incrementAndGet();
             return out;
         } catch (Throwable t) {
@@ -138,7 +143,7 @@ final class SafepointTransformer implements ClassFileTransformer {
      * The class with its polls, or null when it has no method to poll in (or is too old to carry
      * stack maps, class files before Java 6, which this agent leaves alone).
      */
-    static byte[] instrument(byte[] bytes, ClassHierarchyResolver resolver, boolean entryPolls) {
+    static byte[] instrument(byte[] bytes, ClassHierarchyResolver resolver, boolean entryPolls, boolean sleeps) {
         ClassModel cm = ClassFile.of().parse(bytes);
         if (cm.majorVersion() < ClassFile.JAVA_6_VERSION) return null;
         // The class being defined cannot be found through its loader yet when it was generated
@@ -155,8 +160,8 @@ final class SafepointTransformer implements ClassFileTransformer {
                 CodeModel code = mm.code().get();
                 String name = mm.methodName().stringValue();
                 boolean entry = entryPolls && !name.equals("<init>") && !name.equals("<clinit>") && callsAnything(code);
-                Poller poller = new Poller(entry);
-                if (entry || hasBackEdge(code)) {
+                Poller poller = new Poller(entry, sleeps);
+                if (entry || hasBackEdge(code) || (sleeps && callsSleep(code))) {
                     any[0] = true;
                     clb.transformMethod(mm, MethodTransform.transformingCode(poller));
                     return;
@@ -171,6 +176,30 @@ final class SafepointTransformer implements ClassFileTransformer {
     private static boolean callsAnything(CodeModel code) {
         for (CodeElement e : code) if (e instanceof InvokeInstruction) return true;
         return false;
+    }
+
+    private static boolean callsSleep(CodeModel code) {
+        for (CodeElement e : code) if (e instanceof InvokeInstruction i && sleepRedirect(i) != null) return true;
+        return false;
+    }
+
+    /**
+     * The {@link Redirects} method that replaces this call, if it is one of the JDK's sleeps:
+     * {@code Thread.sleep(long)}, {@code (long, int)}, {@code (Duration)}, or
+     * {@code TimeUnit.sleep(long)} (whose receiver becomes the first argument: the operand stack
+     * is the same).
+     */
+    static MethodTypeDesc sleepRedirect(InvokeInstruction i) {
+        if (!i.name().equalsString("sleep")) return null;
+        String owner = i.owner().asInternalName(), type = i.type().stringValue();
+        if (i.opcode() == Opcode.INVOKESTATIC && owner.equals("java/lang/Thread")
+            && (type.equals("(J)V") || type.equals("(JI)V") || type.equals("(Ljava/time/Duration;)V"))) {
+            return i.typeSymbol();
+        }
+        if (i.opcode() == Opcode.INVOKEVIRTUAL && owner.equals("java/util/concurrent/TimeUnit") && type.equals("(J)V")) {
+            return MethodTypeDesc.of(ConstantDescs.CD_void, ClassDesc.of("java.util.concurrent.TimeUnit"), ConstantDescs.CD_long);
+        }
+        return null;
     }
 
     private static boolean hasBackEdge(CodeModel code) {
@@ -197,13 +226,17 @@ final class SafepointTransformer implements ClassFileTransformer {
         return false;
     }
 
-    /** One method's code: a poll at the start (if asked) and before each backward jump. */
+    /**
+     * One method's code: a poll at the start (if asked) and before each backward jump; the JDK's
+     * sleeps replaced by {@link Redirects}' (if asked).
+     */
     private static final class Poller implements CodeTransform {
-        private final boolean entry;
+        private final boolean entry, sleeps;
         private final Set<Label> bound = new HashSet<>();
 
-        Poller(boolean entry) {
+        Poller(boolean entry, boolean sleeps) {
             this.entry = entry;
+            this.sleeps = sleeps;
         }
 
         @Override
@@ -217,6 +250,12 @@ final class SafepointTransformer implements ClassFileTransformer {
                 bound.add(t.label());
             } else if (isBackEdge(e, bound)) {
                 poll(b);
+            } else if (sleeps && e instanceof InvokeInstruction i) {
+                MethodTypeDesc redirect = sleepRedirect(i);
+                if (redirect != null) {
+                    b.invokestatic(REDIRECTS, "sleep", redirect);
+                    return;
+                }
             }
             b.with(e);
         }

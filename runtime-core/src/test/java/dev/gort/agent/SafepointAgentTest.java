@@ -44,7 +44,7 @@ class SafepointAgentTest {
     private static byte[] instrumented(boolean entryPolls) throws Exception {
         ClassLoader l = SafepointAgentTest.class.getClassLoader();
         return SafepointTransformer.instrument(fixtureBytes(),
-            ClassHierarchyResolver.ofResourceParsing(l).orElse(ClassHierarchyResolver.defaultResolver()), entryPolls);
+            ClassHierarchyResolver.ofResourceParsing(l).orElse(ClassHierarchyResolver.defaultResolver()), entryPolls, true);
     }
 
     /** Polls (invokestatic dev/gort/Go.safepoint) per method name. */
@@ -64,6 +64,46 @@ class SafepointAgentTest {
             out.merge(m.methodName().stringValue(), n, Integer::sum);
         }
         return out;
+    }
+
+    /** Calls of {@code owner.name} in the class, e.g. "java/lang/Thread.sleep". */
+    private static int calls(byte[] bytes, String ownerDotName) {
+        int n = 0;
+        for (MethodModel m : ClassFile.of().parse(bytes).methods()) {
+            if (m.code().isEmpty()) continue;
+            for (CodeElement e : m.code().get()) {
+                if (e instanceof InvokeInstruction i && (i.owner().asInternalName() + "." + i.name().stringValue()).equals(ownerDotName)) n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void theJdksSleepsBecomeGortsInInstrumentedClasses() throws Exception {
+        byte[] orig = fixtureBytes();
+        assertEquals(3, calls(orig, "java/lang/Thread.sleep"));
+        assertEquals(1, calls(orig, "java/util/concurrent/TimeUnit.sleep"));
+        byte[] out = instrumented(true);
+        assertEquals(0, calls(out, "java/lang/Thread.sleep"));
+        assertEquals(0, calls(out, "java/util/concurrent/TimeUnit.sleep"));
+        assertEquals(4, calls(out, "dev/gort/agent/Redirects.sleep"));
+        byte[] kept = SafepointTransformer.instrument(orig, ClassHierarchyResolver.defaultResolver()
+            .orElse(ClassHierarchyResolver.ofResourceParsing(getClass().getClassLoader())), true, false);
+        assertEquals(3, calls(kept, "java/lang/Thread.sleep"), "sleep=false");
+    }
+
+    @Test
+    void redirectedSleepsOutsideGoroutinesAreTheJdks() throws Exception {
+        assertThrows(IllegalArgumentException.class, () -> Redirects.sleep(-1));
+        assertThrows(IllegalArgumentException.class, () -> Redirects.sleep(0, 1_000_000));
+        Redirects.sleep(java.time.Duration.ofMillis(-1)); // as Thread.sleep(Duration): no sleep
+        Redirects.sleep(java.util.concurrent.TimeUnit.SECONDS, -1);
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, () -> Redirects.sleep(java.util.concurrent.TimeUnit.MILLISECONDS, 1));
+        assertFalse(Thread.currentThread().isInterrupted(), "cleared, as by Thread.sleep");
+        long t0 = System.nanoTime();
+        Redirects.sleep(5, 0);
+        assertTrue(System.nanoTime() - t0 >= 5_000_000L);
     }
 
     @Test
@@ -145,7 +185,7 @@ class SafepointAgentTest {
         }
         // SafepointAgent's methods all call something: it would be instrumented by content...
         assertNotNull(SafepointTransformer.instrument(bytes, ClassHierarchyResolver.defaultResolver()
-            .orElse(ClassHierarchyResolver.ofResourceParsing(getClass().getClassLoader())), true));
+            .orElse(ClassHierarchyResolver.ofResourceParsing(getClass().getClassLoader())), true, true));
         // ...but transform() refuses it by name, and refuses JDK classes by loader.
         SafepointTransformer t = SafepointAgent.parse(null);
         assertNull(t.transform(SafepointAgent.class.getModule(), getClass().getClassLoader(),
@@ -163,7 +203,10 @@ class SafepointAgentTest {
     /**
      * The agent for real (-javaagent, one processor): a goroutine spinning in a loop with no
      * runtime call and another recursing without a loop are both preempted, so the main goroutine,
-     * which needs the only processor to stop them, runs, and no carrier was taken for stuck.
+     * which needs the only processor to stop them, runs, and no carrier was taken for stuck. Then
+     * goroutines that call Thread.sleep and TimeUnit.sleep park instead of blocking the carrier:
+     * the others run meanwhile with no stuck carrier (the JDK's sleeps would block the only
+     * carrier, and sysmon would lend its processor to a spare one after 20 ms: stuckRetakes > 0).
      * Without the agent the child never ends: a carrier that spins on the CPU is running, not
      * stuck, so sysmon lends its processor to nobody, and main never runs (checked by hand: the
      * same child without -javaagent is still spinning after 60 s).
@@ -183,6 +226,7 @@ class SafepointAgentTest {
             assertTrue(out.contains("failed=0"), out);
             assertFalse(out.contains("preemptions=0 "), out);
             assertTrue(out.contains("stuckRetakes=0"), out);
+            assertTrue(out.contains("sleepers overlapped=true"), out);
         } finally {
             Files.deleteIfExists(jar);
         }

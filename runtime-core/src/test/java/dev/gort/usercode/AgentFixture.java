@@ -56,6 +56,14 @@ public final class AgentFixture {
         }
     }
 
+    /** The JDK's sleeps: the agent redirects all four. */
+    static void sleeps() throws InterruptedException {
+        Thread.sleep(20);
+        Thread.sleep(0, 500);
+        Thread.sleep(java.time.Duration.ofMillis(20));
+        java.util.concurrent.TimeUnit.MILLISECONDS.sleep(20);
+    }
+
     public int field() {
         return field;
     }
@@ -89,12 +97,34 @@ public final class AgentFixture {
                 stop = true;
                 a.join();
                 b.join();
+                // Two goroutines sleeping the JDK's way at once on the only processor: parked
+                // (redirected), they overlap; blocking the carrier, they would take turns (or a
+                // spare processor would be lent for the second, counted in stuckRetakes).
+                long[] spans = new long[4];
+                Goroutine s1 = Go.spawn(() -> timed(spans, 0));
+                Goroutine s2 = Go.spawn(() -> timed(spans, 2));
+                s1.join();
+                s2.join();
+                overlapped = spans[0] < spans[3] && spans[2] < spans[1];
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
         var m = Go.metrics();
         System.out.println("agent=" + SafepointAgent.isInstalled() + " instrumented=" + SafepointAgent.instrumentedClasses()
-            + " failed=" + SafepointAgent.failedClasses() + " preemptions=" + m.preemptions() + " stuckRetakes=" + m.stuckRetakes());
+            + " failed=" + SafepointAgent.failedClasses() + " preemptions=" + m.preemptions() + " stuckRetakes=" + m.stuckRetakes()
+            + " sleepers overlapped=" + overlapped);
+    }
+
+    static boolean overlapped;
+
+    private static void timed(long[] spans, int i) {
+        try {
+            spans[i] = System.nanoTime();
+            sleeps();
+            spans[i + 1] = System.nanoTime();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

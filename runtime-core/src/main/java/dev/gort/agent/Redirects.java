@@ -1,0 +1,77 @@
+package dev.gort.agent;
+
+import dev.gort.Go;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the safepoint agent puts in place of the JDK's sleeps in application classes
+ * ({@code Thread.sleep(long)}, {@code Thread.sleep(long, int)}, {@code Thread.sleep(Duration)},
+ * {@code TimeUnit.sleep(long)}): in a goroutine, {@link Go#sleep}, which parks the goroutine and
+ * leaves its carrier to others, where the JDK's sleep would block the carrier (as a virtual
+ * thread's sleep unmounts it); anywhere else (a platform thread, or a goroutine inside
+ * {@link Go#blocking}, which has lent its processor out for exactly such calls), the JDK's own
+ * call, unchanged. Argument checks are
+ * the JDK's: a negative {@code Thread.sleep} throws IllegalArgumentException, a non-positive
+ * {@code TimeUnit.sleep} returns at once.
+ *
+ * <p>Interrupts, in a goroutine, are the goroutine's ({@link dev.gort.Goroutine#interrupt()}; for
+ * executor tasks also their carrier's flag while they run, see {@link dev.gort.GoExecutorService}):
+ * a sleep interrupted, or started with the status set, throws InterruptedException with the
+ * status cleared, as {@code Thread.sleep} does.
+ *
+ * <p>Public only because instrumented classes in any package call it; not an API to call directly.
+ */
+public final class Redirects {
+    private Redirects() {}
+
+    /**
+     * Whether the caller is a goroutine running on a processor: not a platform thread, and not
+     * a goroutine inside {@link Go#blocking}, whose call was meant to block its carrier (it has
+     * handed its processor off already).
+     */
+    private static boolean parks() {
+        dev.gort.Goroutine g = Go.current();
+        return g != null && g.state() == dev.gort.Goroutine.State.RUNNING;
+    }
+
+    public static void sleep(long millis) throws InterruptedException {
+        if (!parks()) {
+            Thread.sleep(millis);
+            return;
+        }
+        if (millis < 0) throw new IllegalArgumentException("timeout value is negative");
+        Go.sleep(Duration.ofMillis(millis));
+    }
+
+    public static void sleep(long millis, int nanos) throws InterruptedException {
+        if (!parks()) {
+            Thread.sleep(millis, nanos);
+            return;
+        }
+        if (millis < 0) throw new IllegalArgumentException("timeout value is negative");
+        if (nanos < 0 || nanos > 999_999) throw new IllegalArgumentException("nanosecond timeout value out of range");
+        Go.sleep(Duration.ofMillis(millis).plusNanos(nanos));
+    }
+
+    public static void sleep(Duration d) throws InterruptedException {
+        if (!parks()) {
+            Thread.sleep(d);
+            return;
+        }
+        if (d.isNegative()) { // Thread.sleep(Duration) sleeps not at all for a negative duration
+            d = Duration.ZERO;
+        }
+        Go.sleep(d);
+    }
+
+    /** For {@code unit.sleep(timeout)}: the receiver comes first on the operand stack. */
+    public static void sleep(TimeUnit unit, long timeout) throws InterruptedException {
+        if (!parks()) {
+            unit.sleep(timeout);
+            return;
+        }
+        if (timeout <= 0) return;
+        Go.sleep(Duration.ofNanos(unit.toNanos(timeout)));
+    }
+}
