@@ -248,6 +248,50 @@ class SchedulingTest {
         GoTestSupport.awaitTrue("others ran", 10_000, () -> othersRan.get() == 1010);
     }
 
+    /**
+     * A timer armed on a P that is then handed off without its carrier looking for work: a
+     * locked goroutine's Go.sleep (its park blocks the carrier, the P is lent out) and a timer
+     * armed just before Go.blocking. handoffp put the P on the idle list; the other P was idle
+     * too, its carrier parked without the timer-sleeper role, so nobody ever ran the timer (both
+     * hung for good with every P idle and "timers armed: 1, next in -5000 ms").
+     */
+    @Test
+    void timersOfAProcessorHandedOffStillFire() throws Exception {
+        for (int procs = 2; procs <= 4; procs++) {
+            withMaxProcs(procs, () -> {
+                for (int round = 0; round < 20; round++) {
+                    int r = round;
+                    Goroutine locked = Go.spawn(() -> {
+                        Go.lockOSThread();
+                        try {
+                            long t0 = System.nanoTime();
+                            Go.sleep(java.time.Duration.ofMillis(1));
+                            assertTrue(System.nanoTime() - t0 >= 1_000_000L, "woke early");
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        } finally {
+                            Go.unlockOSThread();
+                        }
+                    });
+                    awaitTrue("locked goroutine's sleep, round " + r + ", " + Go.maxProcs() + " Ps", 5_000,
+                        () -> !locked.isAlive());
+                    java.util.concurrent.CountDownLatch fired = new java.util.concurrent.CountDownLatch(1);
+                    AtomicBoolean ok = new AtomicBoolean();
+                    Goroutine blocker = Go.spawn(() -> {
+                        dev.gort.time.Timer.afterFunc(java.time.Duration.ofMillis(1), fired::countDown);
+                        try {
+                            ok.set(Go.blocking(() -> fired.await(5, java.util.concurrent.TimeUnit.SECONDS)));
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    });
+                    blocker.join();
+                    assertTrue(ok.get(), "round " + r + ", " + Go.maxProcs() + " Ps: the timer did not fire during a blocking call\n" + Go.dump());
+                }
+            });
+        }
+    }
+
     @Test
     void setMaxProcsChangesTheProcessorsAtRunTime() throws Exception {
         int old = Go.maxProcs();

@@ -1233,14 +1233,25 @@ public final class Scheduler {
             h.lock.unlock();
             break;
         }
+        watchTimer(when, currentP() == null); // else no P of ours will look at them soon
+    }
+
+    /**
+     * Makes sure some M will wake for a timer due at {@code when} (Go's wakeNetPoller): pokes the
+     * timed sleeper if the timer is earlier than its deadline; with no sleeper, wakes an M
+     * (a spinner that finds nothing becomes the sleeper) when {@code noWatcher}, i.e. when no P
+     * that holds the timer will reach a scheduling point and look at it. The full fence orders
+     * the caller's heap write (or P hand-off) before the reads: see {@link #addTimer}.
+     */
+    private void watchTimer(long when, boolean noWatcher) {
         VarHandle.fullFence();
         M sleeper = timerSleeper;
         if (sleeper != null) {
             if (when - sleeperDeadline < 0) {
                 sleeper.poke(); // also breaks its poll, if it blocks in the network poller
             }
-        } else if (currentP() == null) {
-            wakep(); // nobody keeps the timers, and no P of ours will look at them soon
+        } else if (noWatcher) {
+            wakep(); // nobody keeps the timers
         }
     }
 
@@ -1445,11 +1456,18 @@ public final class Scheduler {
             startm(p, true);
             return;
         }
+        // p's timers were watched by p itself (addTimer from a goroutine relies on its P's next
+        // scheduling point); p now goes idle (or retires, handing them to some other P, maybe idle)
+        // without passing through findRunnable, which would have made its M the timer sleeper.
+        // Without a watcher they never fired: a locked goroutine's Go.sleep, or a timer armed just
+        // before Go.blocking, hung while every P was idle. As Go's handoffp: wake the sleeper or
+        // an M for them. (Read before the put: a retired P's heap is drained.)
+        long when = p.timers.next;
         synchronized (lock) {
-            if (excess > 0 && retireLocked(p)) return;
-            pidleputLocked(p);
+            if (!(excess > 0 && retireLocked(p))) pidleputLocked(p);
         }
         if (!global.isEmpty()) wakep();
+        else if (when != Long.MAX_VALUE) watchTimer(when, true);
     }
 
     /** An M with a goroutine mounted (it cannot move) waits for a P of its own. */
