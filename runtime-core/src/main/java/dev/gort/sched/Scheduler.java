@@ -1233,24 +1233,30 @@ public final class Scheduler {
             h.lock.unlock();
             break;
         }
-        watchTimer(when, currentP() == null); // else no P of ours will look at them soon
+        // Even when the caller holds a P: that P reaches its timers only at its next scheduling
+        // point, which a goroutine that computes (or spin-waits for this very timer, without
+        // safepoints) may not reach for a long time, or ever, while other Ps sit idle. Waking
+        // only for platform threads let a 1 ms timer fire 10-50 ms late beside an idle P, and a
+        // goroutine spin-waiting for its own afterFunc hang. Go's addtimer wakes too.
+        watchTimer(when);
     }
 
     /**
      * Makes sure some M will wake for a timer due at {@code when} (Go's wakeNetPoller): pokes the
      * timed sleeper if the timer is earlier than its deadline; with no sleeper, wakes an M
-     * (a spinner that finds nothing becomes the sleeper) when {@code noWatcher}, i.e. when no P
-     * that holds the timer will reach a scheduling point and look at it. The full fence orders
-     * the caller's heap write (or P hand-off) before the reads: see {@link #addTimer}.
+     * (a spinner that finds nothing becomes the sleeper; with no idle P, every P is busy and
+     * runs its timers at its next scheduling point, and one that goes idle looks at them). The
+     * full fence orders the caller's heap write (or P hand-off) before the reads: see
+     * {@link #addTimer}.
      */
-    private void watchTimer(long when, boolean noWatcher) {
+    private void watchTimer(long when) {
         VarHandle.fullFence();
         M sleeper = timerSleeper;
         if (sleeper != null) {
             if (when - sleeperDeadline < 0) {
                 sleeper.poke(); // also breaks its poll, if it blocks in the network poller
             }
-        } else if (noWatcher) {
+        } else {
             wakep(); // nobody keeps the timers
         }
     }
@@ -1467,7 +1473,7 @@ public final class Scheduler {
             if (!(excess > 0 && retireLocked(p))) pidleputLocked(p);
         }
         if (!global.isEmpty()) wakep();
-        else if (when != Long.MAX_VALUE) watchTimer(when, true);
+        else if (when != Long.MAX_VALUE) watchTimer(when);
     }
 
     /** An M with a goroutine mounted (it cannot move) waits for a P of its own. */

@@ -241,6 +241,37 @@ class TimerTest {
         }
     }
 
+    /**
+     * A timer armed by a goroutine that then keeps its P busy (here: spin-waiting for that very
+     * timer, without safepoints) while another P is idle. addTimer woke nobody when called on a
+     * carrier holding a P (that P would run the timer at its next scheduling point, which never
+     * came): the timer never fired, and with safepoints it fired only at the next preemption,
+     * 10-50 ms late. Another M must keep the timers (Go's addtimer wakes one too).
+     */
+    @Test
+    void timerArmedByABusyGoroutineFiresBesideAnIdleProcessor() throws Exception {
+        int old = Go.setMaxProcs(2);
+        try {
+            GoTestSupportAccess.awaitTrue(() -> Go.metrics().processors() == 2);
+            for (int round = 0; round < 20; round++) {
+                java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
+                AtomicLong waited = new AtomicLong(-1);
+                Go.spawn(() -> {
+                    long t0 = System.nanoTime();
+                    Timer.afterFunc(Duration.ofMillis(1), () -> fired.set(true));
+                    long giveUp = t0 + 5_000_000_000L;
+                    while (!fired.get() && System.nanoTime() - giveUp < 0) Thread.onSpinWait(); // no safepoint
+                    waited.set(fired.get() ? System.nanoTime() - t0 : Long.MAX_VALUE);
+                }).join();
+                assertTrue(waited.get() >= 1_000_000L && waited.get() < 5_000_000_000L,
+                    "round " + round + ": the timer of a goroutine spinning on its P " + (waited.get() == Long.MAX_VALUE
+                        ? "never fired in 5 s" : "fired after " + waited.get() + " ns") + "\n" + Go.dump());
+            }
+        } finally {
+            Go.setMaxProcs(old);
+        }
+    }
+
     @Test
     void idleRuntimeWithATimerSleepsUntilIt() throws Exception {
         AtomicLong woke = new AtomicLong();
