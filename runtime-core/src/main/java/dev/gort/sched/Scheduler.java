@@ -1237,7 +1237,21 @@ public final class Scheduler {
         // point, which a goroutine that computes (or spin-waits for this very timer, without
         // safepoints) may not reach for a long time, or ever, while other Ps sit idle. Waking
         // only for platform threads let a 1 ms timer fire 10-50 ms late beside an idle P, and a
-        // goroutine spin-waiting for its own afterFunc hang. Go's addtimer wakes too.
+        // goroutine spin-waiting for its own afterFunc hang. Go's addtimer wakes too. The one
+        // caller that needs no wake-up: the scheduler itself (a park commit such as Go.sleep's,
+        // or a timer action) on a carrier whose P has nothing queued, with the global queue
+        // empty; that carrier looks for work next and, finding none to run on this P, becomes
+        // the timer sleeper itself (waking another carrier for the role cost ~1 thread wake-up
+        // per sleep of a lone sleeping goroutine). If it steals work instead, the P it steals
+        // from is busy, so no P was idle for the wake-up to use... unless there are 3 or more:
+        // then the timer waits for this P's next scheduling point, as it did before.
+        M m = CarrierLookup.currentM();
+        if (m != null && m.curg() == null && m.p != null && m.p.runq.isEmpty() && global.isEmpty()) {
+            VarHandle.fullFence();
+            M sleeper = timerSleeper;
+            if (sleeper != null && when - sleeperDeadline < 0) sleeper.poke();
+            return;
+        }
         watchTimer(when);
     }
 
