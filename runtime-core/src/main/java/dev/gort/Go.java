@@ -63,7 +63,7 @@ public final class Go {
      *         (before or while sleeping; status cleared)
      */
     public static void sleep(java.time.Duration d) throws InterruptedException {
-        Scheduler.get().sleep(d.toNanos());
+        Scheduler.get().sleep(Scheduler.delayNanos(d)); // saturates at ~73 years, never overflows
     }
 
     /**

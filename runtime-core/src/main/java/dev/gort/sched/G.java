@@ -419,7 +419,7 @@ public final class G implements Goroutine, Runnable {
         if (status == DEAD) {
             return true;
         }
-        long nanos = Math.max(1L, timeout.toNanos());
+        long nanos = Math.max(1L, Scheduler.delayNanos(timeout));
         G self = Scheduler.currentG();
         if (self != null) {
             if (self == this) throw new IllegalStateException("a goroutine cannot join itself");

@@ -1339,11 +1339,29 @@ public final class Scheduler {
     }
 
     /**
+     * The longest delay a runtime timer is armed for, ~73 years: "never" in practice. Deadlines
+     * are System.nanoTime() values compared by subtraction (TimerHeap, every wait), so a delay
+     * must keep {@code now + delay} and the difference of any two deadlines within a long
+     * (nanoTime's origin is arbitrary: a delay of a century or two could wrap around and fire at
+     * once); and {@code Duration.toNanos()} throws ArithmeticException beyond 292 years, which
+     * made {@code Go.sleep} and the timers throw where "forever" was meant.
+     */
+    public static final long MAX_DELAY_NANOS = Long.MAX_VALUE / 4;
+
+    /** {@code d} in nanoseconds for a runtime timer: negative is 0, longer than MAX_DELAY_NANOS is that. */
+    public static long delayNanos(java.time.Duration d) {
+        if (d.isNegative()) return 0L;
+        if (d.getSeconds() >= MAX_DELAY_NANOS / 1_000_000_000L) return MAX_DELAY_NANOS;
+        return Math.min(d.toNanos(), MAX_DELAY_NANOS);
+    }
+
+    /**
      * Go's time.Sleep: parks the goroutine until the time has passed (a platform thread sleeps).
      * Interruptible: a goroutine's interrupt ends the sleep with InterruptedException (status
-     * cleared), as does a status already set on entry.
+     * cleared), as does a status already set on entry. A delay beyond MAX_DELAY_NANOS sleeps that long.
      */
     public void sleep(long nanos) throws InterruptedException {
+        if (nanos > MAX_DELAY_NANOS) nanos = MAX_DELAY_NANOS;
         G g = currentG();
         if (g == null) {
             if (nanos > 0) Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));

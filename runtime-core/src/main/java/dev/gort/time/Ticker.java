@@ -26,7 +26,7 @@ public final class Ticker {
 
     /** A ticker with the given period (> 0). */
     public static Ticker start(Duration period) {
-        long p = period.toNanos();
+        long p = Scheduler.delayNanos(period); // 0 when negative
         if (p <= 0) throw new IllegalArgumentException("non-positive interval for Ticker: " + period);
         Ticker t = new Ticker(p);
         t.lock.lock();
@@ -50,7 +50,7 @@ public final class Ticker {
 
     /** Stops and restarts with a new period. */
     public void reset(Duration period) {
-        long p = period.toNanos();
+        long p = Scheduler.delayNanos(period); // 0 when negative
         if (p <= 0) throw new IllegalArgumentException("non-positive interval for Ticker: " + period);
         lock.lock();
         if (entry != null) Scheduler.get().deleteTimer(entry);

@@ -80,7 +80,7 @@ public final class Timer {
     }
 
     private void armLocked(Duration d) {
-        long nanos = Math.max(0, d.toNanos());
+        long nanos = Scheduler.delayNanos(d); // saturates: a huge duration never overflows the deadline
         entry = new TimerEntry(this::fire);
         Scheduler.get().addTimer(entry, System.nanoTime() + nanos);
     }

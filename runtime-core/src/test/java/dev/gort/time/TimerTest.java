@@ -48,6 +48,39 @@ class TimerTest {
         void run() throws Exception;
     }
 
+    /**
+     * Durations of centuries are "forever", not an overflow: beyond 292 years Go.sleep and the
+     * timers threw ArithmeticException (Duration.toNanos); now every delay saturates at
+     * Scheduler.MAX_DELAY_NANOS, which also keeps nanoTime deadlines from wrapping around.
+     */
+    @Test
+    void hugeDurationsWaitInsteadOfOverflowing() {
+        run(() -> {
+            for (Duration d : List.of(Duration.ofDays(365L * 200), Duration.ofDays(365L * 1_000), Duration.ofSeconds(Long.MAX_VALUE))) {
+                AtomicReference<Throwable> ended = new AtomicReference<>();
+                Goroutine sleeper = Go.spawn(() -> {
+                    try {
+                        Go.sleep(d);
+                        ended.set(new AssertionError("woke"));
+                    } catch (Throwable t) {
+                        ended.set(t);
+                    }
+                });
+                Timer after = Timer.start(d); // Time.after's timer, which the test can stop
+                Timer timer = Timer.afterFunc(d, () -> { });
+                assertFalse(sleeper.join(Duration.ofMillis(100)), d + ": the sleeper ended: " + ended.get());
+                assertNull(after.c().tryReceive(), d + ": the channel timer fired");
+                assertTrue(after.stop(), d + ": the channel timer fired");
+                assertTrue(timer.stop(), d + ": the timer fired");
+                sleeper.interrupt();
+                sleeper.join();
+                assertTrue(ended.get() instanceof InterruptedException, d + ": " + ended.get());
+                Ticker t = Ticker.start(d);
+                t.stop();
+            }
+        });
+    }
+
     @Test
     void sleepWaitsAtLeastItsDurationAndWakesPromptly() {
         run(() -> {
