@@ -103,6 +103,10 @@ public final class GoServerSocket implements Closeable {
         return nfd.fd;
     }
 
+    NetFd nfd() {
+        return nfd;
+    }
+
     public boolean isOpen() {
         return nfd.isOpen();
     }

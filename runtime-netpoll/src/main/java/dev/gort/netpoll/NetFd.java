@@ -83,6 +83,9 @@ final class NetFd {
         }
     }
 
+    /** Tests: runs in close() between waking the waiters and shutting the socket down (null: nothing). */
+    static volatile Runnable beforeShutdownForTests;
+
     void acquire() throws SocketException {
         for (;;) {
             int r = refs.get();
@@ -99,14 +102,25 @@ final class NetFd {
         return (refs.get() & CLOSED) == 0;
     }
 
-    /** Idempotent. Waiters wake and throw; the descriptor closes when the last one leaves. */
+    /**
+     * Idempotent. Waiters wake and throw; the descriptor closes when the last one leaves.
+     *
+     * <p>The closer holds a reference of its own until it is done with the number (the + 1 in
+     * the CAS, the release at the end): the number is valid only while someone holds one. The
+     * waiters it wakes, a platform thread whose poll(2) returns, or any call in flight may
+     * otherwise release last, close the descriptor, and let a new socket get the same number
+     * before our shutdown(2) below, which would then shut that socket down (seen: a server
+     * socket bound at that moment stopped listening).
+     */
     void close() {
         int r;
         do {
             r = refs.get();
             if ((r & CLOSED) != 0) return;
-        } while (!refs.compareAndSet(r, r | CLOSED));
+        } while (!refs.compareAndSet(r, (r | CLOSED) + 1));
         pd.evict();
+        Runnable hook = beforeShutdownForTests;
+        if (hook != null) hook.run();
         if (listening || pd.platformWaiters() > 0) {
             // poll(2) does not return for a closed fd; it does for a shut-down one. And a listening
             // socket must stop listening now: close(2) frees only the number while another
@@ -115,7 +129,7 @@ final class NetFd {
             // listening socket ends the listening at once (Linux: it becomes a closed socket).
             C.shutdown(fd, Native.SHUT_RDWR);
         }
-        if (r == 0) destroy();
+        release(); // ours: whoever leaves last closes the descriptor
     }
 
     private void destroy() {

@@ -645,4 +645,52 @@ class SocketTest {
             assertTrue(none.isEmpty());
         }
     }
+
+    /**
+     * close() shuts a listening socket down after waking its waiters; if another thread holds a
+     * reference then, that thread's release may close the descriptor first, and a socket opened
+     * at that moment gets the same number. The seam runs in close() right there: the holder (a
+     * platform thread in accept's poll(2), whose timeout ends it) leaves, then a new server socket
+     * is bound. The new one must keep listening: close() may only touch its own socket.
+     */
+    @Test
+    void closeShutsDownOnlyItsOwnSocketWhenAnotherThreadLeavesLast() throws Exception {
+        int before = NetTestSupport.openFds();
+        for (int round = 0; round < 5; round++) {
+            GoServerSocket server = GoServerSocket.bind(LOOPBACK);
+            int oldFd = server.fd();
+            Thread holder = Thread.ofPlatform().start(() -> {
+                try {
+                    server.accept(Duration.ofMillis(300)); // in poll(2): holds a reference until it returns
+                } catch (IOException expected) {
+                    // closed (or timed out before the close: the round proves nothing then)
+                }
+            });
+            awaitTrue("accept blocked in poll(2)", 10_000, () -> server.nfd().pd.platformWaiters() == 1);
+            AtomicReference<GoServerSocket> fresh = new AtomicReference<>();
+            NetFd.beforeShutdownForTests = () -> {
+                try {
+                    holder.join(); // it wakes at its timeout, sees the close and leaves last
+                    fresh.set(GoServerSocket.bind(LOOPBACK)); // the lowest free number: the old one's, if it is free
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            };
+            try {
+                server.close();
+            } finally {
+                NetFd.beforeShutdownForTests = null;
+            }
+            try (GoServerSocket f = fresh.get();
+                 GoSocket c = GoSocket.connect(f.localAddress(), Duration.ofSeconds(5));
+                 GoSocket a = f.accept(Duration.ofSeconds(5))) {
+                c.write(new byte[] {1}, 0, 1);
+                assertEquals(1, a.read(new byte[1], 0, 1));
+            } catch (IOException e) {
+                throw new AssertionError("round " + round + ": a server socket bound while fd " + oldFd + " closed (fd "
+                    + fresh.get().fd() + ") stopped listening: " + e, e);
+            }
+        }
+        awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before);
+    }
 }
