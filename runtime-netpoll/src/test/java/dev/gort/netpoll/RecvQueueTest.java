@@ -231,4 +231,98 @@ class RecvQueueTest {
             }
         });
     }
+
+    /**
+     * io_uring resolves a descriptor number to its file when the owner submits the SQE, not when
+     * the reader queues the command. The seam holds the owner between preparing a RECV for a
+     * socket and submitting it; meanwhile the socket is closed (its reader wakes and leaves) and
+     * a new connection is opened, whose end takes the lowest free number, then data is sent to
+     * both ends of it. The old socket's RECV must not reach the new socket and swallow its data
+     * (the owner drops chunks for a closed socket): each end must read what was sent to it.
+     */
+    @Test
+    void aRecvQueuedForAClosedSocketNeverReadsTheSocketThatReusedItsNumber() throws Exception {
+        Assumptions.assumeTrue(completionReceive(), "not io_uring with completion-mode receive");
+        int before = NetTestSupport.openFds();
+        try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             GoSocket helper = GoSocket.connect(server.localAddress());
+             GoSocket helperPeer = server.accept()) {
+            for (int round = 0; round < 5; round++) {
+                GoSocket victim = GoSocket.connect(server.localAddress());
+                GoSocket victimPeer = server.accept();
+                int victimFd = victim.fd();
+                java.util.concurrent.CountDownLatch prepared = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+                dev.gort.netpoll.uring.IoUringPoller.setRecvPreparedHookForTests(ud -> {
+                    if ((int) ud != victimFd || prepared.getCount() == 0) return;
+                    prepared.countDown();
+                    try {
+                        release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                List<GoSocket[]> pairs = new ArrayList<>();
+                try {
+                    Goroutine reader = Go.spawn(() -> {
+                        try {
+                            victim.read(new byte[8], 0, 8); // empty: arms a RECV and parks
+                        } catch (IOException expected) {
+                            // closed
+                        }
+                    });
+                    assertTrue(prepared.await(10, java.util.concurrent.TimeUnit.SECONDS), "no RECV prepared for the reader");
+                    // another thread: closing may have to wait for the owner, which waits for this one
+                    Thread closer = Thread.ofPlatform().start(victim::close);
+                    // the reader wakes and leaves, and the number is closed (unless that has to wait for the owner)
+                    java.nio.file.Path proc = java.nio.file.Path.of("/proc/self/fd/" + victimFd);
+                    long until = System.nanoTime() + 300_000_000L;
+                    while (java.nio.file.Files.exists(proc) && System.nanoTime() < until) Thread.sleep(1);
+                    // new connections (each end takes the lowest free number) until one takes the old number
+                    for (int k = 0; k < 8; k++) {
+                        GoSocket c2 = GoSocket.connect(server.localAddress());
+                        GoSocket a2 = server.accept();
+                        pairs.add(new GoSocket[] {c2, a2});
+                        c2.write(new byte[] {1, 2, 3}, 0, 3);
+                        a2.write(new byte[] {4, 5, 6}, 0, 3);
+                        if (c2.fd() == victimFd || a2.fd() == victimFd) break;
+                    }
+                    release.countDown();
+                    // a receive through the owner: it has submitted what it held (the RECV) by the time this returns
+                    readOneThroughRecv(helper, helperPeer, (byte) round);
+                    assertTrue(reader.join(java.time.Duration.ofSeconds(10)), "the victim's reader did not end");
+                    closer.join(10_000);
+                    assertTrue(!closer.isAlive(), "close() did not return");
+                    for (GoSocket[] pair : pairs) {
+                        for (GoSocket s : pair) {
+                            s.setReadTimeout(java.time.Duration.ofSeconds(2));
+                            byte[] got = new byte[3];
+                            int n = 0;
+                            try {
+                                while (n < 3) {
+                                    int k = s.read(got, n, 3 - n);
+                                    if (k < 0) break;
+                                    n += k;
+                                }
+                            } catch (java.net.SocketTimeoutException e) {
+                                throw new AssertionError("round " + round + ": " + s + " (the closed socket was fd " + victimFd
+                                    + ") got " + n + " of its 3 bytes", e);
+                            }
+                            assertArrayEquals(s == pair[1] ? new byte[] {1, 2, 3} : new byte[] {4, 5, 6}, got, "round " + round + ": " + s);
+                        }
+                    }
+                } finally {
+                    dev.gort.netpoll.uring.IoUringPoller.setRecvPreparedHookForTests(null);
+                    release.countDown();
+                    victim.close();
+                    victimPeer.close();
+                    for (GoSocket[] pair : pairs) {
+                        pair[0].close();
+                        pair[1].close();
+                    }
+                }
+            }
+        }
+        NetTestSupport.awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before);
+    }
 }

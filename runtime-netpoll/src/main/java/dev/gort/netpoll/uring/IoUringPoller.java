@@ -71,11 +71,17 @@ import java.util.concurrent.locks.LockSupport;
  * order; closing the ring cancels whatever is left), so the close only frees the fd number
  * early. (2) The cancel targets the poll by user_data ({@code seq << 32 | fd}), not by fd, so
  * if the number was reused meanwhile it cancels the old poll, never the new socket's; the old
- * poll's late CQEs are dropped by {@link PollDescTable}'s sequence check. (3) A registration
- * whose POLL_ADD is not submitted before its fd is closed (and perhaps reused) is skipped when
- * the owner finds it deregistered; if that happens just after the owner's check, it polls
- * whatever file the number then names (or fails with EBADF) under the old user_data, which is
- * stale, and the cancel queued behind it ends it.
+ * poll's late CQEs are dropped by {@link PollDescTable}'s sequence check. (3) An SQE names its
+ * socket by number, and the kernel resolves the number to a file when the SQE is submitted, not
+ * when it is prepared; so no SQE may be prepared for a descriptor that could be closed before
+ * the submit. The owner checks that a descriptor is still registered and submits what it
+ * prepared under {@link #submitLock}, and {@link #deregister} takes it out of the table under the
+ * same lock: a POLL_ADD or RECV is either submitted before the deregistration (it holds the old
+ * file; the cancel behind it ends it) or never prepared. Without the lock a RECV prepared for a
+ * socket closed before the submit went to whichever socket took the number next, and swallowed
+ * that socket's data (its chunks dropped as the closed socket's; found by
+ * {@code RecvQueueTest.aRecvQueuedForAClosedSocketNeverReadsTheSocketThatReusedItsNumber}). A
+ * multishot poll that ends on its own is re-armed through the same check (a command).
  *
  * <h2>Wake-ups</h2>
  * {@link #wakeSig} means "a wake-up is pending for the blocking poller" (as epoll's eventfd
@@ -137,6 +143,12 @@ public final class IoUringPoller implements Poller {
     private final PollDescTable table = new PollDescTable();
     /** POLL_ADD (user_data) and cancel (user_data | REMOVE) requests for the owner. */
     private final ConcurrentLinkedQueue<Long> commands = new ConcurrentLinkedQueue<>();
+    /**
+     * Held by the owner from taking commands until everything they prepared is submitted, and by
+     * {@link #deregister} while it takes a descriptor out of the table: see "Deregistration and
+     * close" (3).
+     */
+    private final Object submitLock = new Object();
     /** AWAKE, or SLEEPING in io_uring_enter (a producer must write the eventfd), or NOTIFIED (written). */
     private final AtomicInteger ownerState = new AtomicInteger(AWAKE);
     private final int eventfd;
@@ -168,6 +180,14 @@ public final class IoUringPoller implements Poller {
     private final RecvQueue.Recycler recycler = recycled::offer;
 
     private record Batch(List<G> gs, Batch next) {}
+
+    /** Tests: called by the owner with a RECV's user_data (seq << 32 | fd | RECV) once its SQE is prepared, before it is submitted. */
+    private static volatile java.util.function.LongConsumer recvPreparedForTests;
+
+    /** Tests only: see {@link #recvPreparedForTests}; null removes it. */
+    public static void setRecvPreparedHookForTests(java.util.function.LongConsumer hook) {
+        recvPreparedForTests = hook;
+    }
 
     public IoUringPoller() throws IOException {
         this(512, 16384);
@@ -277,7 +297,9 @@ public final class IoUringPoller implements Poller {
 
     @Override
     public void deregister(PollDesc pd) {
-        table.remove(pd); // from now on its completions are stale and ignored
+        synchronized (submitLock) { // no SQE naming pd.fd is prepared but not yet submitted: see (3)
+            table.remove(pd); // from now on its completions are stale and ignored, and no new SQE names it
+        }
         RecvQueue q = pd.recvq;
         if (q != null) q.close(); // its buffers go back; a late chunk is given back by the owner
         if (closed) return; // closing the ring cancelled every poll
@@ -361,14 +383,21 @@ public final class IoUringPoller implements Poller {
     private void ownerLoop(Ring ring) {
         List<G> batch = new ArrayList<>();
         while (!closed) {
-            takeCommands(ring);
-            if (buffers != null) giveBuffersBack();
+            if (buffers != null) giveBuffersBack(); // before the submit: a RECV armed now may use them
+            boolean submitted = false;
+            synchronized (submitLock) { // see "Deregistration and close" (3)
+                takeCommands(ring);
+                while (ring.unsubmitted() > 0) { // (enter returns early on EINTR)
+                    ring.submit(); // with GETEVENTS: also runs deferred task_work
+                    submitted = true;
+                }
+            }
             // Sleep in io_uring_enter only with no command queued: SLEEPING, then read the queue
             // (see command()). A stale eventfd completion at worst ends a later sleep early.
             ownerState.set(SLEEPING);
             boolean block = commands.isEmpty() && recycled.isEmpty() && !closed;
             if (!block) ownerState.set(AWAKE);
-            ring.enter(block ? 1 : 0); // submits; with GETEVENTS runs deferred task_work
+            if (block || !submitted) ring.enter(block ? 1 : 0); // with GETEVENTS runs deferred task_work
             ownerState.set(AWAKE);
             reaping = true; // before any ready(): see hasPending()
             reap(ring, batch);
@@ -387,7 +416,11 @@ public final class IoUringPoller implements Poller {
             if ((v & REMOVE) != 0) {
                 ring.prepCancel(v & ~REMOVE, v); // its CQE carries v back: see reap
             } else if ((v & RECV) != 0) {
-                if (lookup(v) != null) ring.prepRecvMulti((int) v, RECV_GROUP, v);
+                if (lookup(v) != null) {
+                    ring.prepRecvMulti((int) v, RECV_GROUP, v);
+                    java.util.function.LongConsumer hook = recvPreparedForTests;
+                    if (hook != null) hook.accept(v);
+                }
             } else if (table.get((int) v, (int) (v >>> 32)) != null) {
                 ring.prepPollAdd((int) v, POLL_MASK, v);
             } // else: deregistered before we got to it (the fd may be closed and reused); its REMOVE follows, harmless
@@ -429,7 +462,9 @@ public final class IoUringPoller implements Poller {
                 if (read && q != null && q.armed) read = false;
                 if (read || write) pd.ready(read, write, out);
             }
-            if (!more && !closed) ring.prepPollAdd(pd.fd, POLL_MASK, ud); // the multishot poll ended (e.g. CQ overflow): re-arm
+            // The multishot poll ended (e.g. CQ overflow): re-arm it, through a command, so that
+            // the registration is checked again under submitLock (see (3)).
+            if (!more && !closed) commands.offer(ud);
         }
         ring.cqAdvance(head);
     }
