@@ -77,6 +77,9 @@ public final class GoServerSocket implements Closeable {
                 if (e == Errno.EAGAIN) {
                     nfd.pd.await(true, deadline);
                 } else if (e != Errno.EINTR && e != Errno.ECONNABORTED) {
+                    // A close() that raced this call has shut the socket down (NetFd.close), so
+                    // accept(2) fails with EINVAL: report the close, as a parked accept does.
+                    if (nfd.pd.closing) throw new java.net.SocketException("Socket closed");
                     throw Errno.exception("accept", e);
                 }
             }

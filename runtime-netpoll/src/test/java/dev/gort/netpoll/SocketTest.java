@@ -693,4 +693,91 @@ class SocketTest {
         }
         awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before);
     }
+
+    /**
+     * close() from platform threads and goroutines at once (double closes included) racing a
+     * parked or running reader, writer, accept and shutdownOutput on the same sockets: every
+     * operation ends (no hang), those that did not finish before the close throw
+     * SocketException, and no descriptor is leaked.
+     */
+    @Test
+    void closeRacingEveryOperationWakesEveryoneAndLeaksNothing() throws Exception {
+        long seed = Long.getLong("seed", 20260605L);
+        Random r = new Random(seed);
+        int before = NetTestSupport.openFds();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        try {
+            runMain(() -> {
+                try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                    for (int round = 0; round < 300 && failures.isEmpty(); round++) {
+                        String where = "round " + round;
+                        GoServerSocket server2 = GoServerSocket.bind(LOOPBACK);
+                        GoSocket c = GoSocket.connect(server.localAddress());
+                        GoSocket a = server.accept();
+                        List<Goroutine> gs = new java.util.ArrayList<>();
+                        gs.add(Go.spawn(() -> { // reader: nothing is sent, so it ends only by the close
+                            try {
+                                c.read(new byte[100], 0, 100);
+                                failures.add(where + ": read returned");
+                            } catch (SocketException expected) {
+                            } catch (IOException e) {
+                                failures.add(where + ": read: " + e);
+                            }
+                        }));
+                        gs.add(Go.spawn(() -> { // writer: fills the buffers, then parks
+                            byte[] b = new byte[64 << 10];
+                            try {
+                                for (;;) c.write(b, 0, b.length);
+                            } catch (SocketException expected) {
+                            } catch (IOException e) {
+                                failures.add(where + ": write: " + e);
+                            }
+                        }));
+                        gs.add(Go.spawn(() -> {
+                            try {
+                                server2.accept();
+                                failures.add(where + ": accept returned");
+                            } catch (SocketException expected) {
+                            } catch (IOException e) {
+                                failures.add(where + ": accept: " + e);
+                            }
+                        }));
+                        gs.add(Go.spawn(() -> {
+                            try {
+                                c.shutdownOutput();
+                            } catch (SocketException expected) {
+                            } catch (IOException e) {
+                                failures.add(where + ": shutdownOutput: " + e);
+                            }
+                        }));
+                        for (int k = r.nextInt(4); k > 0; k--) Go.yield();
+                        if (r.nextBoolean()) {
+                            // wait until the goroutines are parked, sometimes
+                            for (Goroutine g : gs) {
+                                long until = System.nanoTime() + 100_000_000L;
+                                while (g.isAlive() && g.state() != Goroutine.State.WAITING && System.nanoTime() < until) Go.yield();
+                            }
+                        }
+                        Thread p1 = Thread.ofPlatform().start(c::close);
+                        Thread p2 = Thread.ofPlatform().start(server2::close);
+                        Goroutine g1 = Go.spawn(c::close);
+                        Goroutine g2 = Go.spawn(server2::close);
+                        c.close();
+                        for (Goroutine g : gs) {
+                            if (!g.join(Duration.ofSeconds(10))) failures.add(where + ": a waiter never woke\n" + Go.dump());
+                        }
+                        g1.join();
+                        g2.join();
+                        p1.join();
+                        p2.join();
+                        a.close();
+                    }
+                }
+            });
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed + ": " + t, t);
+        }
+        assertTrue(failures.isEmpty(), "seed " + seed + ": " + failures.stream().limit(3).toList());
+        awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before);
+    }
 }
