@@ -446,4 +446,109 @@ class GoExecutorServiceTest {
         }
         assertEquals(0, wrong, "cancel(true) interrupted the party that did not run the task");
     }
+
+    /**
+     * The bound's permits under everything that ends a task early: futures cancelled before
+     * they start (or while running), tasks that throw, and shutdown/shutdownNow racing submits
+     * from a goroutine and a platform thread. After each storm exactly n blockers must run at
+     * once (a leaked permit makes fewer), never more than n ran, termination comes, and every
+     * future is done unless shutdownNow returned it as never started.
+     */
+    @Test
+    void boundedPermitsSurviveCancelsThrowsAndShutdownRaces() throws Exception {
+        long seed = Long.getLong("seed", 20260604L);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int iter = 0; iter < 150; iter++) {
+            int n = 1 + r.nextInt(4);
+            String where = "seed " + seed + " iteration " + iter + " (bound " + n + ")";
+            GoExecutorService exec = new GoExecutorService(n);
+            AtomicInteger running = new AtomicInteger(), maxSeen = new AtomicInteger();
+            java.util.concurrent.ConcurrentLinkedQueue<Future<?>> futures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            long taskSeed = r.nextLong();
+            Callable<Object> task = () -> {
+                int now = running.incrementAndGet();
+                maxSeen.accumulateAndGet(now, Math::max);
+                try {
+                    SplittableRandom tr = new SplittableRandom(taskSeed ^ now ^ System.nanoTime());
+                    int what = tr.nextInt(4);
+                    if (what == 0) throw new IllegalStateException("task fails on purpose");
+                    if (what == 1) Go.yield();
+                    if (what == 2) Go.sleep(Duration.ofNanos(tr.nextInt(200_000)));
+                    return null;
+                } finally {
+                    running.decrementAndGet();
+                }
+            };
+            // a storm of submits, some cancelled at once, from here and from a goroutine
+            int m = 10 + r.nextInt(40);
+            long stormSeed = r.nextLong();
+            Goroutine g = Go.spawn(() -> {
+                SplittableRandom gr = new SplittableRandom(stormSeed);
+                for (int i = 0; i < m; i++) {
+                    Future<?> f = exec.submit(task);
+                    futures.add(f);
+                    if (gr.nextInt(3) == 0) f.cancel(gr.nextBoolean());
+                }
+            });
+            for (int i = 0; i < m; i++) {
+                Future<?> f = exec.submit(task);
+                futures.add(f);
+                if (r.nextInt(3) == 0) f.cancel(r.nextBoolean());
+            }
+            g.join();
+            for (Future<?> f : futures) {
+                try {
+                    f.get(10, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | CancellationException expected) {
+                    // thrown on purpose, or cancelled
+                } catch (TimeoutException e) {
+                    throw new AssertionError(where + ": a task never completed: " + exec, e);
+                }
+            }
+            // exactly n at once now
+            AtomicInteger blocked = new AtomicInteger();
+            dev.gort.sync.WaitGroup gate = new dev.gort.sync.WaitGroup();
+            gate.add(1);
+            List<Future<?>> blockers = new ArrayList<>();
+            for (int i = 0; i < n + 1; i++) {
+                blockers.add(exec.submit(() -> {
+                    int now = running.incrementAndGet();
+                    maxSeen.accumulateAndGet(now, Math::max);
+                    blocked.incrementAndGet();
+                    try {
+                        gate.await();
+                    } finally {
+                        running.decrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            GoTestSupport.awaitTrue(where + ": " + n + " blockers running at once (" + exec + ")", 10_000, () -> blocked.get() == n);
+            gate.done();
+            for (Future<?> f : blockers) f.get(10, TimeUnit.SECONDS);
+            assertTrue(maxSeen.get() <= n, where + ": " + maxSeen.get() + " ran at once");
+            // shutdown or shutdownNow, from a platform thread, racing submits from a goroutine
+            boolean now = r.nextBoolean();
+            java.util.concurrent.ConcurrentLinkedQueue<Future<?>> late = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Goroutine submitter = Go.spawn(() -> {
+                try {
+                    for (int i = 0; i < 200; i++) late.add(exec.submit(task));
+                } catch (java.util.concurrent.RejectedExecutionException expected) {
+                    // shut down
+                }
+            });
+            AtomicReference<List<Runnable>> never = new AtomicReference<>(List.of());
+            Thread stopper = Thread.ofPlatform().start(() -> {
+                if (now) never.set(exec.shutdownNow()); else exec.shutdown();
+            });
+            stopper.join();
+            submitter.join();
+            assertTrue(exec.awaitTermination(10, TimeUnit.SECONDS), where + ": not terminated: " + exec);
+            assertTrue(maxSeen.get() <= n, where + ": " + maxSeen.get() + " ran at once");
+            for (Future<?> f : late) {
+                assertTrue(f.isDone() || never.get().contains(f), where + ": a late task neither ran nor was returned by shutdownNow");
+            }
+            assertEquals(0, running.get(), where);
+        }
+    }
 }

@@ -646,6 +646,132 @@ class SocketTest {
         }
     }
 
+    // ---- adversarial: descriptor reuse, deadlines, close races
+
+    /** The payload the server sends for connection id: a stream from its own seed, 1 B to 32 KiB. */
+    static byte[] payloadFor(long id) {
+        Random r = new Random(id * 0x9E3779B97F4A7C15L);
+        byte[] b = new byte[1 + r.nextInt(32 << 10)];
+        fill(r, b, b.length);
+        return b;
+    }
+
+    static long readId(GoSocket c) throws IOException {
+        byte[] id = new byte[8];
+        for (int got = 0; got < 8; ) {
+            int n = c.read(id, got, 8 - got);
+            if (n < 0) throw new java.io.EOFException("no id");
+            got += n;
+        }
+        return ByteBuffer.wrap(id).getLong();
+    }
+
+    /**
+     * A socket closed while its reader is parked (its RECV or poll freshly armed), and new
+     * sockets that get the same descriptor number at once: nothing meant for the old socket may
+     * reach a new one, and nothing meant for a new one may be swallowed by the old one's late
+     * request (io_uring resolves a descriptor number when it submits an SQE, not when it is
+     * queued). Every client of a "normal" round must get exactly its own payload.
+     */
+    @Test
+    void closingAParkedReaderWhileItsNumberIsReusedNeverCrossesConnections() throws Exception {
+        long seed = Long.getLong("seed", 20260601L);
+        int workers = 8, rounds = 400;
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        int before = NetTestSupport.openFds();
+        try {
+            runMain(() -> {
+                try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                    InetSocketAddress addr = server.localAddress();
+                    serveEach(server, c -> {
+                        long id = readId(c);
+                        byte[] p = payloadFor(id);
+                        c.write(p, 0, p.length);
+                        c.shutdownOutput();
+                        c.read(new byte[1], 0, 1); // until the client closes
+                    });
+                    WaitGroup wg = new WaitGroup();
+                    wg.add(workers);
+                    for (int w = 0; w < workers; w++) {
+                        int worker = w;
+                        Go.spawn(() -> {
+                            Random r = new Random(seed + worker);
+                            try {
+                                for (int i = 0; i < rounds && failures.isEmpty(); i++) {
+                                    long id = (long) worker << 32 | i;
+                                    GoSocket s = GoSocket.connect(addr);
+                                    if (r.nextBoolean()) { // victim: park a reader, close under it
+                                        AtomicReference<Throwable> thrown = new AtomicReference<>();
+                                        Goroutine reader = Go.spawn(() -> {
+                                            try {
+                                                int n = s.read(new byte[16], 0, 16);
+                                                thrown.set(new AssertionError("victim read returned " + n));
+                                            } catch (Throwable t) {
+                                                thrown.set(t);
+                                            }
+                                        });
+                                        int spins = r.nextInt(4);
+                                        if (spins == 3) {
+                                            while (reader.state() != Goroutine.State.WAITING && reader.isAlive()) Go.yield();
+                                        } else {
+                                            for (int k = 0; k < spins; k++) Go.yield();
+                                        }
+                                        s.close();
+                                        reader.join();
+                                        if (!(thrown.get() instanceof SocketException)) failures.add("victim " + id + ": " + thrown.get());
+                                    } else { // normal: exactly our payload, promptly
+                                        try (s) {
+                                            s.setReadTimeout(Duration.ofSeconds(5));
+                                            byte[] idb = ByteBuffer.allocate(8).putLong(id).array();
+                                            s.write(idb, 0, 8);
+                                            byte[] want = payloadFor(id);
+                                            byte[] got = new byte[want.length + 1];
+                                            int n = 0;
+                                            for (;;) {
+                                                int k = r.nextBoolean()
+                                                    ? s.read(got, n, got.length - n)
+                                                    : readDirect(s, got, n);
+                                                if (k < 0) break;
+                                                n += k;
+                                                if (n > want.length) break;
+                                            }
+                                            if (n != want.length || !java.util.Arrays.equals(want, 0, n, got, 0, n)) {
+                                                failures.add("client " + id + " on fd " + s.fd() + ": got " + n + " of " + want.length
+                                                    + " bytes" + (n == want.length ? " (different)" : ""));
+                                            }
+                                        } catch (SocketTimeoutException e) {
+                                            failures.add("client " + id + " on fd " + s.fd() + ": its payload never came (" + e + ")");
+                                        }
+                                    }
+                                }
+                            } catch (Exception e) {
+                                failures.add("worker " + worker + ": " + e);
+                            } finally {
+                                wg.done();
+                            }
+                        });
+                    }
+                    wg.await();
+                }
+            });
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed + ": " + t, t);
+        }
+        assertTrue(failures.isEmpty(), "seed " + seed + ": " + failures.size() + " failures: " + failures.stream().limit(5).toList());
+        awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before);
+    }
+
+    /** One read through a direct buffer into b at off. */
+    static int readDirect(GoSocket s, byte[] b, int off) throws IOException {
+        ByteBuffer d = ByteBuffer.allocateDirect(b.length - off);
+        int n = s.read(d);
+        if (n > 0) {
+            d.flip();
+            d.get(b, off, n);
+        }
+        return n;
+    }
+
     /**
      * close() shuts a listening socket down after waking its waiters; if another thread holds a
      * reference then, that thread's release may close the descriptor first, and a socket opened
@@ -692,6 +818,150 @@ class SocketTest {
             }
         }
         awaitTrue("descriptors back to " + before, 10_000, () -> NetTestSupport.openFds() <= before);
+    }
+
+    /**
+     * Many connections whose reader and writer both wait with short random deadlines (per
+     * operation timeouts, absolute deadlines, some already passed) while the other side keeps
+     * sending or reading in bursts, and a third goroutine moves the read deadline around while
+     * the reader is parked. A wait that times out must have passed its deadline and lose nothing:
+     * the reader gets the whole stream in order, and a writer that times out continues from its
+     * buffer's position (which must say exactly what was written).
+     */
+    @Test
+    void shortRandomDeadlinesOnBothSidesLoseNothing() throws Exception {
+        long seed = Long.getLong("seed", 20260603L);
+        int conns = 16;
+        int total = 512 << 10;
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicLong readTimeouts = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong writeTimeouts = new java.util.concurrent.atomic.AtomicLong();
+        try {
+            runMain(() -> {
+                try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                    WaitGroup wg = new WaitGroup();
+                    wg.add(2 * conns + conns / 2);
+                    for (int i = 0; i < conns; i++) {
+                        long cseed = seed * 31 + i;
+                        boolean moved = i % 2 == 1; // a third goroutine moves its read deadline (no checks of the reader's deadlines then)
+                        GoSocket w = GoSocket.connect(server.localAddress());
+                        GoSocket rd = server.accept();
+                        // small buffers, so that the writer fills them and waits too
+                        w.nfd.setIntOption(dev.gort.netpoll.ffi.Native.SOL_SOCKET, dev.gort.netpoll.ffi.Native.SO_SNDBUF, 8192);
+                        rd.nfd.setIntOption(dev.gort.netpoll.ffi.Native.SOL_SOCKET, dev.gort.netpoll.ffi.Native.SO_RCVBUF, 8192);
+                        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+                        Go.spawn(() -> { // writer
+                            Random r = new Random(cseed);
+                            Random data = new Random(cseed ^ 0x5DEECE66DL);
+                            try (w) {
+                                int sent = 0;
+                                while (sent < total) {
+                                    int n = Math.min(total - sent, 1 + r.nextInt(64 << 10));
+                                    ByteBuffer b = r.nextBoolean() ? ByteBuffer.allocateDirect(n) : ByteBuffer.allocate(n);
+                                    for (int k = 0; k < n; k++) b.put((byte) data.nextInt());
+                                    b.flip();
+                                    while (b.hasRemaining()) {
+                                        long deadline = 0;
+                                        if (r.nextInt(3) == 0) {
+                                            w.setWriteTimeout(Duration.ofNanos(50_000 + r.nextInt(2_000_000)));
+                                            w.setWriteDeadline(0);
+                                        } else {
+                                            w.setWriteTimeout(null);
+                                            deadline = System.nanoTime() - 500_000 + r.nextInt(3_000_000);
+                                            w.setWriteDeadline(deadline);
+                                        }
+                                        try {
+                                            w.write(b);
+                                        } catch (SocketTimeoutException e) {
+                                            writeTimeouts.incrementAndGet();
+                                            if (deadline != 0 && System.nanoTime() - deadline < 0) failures.add("write timed out before its deadline");
+                                        }
+                                    }
+                                    sent += n;
+                                    if (r.nextInt(3) == 0) Go.sleep(Duration.ofNanos(r.nextInt(1_500_000))); // the reader times out
+                                }
+                                w.setWriteDeadline(0);
+                                w.setWriteTimeout(null);
+                                w.shutdownOutput();
+                            } catch (Exception e) {
+                                failures.add("writer " + cseed + ": " + e);
+                            } finally {
+                                wg.done();
+                            }
+                        });
+                        Go.spawn(() -> { // reader
+                            Random r = new Random(cseed + 1);
+                            Random data = new Random(cseed ^ 0x5DEECE66DL);
+                            long got = 0;
+                            try (rd) {
+                                for (;;) {
+                                    long deadline = 0;
+                                    int mode = r.nextInt(4);
+                                    if (mode == 0) {
+                                        rd.setReadDeadline(0);
+                                        rd.setReadTimeout(Duration.ofNanos(20_000 + r.nextInt(1_000_000)));
+                                    } else if (mode == 1) {
+                                        rd.setReadTimeout(null);
+                                        deadline = System.nanoTime() - 200_000 + r.nextInt(2_000_000);
+                                        rd.setReadDeadline(deadline);
+                                    } else {
+                                        rd.setReadTimeout(null);
+                                        rd.setReadDeadline(0);
+                                        deadline = -1; // none: must not time out
+                                    }
+                                    ByteBuffer b = r.nextBoolean() ? ByteBuffer.allocateDirect(1 + r.nextInt(20_000)) : ByteBuffer.allocate(1 + r.nextInt(20_000));
+                                    int n;
+                                    try {
+                                        n = rd.read(b);
+                                    } catch (SocketTimeoutException e) {
+                                        readTimeouts.incrementAndGet();
+                                        if (moved) continue;
+                                        if (deadline == -1) failures.add("read without a deadline timed out");
+                                        else if (deadline != 0 && System.nanoTime() - deadline < 0) failures.add("read timed out before its deadline");
+                                        continue;
+                                    }
+                                    if (n < 0) break;
+                                    b.flip();
+                                    for (int k = 0; k < n; k++) {
+                                        byte want = (byte) data.nextInt();
+                                        if (b.get() != want) {
+                                            failures.add("reader " + cseed + ": byte " + (got + k) + " differs");
+                                            return;
+                                        }
+                                    }
+                                    got += n;
+                                    if (r.nextInt(3) == 0) Go.sleep(Duration.ofNanos(r.nextInt(1_500_000))); // the writer times out
+                                }
+                                if (got != total) failures.add("reader " + cseed + ": " + got + " of " + total + " bytes");
+                            } catch (Exception e) {
+                                failures.add("reader " + cseed + " at byte " + got + ": " + e);
+                            } finally {
+                                done.set(true);
+                                wg.done();
+                            }
+                        });
+                        if (moved) Go.spawn(() -> { // moves the read deadline while the reader may be parked
+                            Random r = new Random(cseed + 2);
+                            try {
+                                while (!done.get()) {
+                                    rd.setReadDeadline(r.nextBoolean() ? 0 : System.nanoTime() + r.nextInt(1_000_000));
+                                    Go.sleep(Duration.ofNanos(100_000 + r.nextInt(500_000)));
+                                }
+                            } catch (InterruptedException e) {
+                                failures.add("deadline mover: " + e);
+                            } finally {
+                                wg.done();
+                            }
+                        });
+                    }
+                    wg.await();
+                }
+            });
+        } catch (Throwable t) {
+            throw new AssertionError("seed " + seed + ": " + t, t);
+        }
+        System.out.println("shortRandomDeadlines: " + readTimeouts + " read and " + writeTimeouts + " write timeouts");
+        assertTrue(failures.isEmpty(), "seed " + seed + ": " + failures.size() + " failures: " + failures.stream().limit(5).toList());
     }
 
     /**
