@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       threads).</li>
  *   <li>{@code jvm-vt}: the anchor's body: virtual threads, {@code Thread.sleep(1)}.</li>
  * </ul>
- * Each implementation calibrates its own spin count at its first repetition (the loop runs
- * slower with the agent's poll in it), as the anchors do: a single run to estimate the rate,
+ * Each implementation calibrates its own spin count at its first repetition (preempted
+ * spinners and the agent's poll change the rate), as the anchors do: a single run to estimate the rate,
  * then a concurrent pair run, adjusted to make the pair take about 3 s. {@code -Dfairness.ms=N}
  * changes the window (smoke tests).
  */

@@ -20,7 +20,9 @@ import java.util.List;
  * libraries the runtime runs on (a preemption inside the runtime's own lock-free queues would
  * stall the carriers that wait for the preempted operation to finish). A poll costs one read of
  * a static volatile field that is non-zero only while some goroutine has been asked to yield;
- * outside goroutines it does nothing.
+ * outside goroutines it does nothing. That read costs nothing measurable in a loop bound by
+ * latency, but it stops C2 from vectorizing a loop (summing an array: 3-4x slower): leave such
+ * kernels out with {@code exclude=}.
  *
  * <p>It also replaces the JDK's sleeps ({@code Thread.sleep}, {@code TimeUnit.sleep}) in those
  * classes with {@link Redirects}', which in a goroutine park it ({@link dev.gort.Go#sleep}) where
