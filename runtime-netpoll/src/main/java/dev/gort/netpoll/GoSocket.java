@@ -103,11 +103,11 @@ public final class GoSocket implements Closeable, ByteChannel {
 
     /** Reads and writes block (park) at most this long each (null or zero: no limit; Java's SO_TIMEOUT). */
     public void setReadTimeout(Duration d) {
-        nfd.readTimeout = d == null ? 0 : Math.max(0, d.toNanos());
+        nfd.readTimeout = d == null ? 0 : dev.gort.sched.Scheduler.delayNanos(d); // saturates, never overflows
     }
 
     public void setWriteTimeout(Duration d) {
-        nfd.writeTimeout = d == null ? 0 : Math.max(0, d.toNanos());
+        nfd.writeTimeout = d == null ? 0 : dev.gort.sched.Scheduler.delayNanos(d);
     }
 
     /** An absolute deadline for reads (System.nanoTime() based; 0 clears it), Go's SetReadDeadline. */

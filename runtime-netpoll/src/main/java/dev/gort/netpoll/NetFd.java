@@ -173,7 +173,13 @@ final class NetFd {
                     dst.position(pos + (int) n);
                     return (int) n;
                 }
-                if (n == 0) return -1;
+                if (n == 0) {
+                    // A close() that raced this read may have shut the socket down (a listening
+                    // socket, or a platform thread waiting in poll(2): see close()): that reads
+                    // as end of stream, but what happened is the close, as a parked reader reports.
+                    if (pd.closing) throw new SocketException("Socket closed");
+                    return -1;
+                }
                 int e = Native.errno();
                 if (e == Errno.EAGAIN) {
                     // The socket is empty: the driver may take receiving over (completion
@@ -228,6 +234,7 @@ final class NetFd {
                 if (e == Errno.EAGAIN) {
                     pd.await(false, deadline);
                 } else if (e != Errno.EINTR) {
+                    if (pd.closing) throw new SocketException("Socket closed"); // EPIPE after close()'s shutdown
                     throw Errno.exception("write", e);
                 }
             }
