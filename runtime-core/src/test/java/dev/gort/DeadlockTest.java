@@ -31,6 +31,57 @@ class DeadlockTest {
         assertTrue(e.dump().contains("DeadlockTest"), "the dump shows the parked stacks:\n" + e.dump());
     }
 
+    /**
+     * A goroutine locked to its carrier (or pinned) that waits on a channel blocks its carrier,
+     * but it is asleep like any other: Go reports this deadlock. (It used to count like a
+     * blocking call in progress, and the program hung.)
+     */
+    @Test
+    void aLockedGoroutineAsleepIsADeadlockToo() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            Chan<Integer> ch = Chan.make();
+            DeadlockException e = assertThrows(DeadlockException.class, () -> Go.run(() -> {
+                Go.lockOSThread();
+                try {
+                    ch.receive();
+                } catch (InterruptedException ex) {
+                    throw new AssertionError(ex);
+                } finally {
+                    Go.unlockOSThread();
+                }
+            }), "round " + round);
+            assertTrue(e.dump().contains("\"main\" [waiting, chan receive"), e.dump());
+            ch.send(round); // from this thread: the main goroutine ends, its carrier is free again
+        }
+    }
+
+    /** The same locked goroutine, waiting for one that is in a blocking call: not a deadlock. */
+    @Test
+    void aLockedGoroutineWaitingForABlockingCallIsNotADeadlock() {
+        Go.run(() -> {
+            Chan<Integer> ch = Chan.make();
+            Go.spawn(() -> {
+                try {
+                    Go.blocking(() -> {
+                        Thread.sleep(300);
+                        return null;
+                    });
+                    ch.send(1);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            Go.lockOSThread();
+            try {
+                assertEquals(1, ch.receive());
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            } finally {
+                Go.unlockOSThread();
+            }
+        });
+    }
+
     @Test
     void aBlockingCallInProgressIsNotADeadlock() {
         Go.run(() -> {

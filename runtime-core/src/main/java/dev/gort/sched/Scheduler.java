@@ -136,6 +136,17 @@ public final class Scheduler {
     private volatile int pWaiterCount;
     /** Ms inside Go.blocking, or blocked in a pinned/locked park. */
     final AtomicInteger nmsys = new AtomicInteger();
+    /**
+     * Of those, the Ms whose pinned/locked goroutine is still asleep (WAITING): to deadlock
+     * detection they are asleep goroutines, not blocking calls (Go counts a locked goroutine's
+     * park like any other). The parking carrier counts its goroutine in (parkBlocking); the
+     * waker that moves it out of WAITING counts it out (makeRunnable), at once after its CAS, so
+     * the goroutine stops counting as asleep before its carrier is even unparked. The two may
+     * come in either order (the waker can win the race with the carrier's increment): the count
+     * may dip below its true value for a moment, which only makes the runtime look busier
+     * (nmsys - parkedLocked > 0), never asleep.
+     */
+    static final AtomicInteger parkedLocked = new AtomicInteger();
     private final AtomicLong idGen = new AtomicLong(1);
     /** Goroutines spawned from platform threads (no P to count them). */
     private final AtomicLong externalSpawned = new AtomicLong();
@@ -383,6 +394,7 @@ public final class Scheduler {
         }
         if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
         if (blocked != null) {
+            parkedLocked.decrementAndGet(); // awake from now on: see parkedLocked
             LockSupport.unpark(blocked);
             return false;
         }
@@ -590,6 +602,7 @@ public final class Scheduler {
         if (s0 == G.WAITING || s0 == G.DUMPING) { // DUMPING: Go.dump() is reading the stack; still waiting
             P p = releasep(m);
             nmsys.incrementAndGet();
+            parkedLocked.incrementAndGet(); // asleep; the waker counts it out (see parkedLocked)
             handoffp(p);
             boolean interrupted = false;
             int s;
@@ -602,6 +615,9 @@ public final class Scheduler {
             acquirePWait(m);
             if (interrupted) self.interrupt();
         } else {
+            // Woken between the commit and the check above: the waker has counted g out of
+            // parkedLocked already (makeRunnable saw blockedThread set); balance it.
+            parkedLocked.incrementAndGet();
             x.blockedThread = null;
         }
         g.setStatus(G.RUNNING);
@@ -1751,7 +1767,10 @@ public final class Scheduler {
     long[] quiescentSnapshot() {
         if (runs.isEmpty()) return null;
         P[] ps = allp;
-        if (npidle.get() != ps.length || nmspinning.get() != 0 || nmsys.get() != 0) return null;
+        // Ms in a pinned/locked park whose goroutine still sleeps are asleep goroutines, not
+        // blocking calls (nmsys first: a park that starts between the two reads makes the
+        // difference negative, one that ends makes it positive; both say "busy").
+        if (npidle.get() != ps.length || nmspinning.get() != 0 || nmsys.get() - parkedLocked.get() != 0) return null;
         if (!global.isEmpty() || anyLocalWork()) return null;
         if (earliestTimer() != Long.MAX_VALUE) return null; // a timer will wake someone
         if (netpoll != null && netpoll.hasWaiters()) return null; // I/O may wake someone (Go: same)
