@@ -49,7 +49,11 @@ public final class Go {
 
     /**
      * A safepoint: yields if the scheduler asked this goroutine to (its time slice is over).
-     * Cheap enough for the inside of a loop: one read of a static field.
+     * Cheap enough for the inside of a loop: one read of a static field. The safepoint agent
+     * ({@code -javaagent:runtime-core.jar}, {@link dev.gort.agent.SafepointAgent}) puts a call
+     * to this method at every loop back-edge of application classes, so that loops without one
+     * are preempted too. Inside {@link #blocking} it never yields (the goroutine has lent its
+     * processor out); a request pending then is honoured at the first safepoint after the call.
      */
     public static void safepoint() {
         Scheduler.safepoint();
