@@ -202,11 +202,11 @@ class SafepointAgentTest {
 
     /**
      * The agent for real (-javaagent, one processor): a goroutine spinning in a loop with no
-     * runtime call and another recursing without a loop are both preempted, so the main goroutine,
-     * which needs the only processor to stop them, runs, and no carrier was taken for stuck. Then
+     * runtime call and another recursing without a loop are both preempted (yields at the agent's
+     * polls), so the main goroutine, which needs the only processor to stop them, runs. Then
      * goroutines that call Thread.sleep and TimeUnit.sleep park instead of blocking the carrier:
-     * the others run meanwhile with no stuck carrier (the JDK's sleeps would block the only
-     * carrier, and sysmon would lend its processor to a spare one after 20 ms: stuckRetakes > 0).
+     * main runs meanwhile and sees them WAITING (the JDK's sleep would block the only carrier:
+     * the goroutine RUNNING, main running only once sysmon lends a spare processor).
      * Without the agent the child never ends: a carrier that spins on the CPU is running, not
      * stuck, so sysmon lends its processor to nobody, and main never runs (checked by hand: the
      * same child without -javaagent is still spinning after 60 s).
@@ -224,9 +224,12 @@ class SafepointAgentTest {
             String out = runChild(List.of("-javaagent:" + jar, "-Dgort.maxprocs=1"));
             assertTrue(out.contains("agent=true"), out);
             assertTrue(out.contains("failed=0"), out);
+            // Preemptions are yields at safepoints: the spinners have none without the agent.
+            // (stuckRetakes is not asserted: on a loaded machine a carrier the OS starves of CPU
+            // can be taken for stuck, as happened once in a clean-clone CI run.)
             assertFalse(out.contains("preemptions=0 "), out);
-            assertTrue(out.contains("stuckRetakes=0"), out);
             assertTrue(out.contains("sleepers overlapped=true"), out);
+            assertTrue(out.contains("sleeperState=WAITING"), "a JDK sleep parks the goroutine: " + out);
         } finally {
             Files.deleteIfExists(jar);
         }

@@ -58,7 +58,7 @@ public final class AgentFixture {
 
     /** The JDK's sleeps: the agent redirects all four. */
     static void sleeps() throws InterruptedException {
-        Thread.sleep(20);
+        Thread.sleep(200); // long: main looks at the sleeper's state during it, even on a loaded machine
         Thread.sleep(0, 500);
         Thread.sleep(java.time.Duration.ofMillis(20));
         java.util.concurrent.TimeUnit.MILLISECONDS.sleep(20);
@@ -97,12 +97,15 @@ public final class AgentFixture {
                 stop = true;
                 a.join();
                 b.join();
-                // Two goroutines sleeping the JDK's way at once on the only processor: parked
-                // (redirected), they overlap; blocking the carrier, they would take turns (or a
-                // spare processor would be lent for the second, counted in stuckRetakes).
+                // Two goroutines sleeping the JDK's way on the only processor: redirected, they
+                // park (WAITING, wait reason sleep) and main runs meanwhile; the JDK's sleep would
+                // block the carrier (the goroutine RUNNING, main not running until sysmon lends a
+                // spare processor, 20 ms or more later) and they would take turns.
                 long[] spans = new long[4];
                 Goroutine s1 = Go.spawn(() -> timed(spans, 0));
                 Goroutine s2 = Go.spawn(() -> timed(spans, 2));
+                Go.sleep(java.time.Duration.ofMillis(5));
+                sleeperState = s1.state();
                 s1.join();
                 s2.join();
                 overlapped = spans[0] < spans[3] && spans[2] < spans[1];
@@ -113,10 +116,11 @@ public final class AgentFixture {
         var m = Go.metrics();
         System.out.println("agent=" + SafepointAgent.isInstalled() + " instrumented=" + SafepointAgent.instrumentedClasses()
             + " failed=" + SafepointAgent.failedClasses() + " preemptions=" + m.preemptions() + " stuckRetakes=" + m.stuckRetakes()
-            + " sleepers overlapped=" + overlapped);
+            + " sleepers overlapped=" + overlapped + " sleeperState=" + sleeperState);
     }
 
     static boolean overlapped;
+    static Goroutine.State sleeperState;
 
     private static void timed(long[] spans, int i) {
         try {
