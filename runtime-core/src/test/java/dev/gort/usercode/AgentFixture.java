@@ -104,6 +104,7 @@ public final class AgentFixture {
                 long[] spans = new long[4];
                 Goroutine s1 = Go.spawn(() -> timed(spans, 0));
                 Goroutine s2 = Go.spawn(() -> timed(spans, 2));
+                while (started.get() < 2) Go.yield(); // both are in (or about to enter) their 200 ms sleep
                 Go.sleep(java.time.Duration.ofMillis(5));
                 sleeperState = s1.state();
                 s1.join();
@@ -122,8 +123,11 @@ public final class AgentFixture {
     static boolean overlapped;
     static Goroutine.State sleeperState;
 
+    static final java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+
     private static void timed(long[] spans, int i) {
         try {
+            started.incrementAndGet();
             spans[i] = System.nanoTime();
             sleeps();
             spans[i + 1] = System.nanoTime();
