@@ -155,7 +155,7 @@ final class GoFuture<V> implements RunnableFuture<V> {
 
     /** System.nanoTime() + nanos, or 0 (no deadline) when that is too far to matter or overflows. */
     static long deadline(long nanos) {
-        if (nanos >= Long.MAX_VALUE / 4) return 0L;
+        if (nanos >= dev.gort.sched.Scheduler.MAX_DELAY_NANOS) return 0L;
         long d = System.nanoTime() + nanos;
         return d == 0L ? 1L : d;
     }

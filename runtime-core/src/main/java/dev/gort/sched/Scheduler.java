@@ -1262,31 +1262,26 @@ public final class Scheduler {
         // from is busy, so no P was idle for the wake-up to use... unless there are 3 or more:
         // then the timer waits for this P's next scheduling point, as it did before.
         M m = CarrierLookup.currentM();
-        if (m != null && m.curg() == null && m.p != null && m.p.runq.isEmpty() && global.isEmpty()) {
-            VarHandle.fullFence();
-            M sleeper = timerSleeper;
-            if (sleeper != null && when - sleeperDeadline < 0) sleeper.poke();
-            return;
-        }
-        watchTimer(when);
+        boolean goesIdleNext = m != null && m.curg() == null && m.p != null && m.p.runq.isEmpty() && global.isEmpty();
+        watchTimer(when, !goesIdleNext);
     }
 
     /**
      * Makes sure some M will wake for a timer due at {@code when} (Go's wakeNetPoller): pokes the
-     * timed sleeper if the timer is earlier than its deadline; with no sleeper, wakes an M
-     * (a spinner that finds nothing becomes the sleeper; with no idle P, every P is busy and
-     * runs its timers at its next scheduling point, and one that goes idle looks at them). The
-     * full fence orders the caller's heap write (or P hand-off) before the reads: see
+     * timed sleeper if the timer is earlier than its deadline; with no sleeper, wakes an M when
+     * {@code wakeIfNone} (a spinner that finds nothing becomes the sleeper; with no idle P, every
+     * P is busy and runs its timers at its next scheduling point, and one that goes idle looks at
+     * them). The full fence orders the caller's heap write (or P hand-off) before the reads: see
      * {@link #addTimer}.
      */
-    private void watchTimer(long when) {
+    private void watchTimer(long when, boolean wakeIfNone) {
         VarHandle.fullFence();
         M sleeper = timerSleeper;
         if (sleeper != null) {
             if (when - sleeperDeadline < 0) {
                 sleeper.poke(); // also breaks its poll, if it blocks in the network poller
             }
-        } else {
+        } else if (wakeIfNone) {
             wakep(); // nobody keeps the timers
         }
     }
@@ -1521,7 +1516,7 @@ public final class Scheduler {
             if (!(excess > 0 && retireLocked(p))) pidleputLocked(p);
         }
         if (!global.isEmpty()) wakep();
-        else if (when != Long.MAX_VALUE) watchTimer(when);
+        else if (when != Long.MAX_VALUE) watchTimer(when, true);
     }
 
     /** An M with a goroutine mounted (it cannot move) waits for a P of its own. */
