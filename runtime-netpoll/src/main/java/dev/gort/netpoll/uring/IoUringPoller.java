@@ -146,7 +146,10 @@ public final class IoUringPoller implements Poller {
     /**
      * Held by the owner from taking commands until everything they prepared is submitted, and by
      * {@link #deregister} while it takes a descriptor out of the table: see "Deregistration and
-     * close" (3).
+     * close" (3). The owner holds it only around work that never waits (preparing SQEs for the
+     * queued commands, a non-blocking io_uring_enter that submits them), never across its
+     * blocking enter; so a carrier deregistering a socket waits at most for one such batch, and
+     * never for a goroutine.
      */
     private final Object submitLock = new Object();
     /** AWAKE, or SLEEPING in io_uring_enter (a producer must write the eventfd), or NOTIFIED (written). */
