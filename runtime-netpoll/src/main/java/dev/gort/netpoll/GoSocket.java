@@ -23,7 +23,8 @@ import java.util.Objects;
  * have TCP_NODELAY set, as Go's.
  *
  * <p>Deadlines and timeouts (Go's SetReadDeadline, Java's SO_TIMEOUT): a wait that passes one
- * throws {@link java.net.SocketTimeoutException} and leaves the socket usable. {@link #close()}
+ * throws {@link java.net.SocketTimeoutException} and leaves the socket usable; a deadline changed
+ * during a read or write applies to it. {@link #close()}
  * from any thread wakes every goroutine parked on the socket with a
  * {@link java.net.SocketException} ("Socket closed"). One reader and one writer may work at the
  * same time; further readers (writers) queue behind the first.
@@ -110,13 +111,20 @@ public final class GoSocket implements Closeable, ByteChannel {
         nfd.writeTimeout = d == null ? 0 : dev.gort.sched.Scheduler.delayNanos(d);
     }
 
-    /** An absolute deadline for reads (System.nanoTime() based; 0 clears it), Go's SetReadDeadline. */
+    /**
+     * An absolute deadline for reads (System.nanoTime() based; 0 clears it), Go's
+     * SetReadDeadline: it applies to the read in progress too. A goroutine (or thread) parked in
+     * read() waits again under the new deadline, and throws SocketTimeoutException at once if it
+     * has already passed: setting a past deadline is how another goroutine interrupts a reader
+     * without closing the socket.
+     */
     public void setReadDeadline(long nanoTime) {
-        nfd.readDeadline = nanoTime;
+        nfd.setDeadline(true, nanoTime);
     }
 
+    /** As {@link #setReadDeadline} for writes (a write parked on a full send buffer). */
     public void setWriteDeadline(long nanoTime) {
-        nfd.writeDeadline = nanoTime;
+        nfd.setDeadline(false, nanoTime);
     }
 
     public void setTcpNoDelay(boolean on) throws IOException {

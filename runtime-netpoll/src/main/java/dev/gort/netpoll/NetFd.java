@@ -135,15 +135,44 @@ final class NetFd {
     private void destroy() {
         netpoll.closeDesc(pd);
         C.close(fd);
+        pd.closeKicks();
     }
 
-    long deadline(boolean read) {
-        long abs = read ? readDeadline : writeDeadline;
+    /**
+     * Sets the absolute read (write) deadline, which applies to a read (write) in progress too:
+     * its waiter wakes and waits again under the new one (Go's SetReadDeadline). A closed
+     * descriptor only stores it (there is nothing to wake, and the kick eventfd may be gone).
+     */
+    void setDeadline(boolean read, long nanoTime) {
+        if (read) readDeadline = nanoTime; else writeDeadline = nanoTime;
+        int r;
+        do { // acquire() without the exception: the waiter's kick eventfd lives while we hold a reference
+            r = refs.get();
+            if ((r & CLOSED) != 0) return;
+        } while (!refs.compareAndSet(r, r + 1));
+        try {
+            pd.deadlineChanged(read);
+        } finally {
+            release();
+        }
+    }
+
+    /** The end of one operation's per-operation timeout (SO_TIMEOUT), from now; 0 for none. */
+    long opLimit(boolean read) {
         long t = read ? readTimeout : writeTimeout;
-        if (t == 0) return abs;
+        if (t == 0) return 0;
         long rel = System.nanoTime() + t;
-        if (rel == 0) rel = 1;
-        return abs == 0 || rel - abs < 0 ? rel : abs;
+        return rel == 0 ? 1 : rel;
+    }
+
+    /**
+     * The deadline of a wait now: the earlier of the absolute deadline, read afresh at every
+     * wait (it may have been changed meanwhile), and the operation's limit (0: none).
+     */
+    long deadline(boolean read, long opLimit) {
+        long abs = read ? readDeadline : writeDeadline;
+        if (opLimit == 0) return abs;
+        return abs == 0 || opLimit - abs < 0 ? opLimit : abs;
     }
 
     /**
@@ -156,13 +185,14 @@ final class NetFd {
         acquire();
         readLock.lock();
         try {
-            long deadline = deadline(true);
+            if (Scheduler.currentG() == null) pd.preparePlatformWait(true); // before the deadline is read
+            long limit = opLimit(true);
             for (;;) {
                 RecvQueue q = pd.recvq;
                 if (q != null && !q.readSocket()) { // completion mode: the data is in the driver's buffers
                     int n = q.take(dst);
                     if (n != 0) return n;
-                    if (!q.readSocket()) awaitRecv(q, deadline);
+                    if (!q.readSocket()) awaitRecv(q, limit);
                     continue;
                 }
                 int pos = dst.position();
@@ -184,7 +214,7 @@ final class NetFd {
                 if (e == Errno.EAGAIN) {
                     // The socket is empty: the driver may take receiving over (completion
                     // mode; see Poller.armRecv), else the reader waits for readiness.
-                    if (!netpoll.poller.armRecv(pd)) pd.await(true, deadline);
+                    if (!netpoll.poller.armRecv(pd)) pd.await(true, deadline(true, limit));
                 } else if (e != Errno.EINTR) {
                     throw Errno.exception("read", e);
                 }
@@ -200,13 +230,14 @@ final class NetFd {
      * the descriptor (the driver readies it after each push); a platform thread cannot wait in
      * poll(2) (the data no longer stays in the socket), so it naps and looks again.
      */
-    private void awaitRecv(RecvQueue q, long deadline) throws IOException {
+    private void awaitRecv(RecvQueue q, long limit) throws IOException {
         if (Scheduler.currentG() != null) {
-            pd.await(true, deadline);
+            pd.await(true, deadline(true, limit));
             return;
         }
         while (!q.hasSomething()) {
             if (pd.closing) throw new SocketException("Socket closed");
+            long deadline = deadline(true, limit);
             if (deadline != 0 && deadline - System.nanoTime() <= 0) throw new java.net.SocketTimeoutException("Read timed out");
             java.util.concurrent.locks.LockSupport.parkNanos(100_000L);
         }
@@ -219,7 +250,8 @@ final class NetFd {
         acquire();
         writeLock.lock();
         try {
-            long deadline = deadline(false);
+            if (Scheduler.currentG() == null) pd.preparePlatformWait(false); // before the deadline is read
+            long limit = opLimit(false);
             while (src.hasRemaining()) {
                 int pos = src.position();
                 int len = src.remaining();
@@ -232,7 +264,7 @@ final class NetFd {
                 }
                 int e = Native.errno();
                 if (e == Errno.EAGAIN) {
-                    pd.await(false, deadline);
+                    pd.await(false, deadline(false, limit));
                 } else if (e != Errno.EINTR) {
                     if (pd.closing) throw new SocketException("Socket closed"); // EPIPE after close()'s shutdown
                     throw Errno.exception("write", e);

@@ -36,9 +36,15 @@ import java.net.SocketTimeoutException;
  * <p>Deadlines: each wait that has one arms a scheduler timer; when it fires it records its
  * wait's sequence number in {@link #rexpired}/{@link #wexpired} (volatile, written before the
  * unblock CAS, so the woken waiter sees it) and unblocks. Close sets {@link #closing} and
- * unblocks both directions; the woken waiters throw.
+ * unblocks both directions; the woken waiters throw. A deadline changed while a wait is in
+ * progress applies to that wait, as Go's SetReadDeadline does ("applies to all future and
+ * pending I/O"): {@link #deadlineChanged} takes the waiter out as a timer would, but without
+ * recording an expiry, so its {@link #await} returns as if woken spuriously and the caller
+ * retries its call, which computes the deadline again (and throws at once if it has passed).
  *
- * <p>Platform threads do not use the slots: they block in poll(2) on the descriptor.
+ * <p>Platform threads do not use the slots: they block in poll(2) on the descriptor and, once a
+ * platform thread has waited in that direction, on an eventfd of the direction too
+ * ({@link #rkick}/{@link #wkick}, Linux), which {@link #deadlineChanged} writes to.
  */
 public final class PollDesc {
     /** The readiness marker (pdReady). */
@@ -63,6 +69,13 @@ public final class PollDesc {
     /** Platform threads blocked in poll(2) on this descriptor (close shuts the socket down to wake them). */
     private final java.util.concurrent.atomic.AtomicInteger platformWaiters = new java.util.concurrent.atomic.AtomicInteger();
     private int rwaitSeq, wwaitSeq;
+    /**
+     * Eventfds that wake a platform thread waiting in poll(2) in each direction when the
+     * deadline changes (-1 until a platform thread first waits that way; Linux only). Created by
+     * {@link #preparePlatformWait} before the waiter reads its deadline, closed by
+     * {@link #closeKicks} once nobody holds the descriptor: see there for the ordering.
+     */
+    private volatile int rkick = -1, wkick = -1;
     /** Poller-private state (io_uring: the multishot poll's user data). */
     public long pollerData;
     /**
@@ -192,6 +205,45 @@ public final class PollDesc {
         if (g != null) Scheduler.get().ready(g);
     }
 
+    /**
+     * The read (write) deadline was changed: a goroutine waiting in that direction wakes and
+     * retries its call under the new deadline, and so does a platform thread waiting in
+     * poll(2). The caller holds a reference to the descriptor (so the kick eventfd is open).
+     */
+    void deadlineChanged(boolean read) {
+        G g = unblock(slot(read), false); // WAIT -> null fails the commit; G -> null readies it
+        if (g != null) Scheduler.get().ready(g);
+        int k = read ? rkick : wkick;
+        if (k >= 0) {
+            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, 1);
+            dev.gort.netpoll.ffi.Native.C.write(k, one, 8); // cannot block: EAGAIN only at a counter near 2^64
+        }
+    }
+
+    /**
+     * A platform thread is about to read (write) with a deadline it will compute after this
+     * returns: makes sure that direction has its kick eventfd. Ordering (all volatile): the
+     * waiter publishes the eventfd, then reads the deadline; {@link #deadlineChanged}'s caller
+     * stores the deadline, then reads the eventfd. Either the setter sees the eventfd (and
+     * writes to it: the waiter's poll(2) returns) or the waiter sees the new deadline.
+     */
+    void preparePlatformWait(boolean read) {
+        if (!dev.gort.netpoll.ffi.Native.LINUX || (read ? rkick : wkick) >= 0) return;
+        synchronized (this) {
+            if ((read ? rkick : wkick) >= 0) return;
+            int k = dev.gort.netpoll.ffi.Native.C.eventfd(0, 0x800 | 0x80000); // EFD_NONBLOCK | EFD_CLOEXEC
+            if (k < 0) return; // out of descriptors: deadline changes reach this waiter at its next call only
+            if (read) rkick = k; else wkick = k;
+        }
+    }
+
+    /** The descriptor is being destroyed (no reference left: no waiter polls, no setter writes). */
+    void closeKicks() {
+        if (rkick >= 0) dev.gort.netpoll.ffi.Native.C.close(rkick);
+        if (wkick >= 0) dev.gort.netpoll.ffi.Native.C.close(wkick);
+        rkick = wkick = -1;
+    }
+
     /** Close: every waiter wakes and throws. Called once, by the closer. */
     void evict() {
         closing = true;
@@ -221,8 +273,13 @@ public final class PollDesc {
     }
 
     private void awaitPlatform0(boolean read, long deadline) throws IOException {
-        // struct pollfd {int fd; short events; short revents;} as int[2] (little-endian)
-        int[] pfd = {fd, read ? dev.gort.netpoll.ffi.Native.POLLIN : dev.gort.netpoll.ffi.Native.POLLOUT};
+        // struct pollfd {int fd; short events; short revents;} as int[2] each (little-endian):
+        // the descriptor, and the direction's kick eventfd if it has one
+        int kick = read ? rkick : wkick;
+        int[] pfd = kick < 0
+            ? new int[] {fd, read ? dev.gort.netpoll.ffi.Native.POLLIN : dev.gort.netpoll.ffi.Native.POLLOUT}
+            : new int[] {fd, read ? dev.gort.netpoll.ffi.Native.POLLIN : dev.gort.netpoll.ffi.Native.POLLOUT,
+                kick, dev.gort.netpoll.ffi.Native.POLLIN};
         for (;;) {
             int ms = -1;
             if (deadline != 0) {
@@ -231,9 +288,14 @@ public final class PollDesc {
                 ms = (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
             }
             if (closing) throw closed(); // after our count went up: close sees us, or we see it
-            int n = dev.gort.netpoll.ffi.Native.C.poll(pfd, 1, ms);
+            int n = dev.gort.netpoll.ffi.Native.C.poll(pfd, pfd.length / 2, ms);
             if (closing) throw closed();
-            if (n > 0) return;
+            if (n > 0) {
+                if (kick >= 0 && (pfd[3] >>> 16) != 0) { // the deadline changed: drain, let the caller retry
+                    dev.gort.netpoll.ffi.Native.C.read(kick, java.nio.ByteBuffer.allocate(8), 8);
+                }
+                return;
+            }
             if (n < 0) {
                 int e = dev.gort.netpoll.ffi.Native.errno();
                 if (e != dev.gort.netpoll.ffi.Errno.EINTR) throw dev.gort.netpoll.ffi.Errno.exception("poll", e);

@@ -291,6 +291,150 @@ class SocketTest {
         });
     }
 
+    /** Go's SetReadDeadline applies to pending reads: a past deadline interrupts a parked reader. */
+    @Test
+    void aPastDeadlineWakesAParkedReaderAndTheSocketStaysUsable() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
+                    AtomicReference<Throwable> thrown = new AtomicReference<>();
+                    Goroutine reader = Go.spawn("reader", () -> {
+                        try {
+                            s.read(new byte[10], 0, 10); // no deadline yet: would wait for ever
+                        } catch (Throwable t) {
+                            thrown.set(t);
+                        }
+                    });
+                    while (reader.state() != Goroutine.State.WAITING) Go.yield();
+                    s.setReadDeadline(System.nanoTime() - 1);
+                    reader.join();
+                    assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
+                    s.setReadDeadline(0);
+                    peer.write(new byte[] {9}, 0, 1);
+                    byte[] b = new byte[1];
+                    assertEquals(1, s.read(b, 0, 1));
+                    assertEquals(9, b[0]);
+                }
+            }
+        });
+    }
+
+    /** The other way: a deadline cleared (or moved later) while a reader waits no longer ends its wait. */
+    @Test
+    void aDeadlineClearedWhileAReaderWaitsNoLongerExpires() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
+                    AtomicReference<Object> got = new AtomicReference<>();
+                    s.setReadDeadline(System.nanoTime() + 100_000_000L);
+                    Goroutine reader = Go.spawn("reader", () -> {
+                        try {
+                            byte[] b = new byte[1];
+                            got.set(s.read(b, 0, 1) == 1 ? (Object) b[0] : "EOF");
+                        } catch (Throwable t) {
+                            got.set(t);
+                        }
+                    });
+                    while (reader.state() != Goroutine.State.WAITING) Go.yield();
+                    s.setReadDeadline(0); // before the 100 ms are up: parking took far less
+                    Go.sleep(Duration.ofMillis(300)); // the old deadline passes while the reader waits
+                    assertEquals(null, got.get(), "the reader ended under the cleared deadline");
+                    peer.write(new byte[] {5}, 0, 1);
+                    reader.join();
+                    assertEquals((byte) 5, got.get());
+                }
+            }
+        });
+    }
+
+    /** A deadline set while a reader waits with none, and a past write deadline for a writer stuck on a full buffer. */
+    @Test
+    void deadlinesSetDuringAWaitApplyToIt() {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
+                    AtomicReference<Throwable> thrown = new AtomicReference<>();
+                    Goroutine reader = Go.spawn("reader", () -> {
+                        try {
+                            s.read(new byte[10], 0, 10);
+                        } catch (Throwable t) {
+                            thrown.set(t);
+                        }
+                    });
+                    while (reader.state() != Goroutine.State.WAITING) Go.yield();
+                    long t0 = System.nanoTime();
+                    s.setReadDeadline(t0 + 50_000_000L);
+                    reader.join();
+                    assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
+                    assertTrue(System.nanoTime() - t0 >= 50_000_000L, "returned before the new deadline");
+
+                    thrown.set(null);
+                    long[] written = new long[1];
+                    Goroutine writer = Go.spawn("writer", () -> {
+                        byte[] chunk = new byte[64 << 10];
+                        try {
+                            for (;;) { // peer never reads: the send buffer fills and the writer parks
+                                peer.write(chunk, 0, chunk.length);
+                                written[0] += chunk.length;
+                            }
+                        } catch (Throwable t) {
+                            thrown.set(t);
+                        }
+                    });
+                    while (writer.state() != Goroutine.State.WAITING) Go.yield();
+                    peer.setWriteDeadline(System.nanoTime() - 1);
+                    writer.join();
+                    assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
+                    assertTrue(written[0] > 0, "the writer parked before writing anything");
+                }
+            }
+        });
+    }
+
+    /** Platform threads block in poll(2): a deadline change reaches them through the direction's kick eventfd. */
+    @Test
+    void aPastDeadlineWakesAPlatformThreadBlockedInPoll() throws Exception {
+        try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+            GoSocket s = GoSocket.connect(server.localAddress());
+            GoSocket peer = server.accept();
+            try (s; peer) {
+                for (int round = 0; round < 3; round++) { // the eventfd is made once and drained each time
+                    AtomicReference<Throwable> thrown = new AtomicReference<>();
+                    Thread reader = Thread.ofPlatform().start(() -> {
+                        try {
+                            s.read(new byte[1], 0, 1);
+                        } catch (Throwable t) {
+                            thrown.set(t);
+                        }
+                    });
+                    awaitTrue("reader blocked in poll", 10_000, () -> s.nfd.pd.platformWaiters() == 1);
+                    s.setReadDeadline(System.nanoTime() - 1);
+                    reader.join(10_000);
+                    assertTrue(!reader.isAlive(), "the platform reader still waits");
+                    assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
+                    s.setReadDeadline(0);
+                }
+                // cleared while waiting: the reader goes back to poll(2) and then gets the byte
+                byte[] b = new byte[1];
+                AtomicReference<Object> got = new AtomicReference<>();
+                s.setReadDeadline(System.nanoTime() + 60_000_000_000L);
+                Thread reader = Thread.ofPlatform().start(() -> {
+                    try {
+                        got.set(s.read(b, 0, 1));
+                    } catch (Throwable t) {
+                        got.set(t);
+                    }
+                });
+                awaitTrue("reader blocked in poll", 10_000, () -> s.nfd.pd.platformWaiters() == 1);
+                s.setReadDeadline(0);
+                peer.write(new byte[] {3}, 0, 1);
+                reader.join(10_000);
+                assertEquals(1, got.get());
+                assertEquals(3, b[0]);
+            }
+        }
+    }
+
     @Test
     void closeWakesGoroutineParkedInRead() {
         runMain(() -> {
