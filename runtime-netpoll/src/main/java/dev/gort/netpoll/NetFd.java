@@ -228,7 +228,8 @@ final class NetFd {
     /**
      * Completion mode: waits until q has data, its end, or its RECV ended. A goroutine parks on
      * the descriptor (the driver readies it after each push); a platform thread cannot wait in
-     * poll(2) (the data no longer stays in the socket), so it naps and looks again.
+     * poll(2) (the data no longer stays in the socket), so it parks itself in the descriptor's
+     * read slot, and the driver unparks it the same way.
      */
     private void awaitRecv(RecvQueue q, long limit) throws IOException {
         if (Scheduler.currentG() != null) {
@@ -237,9 +238,9 @@ final class NetFd {
         }
         while (!q.hasSomething()) {
             if (pd.closing) throw new SocketException("Socket closed");
-            long deadline = deadline(true, limit);
+            long deadline = deadline(true, limit); // afresh each time: a deadline change wakes us
             if (deadline != 0 && deadline - System.nanoTime() <= 0) throw new java.net.SocketTimeoutException("Read timed out");
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000L);
+            pd.awaitRecvPlatform(q, deadline);
         }
     }
 

@@ -18,7 +18,9 @@ import java.net.SocketTimeoutException;
  *   <li>{@code null} (Go's pdNil): nothing known, nobody waits;</li>
  *   <li>{@link #READY} (pdReady): the kernel reported readiness that nobody has consumed;</li>
  *   <li>{@link #WAIT} (pdWait): a goroutine is about to park (between its check and its commit);</li>
- *   <li>a {@link G}: that goroutine is parked waiting.</li>
+ *   <li>a {@link G}: that goroutine is parked waiting;</li>
+ *   <li>a {@link Thread}: a platform thread is parked waiting for a completion-mode receive
+ *       ({@link #awaitRecvPlatform}; with readiness it waits in poll(2) instead).</li>
  * </ul>
  *
  * Legal transitions (all by CAS, so exactly one party wins each):
@@ -29,6 +31,7 @@ import java.net.SocketTimeoutException;
  *   poller:  null|WAIT -> READY; G -> READY and the G is readied (exactly once: the CAS winner)
  *   timer/close: WAIT -> null (the commit then fails and the park is cancelled);
  *            G -> null and the G is readied; READY and null stay
+ *   a Thread is moved like a G by everyone, and unparked instead of readied
  * </pre>
  * A second waiter in one direction is a bug in the caller ("double wait"): GoSocket serialises
  * readers and writers.
@@ -153,6 +156,7 @@ public final class PollDesc {
                     netpoll.waiters.decrementAndGet();
                     return g;
                 }
+                if (old instanceof Thread t) java.util.concurrent.locks.LockSupport.unpark(t);
                 return null;
             }
         }
@@ -196,6 +200,42 @@ public final class PollDesc {
         if (timer != null) s.deleteTimer(timer);
         if (closing) throw closed();
         if ((read ? rexpired : wexpired) == waitSeq) throw timeout(read);
+    }
+
+    /**
+     * Completion mode, a platform thread reading: parks until the driver reports something for
+     * q ({@link #ready}), the deadline passes, the deadline changes or the descriptor closes.
+     * Returns when the caller should look at q (and its deadline) again; throws on close or
+     * timeout. The thread is published in the read slot before q is checked, and the driver
+     * updates q before it moves the slot: either we see what it pushed or it sees us and
+     * unparks us.
+     */
+    void awaitRecvPlatform(RecvQueue q, long deadline) throws IOException {
+        Thread me = Thread.currentThread();
+        for (;;) {
+            Object v = RG.getVolatile(this);
+            if (v == READY) {
+                if (RG.compareAndSet(this, READY, null)) return; // a report nobody consumed: look again
+            } else if (v == null) {
+                if (RG.compareAndSet(this, null, me)) break;
+            } else {
+                throw new IllegalStateException("gort: double wait on fd " + fd + " (read)");
+            }
+        }
+        try {
+            while (RG.getVolatile(this) == me && !closing && !q.hasSomething()) {
+                if (deadline == 0) {
+                    java.util.concurrent.locks.LockSupport.park(this);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) throw timeout(true);
+                    java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+                }
+            }
+        } finally {
+            RG.getAndSet(this, null); // ourselves, or what woke us (READY, null): the caller looks again
+        }
+        if (closing) throw closed();
     }
 
     /** A wait's deadline timer: records the expiry, then takes the waiter out. */
@@ -252,6 +292,11 @@ public final class PollDesc {
         Scheduler s = (r != null || w != null) ? Scheduler.get() : null;
         if (r != null) s.ready(r);
         if (w != null) s.ready(w);
+    }
+
+    /** What the slot of this direction holds (tests). */
+    Object slotValue(boolean read) {
+        return slot(read).getVolatile(this);
     }
 
     /** The poller reported readiness in this direction that nobody has consumed yet (tests). */

@@ -184,6 +184,51 @@ class RecvQueueTest {
         }
     }
 
+    /**
+     * The platform reader of a handed-over socket parks in the descriptor's read slot (it used to
+     * nap 100 us at a time) and is unparked by the driver's report, by a deadline change and by
+     * close.
+     */
+    @Test
+    void aPlatformReaderOfAHandedOverSocketParksAndIsUnparked() throws Exception {
+        Assumptions.assumeTrue(completionReceive(), "not io_uring with completion-mode receive");
+        try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             GoSocket client = GoSocket.connect(server.localAddress());
+             GoSocket peer = server.accept()) {
+            readOneThroughRecv(client, peer, (byte) 1);
+            PollDesc pd = client.nfd.pd;
+            for (int round = 0; round < 3; round++) {
+                AtomicReference<Object> got = new AtomicReference<>();
+                Thread reader = Thread.ofPlatform().start(() -> {
+                    try {
+                        byte[] b = new byte[1];
+                        got.set(client.read(b, 0, 1) == 1 ? (Object) b[0] : "EOF");
+                    } catch (Throwable t) {
+                        got.set(t);
+                    }
+                });
+                NetTestSupport.awaitTrue("reader parked in the slot", 10_000, () -> pd.slotValue(true) == reader);
+                if (round == 0) {
+                    peer.write(new byte[] {(byte) 7}, 0, 1); // through the RECV: the driver unparks it
+                    reader.join(10_000);
+                    assertEquals((byte) 7, got.get());
+                    assertTrue(pd.recvq.armed, "the byte came through the RECV");
+                } else if (round == 1) {
+                    client.setReadDeadline(System.nanoTime() - 1);
+                    reader.join(10_000);
+                    assertTrue(got.get() instanceof java.net.SocketTimeoutException, String.valueOf(got.get()));
+                    client.setReadDeadline(0);
+                } else {
+                    client.close();
+                    reader.join(10_000);
+                    assertTrue(got.get() instanceof java.net.SocketException, String.valueOf(got.get()));
+                    assertEquals("Socket closed", ((Throwable) got.get()).getMessage());
+                }
+                assertTrue(!reader.isAlive(), "the reader still waits in round " + round);
+            }
+        }
+    }
+
     /** A transfer far larger than the pool, read in odd sizes by a goroutine: every byte arrives, in order. */
     @Test
     void multishotRecvCarriesAStreamLargerThanThePool() {
