@@ -185,7 +185,6 @@ final class NetFd {
         acquire();
         readLock.lock();
         try {
-            if (Scheduler.currentG() == null) pd.preparePlatformWait(true); // before the deadline is read
             long limit = opLimit(true);
             for (;;) {
                 RecvQueue q = pd.recvq;
@@ -214,7 +213,10 @@ final class NetFd {
                 if (e == Errno.EAGAIN) {
                     // The socket is empty: the driver may take receiving over (completion
                     // mode; see Poller.armRecv), else the reader waits for readiness.
-                    if (!netpoll.poller.armRecv(pd)) pd.await(true, deadline(true, limit));
+                    if (!netpoll.poller.armRecv(pd)) {
+                        int epoch = pd.deadlineEpoch(); // before the deadline: see PollDesc
+                        pd.await(true, deadline(true, limit), epoch);
+                    }
                 } else if (e != Errno.EINTR) {
                     throw Errno.exception("read", e);
                 }
@@ -233,14 +235,16 @@ final class NetFd {
      */
     private void awaitRecv(RecvQueue q, long limit) throws IOException {
         if (Scheduler.currentG() != null) {
-            pd.await(true, deadline(true, limit));
+            int epoch = pd.deadlineEpoch(); // before the deadline: see PollDesc
+            pd.await(true, deadline(true, limit), epoch);
             return;
         }
         while (!q.hasSomething()) {
             if (pd.closing) throw new SocketException("Socket closed");
+            int epoch = pd.deadlineEpoch();
             long deadline = deadline(true, limit); // afresh each time: a deadline change wakes us
             if (deadline != 0 && deadline - System.nanoTime() <= 0) throw new java.net.SocketTimeoutException("Read timed out");
-            pd.awaitRecvPlatform(q, deadline);
+            pd.awaitRecvPlatform(q, deadline, epoch);
         }
     }
 
@@ -251,7 +255,6 @@ final class NetFd {
         acquire();
         writeLock.lock();
         try {
-            if (Scheduler.currentG() == null) pd.preparePlatformWait(false); // before the deadline is read
             long limit = opLimit(false);
             while (src.hasRemaining()) {
                 int pos = src.position();
@@ -265,7 +268,8 @@ final class NetFd {
                 }
                 int e = Native.errno();
                 if (e == Errno.EAGAIN) {
-                    pd.await(false, deadline(false, limit));
+                    int epoch = pd.deadlineEpoch(); // before the deadline: see PollDesc
+                    pd.await(false, deadline(false, limit), epoch);
                 } else if (e != Errno.EINTR) {
                     if (pd.closing) throw new SocketException("Socket closed"); // EPIPE after close()'s shutdown
                     throw Errno.exception("write", e);

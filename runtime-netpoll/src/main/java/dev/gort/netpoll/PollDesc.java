@@ -44,10 +44,14 @@ import java.net.SocketTimeoutException;
  * pending I/O"): {@link #deadlineChanged} takes the waiter out as a timer would, but without
  * recording an expiry, so its {@link #await} returns as if woken spuriously and the caller
  * retries its call, which computes the deadline again (and throws at once if it has passed).
+ * A waiter that read the deadline just before the change, and had not yet shown itself in the
+ * slot when the setter looked, sees the change in {@link #deadlineEpoch} instead: the caller
+ * reads the epoch before the deadline, the waiter checks it after showing itself, and the
+ * setter bumps it after storing the deadline and before looking (Dekker's pattern, volatile).
  *
- * <p>Platform threads do not use the slots: they block in poll(2) on the descriptor and, once a
- * platform thread has waited in that direction, on an eventfd of the direction too
- * ({@link #rkick}/{@link #wkick}, Linux), which {@link #deadlineChanged} writes to.
+ * <p>Platform threads do not use the slots: they block in poll(2) on the descriptor and on an
+ * eventfd of the direction ({@link #rkick}/{@link #wkick}, Linux, made at the first platform
+ * wait that way), which {@link #deadlineChanged} writes to while platform threads wait.
  */
 public final class PollDesc {
     /** The readiness marker (pdReady). */
@@ -74,11 +78,14 @@ public final class PollDesc {
     private int rwaitSeq, wwaitSeq;
     /**
      * Eventfds that wake a platform thread waiting in poll(2) in each direction when the
-     * deadline changes (-1 until a platform thread first waits that way; Linux only). Created by
-     * {@link #preparePlatformWait} before the waiter reads its deadline, closed by
-     * {@link #closeKicks} once nobody holds the descriptor: see there for the ordering.
+     * deadline changes (-1 until a platform thread first waits that way; Linux only). Made by the
+     * waiter before it counts itself in {@link #platformWaiters}, closed by {@link #closeKicks}
+     * once nobody holds the descriptor.
      */
     private volatile int rkick = -1, wkick = -1;
+    /** Bumped by every deadline change, both directions (see the class comment). */
+    private volatile int deadlineEpoch;
+    private static final VarHandle EPOCH;
     /** Poller-private state (io_uring: the multishot poll's user data). */
     public long pollerData;
     /**
@@ -95,6 +102,7 @@ public final class PollDesc {
             MethodHandles.Lookup l = MethodHandles.lookup();
             RG = l.findVarHandle(PollDesc.class, "rg", Object.class);
             WG = l.findVarHandle(PollDesc.class, "wg", Object.class);
+            EPOCH = l.findVarHandle(PollDesc.class, "deadlineEpoch", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -162,17 +170,33 @@ public final class PollDesc {
         }
     }
 
+    /** Tests: runs in await after the deadline was read, before the waiter shows itself (null: nothing). */
+    static volatile Runnable beforeWaitForTests;
+
+    /** The deadline epoch: read it before reading the deadline a wait will use (class comment). */
+    int deadlineEpoch() {
+        return deadlineEpoch;
+    }
+
+    /** {@link #await(boolean, long, int)} for a wait whose deadline no setter changes (connect, accept). */
+    void await(boolean read, long deadline) throws IOException {
+        await(read, deadline, deadlineEpoch);
+    }
+
     /**
      * Waits until the descriptor may be ready in this direction (a goroutine parks; a platform
-     * thread blocks in poll(2)). Returns when the caller should retry its call; throws on close
-     * or when the deadline ({@code System.nanoTime()}, 0 for none) passes.
+     * thread blocks in poll(2)). Returns when the caller should retry its call (also when the
+     * deadline changed since {@code epoch} was read); throws on close or when the deadline
+     * ({@code System.nanoTime()}, 0 for none) passes.
      */
-    void await(boolean read, long deadline) throws IOException {
+    void await(boolean read, long deadline, int epoch) throws IOException {
         if (closing) throw closed();
         if (deadline != 0 && deadline - System.nanoTime() <= 0) throw timeout(read);
+        Runnable hook = beforeWaitForTests;
+        if (hook != null) hook.run();
         G self = Scheduler.currentG();
         if (self == null) {
-            awaitPlatform(read, deadline);
+            awaitPlatform(read, deadline, epoch);
             return;
         }
         VarHandle h = slot(read);
@@ -185,6 +209,10 @@ public final class PollDesc {
             } else {
                 throw new IllegalStateException("gort: double wait on fd " + fd + " (" + (read ? "read" : "write") + ")");
             }
+        }
+        if (deadlineEpoch != epoch) { // changed before the setter could see our WAIT: retry under it
+            h.getAndSet(this, null);
+            return;
         }
         int waitSeq = read ? ++rwaitSeq : ++wwaitSeq;
         TimerEntry timer = null;
@@ -210,7 +238,9 @@ public final class PollDesc {
      * updates q before it moves the slot: either we see what it pushed or it sees us and
      * unparks us.
      */
-    void awaitRecvPlatform(RecvQueue q, long deadline) throws IOException {
+    void awaitRecvPlatform(RecvQueue q, long deadline, int epoch) throws IOException {
+        Runnable hook = beforeWaitForTests;
+        if (hook != null) hook.run();
         Thread me = Thread.currentThread();
         for (;;) {
             Object v = RG.getVolatile(this);
@@ -223,7 +253,7 @@ public final class PollDesc {
             }
         }
         try {
-            while (RG.getVolatile(this) == me && !closing && !q.hasSomething()) {
+            while (RG.getVolatile(this) == me && !closing && !q.hasSomething() && deadlineEpoch == epoch) {
                 if (deadline == 0) {
                     java.util.concurrent.locks.LockSupport.park(this);
                 } else {
@@ -246,34 +276,33 @@ public final class PollDesc {
     }
 
     /**
-     * The read (write) deadline was changed: a goroutine waiting in that direction wakes and
-     * retries its call under the new deadline, and so does a platform thread waiting in
-     * poll(2). The caller holds a reference to the descriptor (so the kick eventfd is open).
+     * The read (write) deadline was changed (the caller stored it first, and holds a reference
+     * to the descriptor, so the kick eventfd is open): a goroutine or thread waiting in that
+     * direction wakes and retries its call under the new deadline; one about to wait sees the
+     * epoch move.
      */
     void deadlineChanged(boolean read) {
+        EPOCH.getAndAdd(this, 1);
         G g = unblock(slot(read), false); // WAIT -> null fails the commit; G -> null readies it
         if (g != null) Scheduler.get().ready(g);
         int k = read ? rkick : wkick;
-        if (k >= 0) {
+        if (k >= 0 && platformWaiters.get() > 0) { // a waiter counts itself after making the eventfd
             java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, 1);
             dev.gort.netpoll.ffi.Native.C.write(k, one, 8); // cannot block: EAGAIN only at a counter near 2^64
         }
     }
 
-    /**
-     * A platform thread is about to read (write) with a deadline it will compute after this
-     * returns: makes sure that direction has its kick eventfd. Ordering (all volatile): the
-     * waiter publishes the eventfd, then reads the deadline; {@link #deadlineChanged}'s caller
-     * stores the deadline, then reads the eventfd. Either the setter sees the eventfd (and
-     * writes to it: the waiter's poll(2) returns) or the waiter sees the new deadline.
-     */
-    void preparePlatformWait(boolean read) {
-        if (!dev.gort.netpoll.ffi.Native.LINUX || (read ? rkick : wkick) >= 0) return;
+    /** This direction's kick eventfd, made at the first platform wait that way (-1: none, not Linux or no descriptors left). */
+    private int kickFd(boolean read) {
+        int k = read ? rkick : wkick;
+        if (k >= 0 || !dev.gort.netpoll.ffi.Native.LINUX) return k;
         synchronized (this) {
-            if ((read ? rkick : wkick) >= 0) return;
-            int k = dev.gort.netpoll.ffi.Native.C.eventfd(0, 0x800 | 0x80000); // EFD_NONBLOCK | EFD_CLOEXEC
-            if (k < 0) return; // out of descriptors: deadline changes reach this waiter at its next call only
+            k = read ? rkick : wkick;
+            if (k >= 0) return k;
+            k = dev.gort.netpoll.ffi.Native.C.eventfd(0, 0x800 | 0x80000); // EFD_NONBLOCK | EFD_CLOEXEC
+            if (k < 0) return -1; // out of descriptors: a deadline change reaches this waiter at its next call
             if (read) rkick = k; else wkick = k;
+            return k;
         }
     }
 
@@ -308,19 +337,20 @@ public final class PollDesc {
         return platformWaiters.get();
     }
 
-    private void awaitPlatform(boolean read, long deadline) throws IOException {
+    private void awaitPlatform(boolean read, long deadline, int epoch) throws IOException {
+        int kick = kickFd(read); // before we count ourselves: a setter that sees the count sees it
         platformWaiters.incrementAndGet();
         try {
-            awaitPlatform0(read, deadline);
+            if (deadlineEpoch != epoch) return; // changed before the setter could see our count: retry under it
+            awaitPlatform0(read, deadline, kick);
         } finally {
             platformWaiters.decrementAndGet();
         }
     }
 
-    private void awaitPlatform0(boolean read, long deadline) throws IOException {
+    private void awaitPlatform0(boolean read, long deadline, int kick) throws IOException {
         // struct pollfd {int fd; short events; short revents;} as int[2] each (little-endian):
         // the descriptor, and the direction's kick eventfd if it has one
-        int kick = read ? rkick : wkick;
         int[] pfd = kick < 0
             ? new int[] {fd, read ? dev.gort.netpoll.ffi.Native.POLLIN : dev.gort.netpoll.ffi.Native.POLLOUT}
             : new int[] {fd, read ? dev.gort.netpoll.ffi.Native.POLLIN : dev.gort.netpoll.ffi.Native.POLLOUT,

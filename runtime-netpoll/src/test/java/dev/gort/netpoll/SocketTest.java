@@ -391,6 +391,58 @@ class SocketTest {
         });
     }
 
+    /**
+     * A deadline changed after the reader read the old one but before it showed itself in the
+     * slot (forced with a seam): the setter finds nobody to wake, so the reader must see the
+     * change itself, on a goroutine and on a platform thread.
+     */
+    @Test
+    void aDeadlineChangedJustBeforeTheWaitStillAppliesToIt() throws Exception {
+        try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+            GoSocket s = GoSocket.connect(server.localAddress());
+            GoSocket peer = server.accept();
+            try (s; peer) {
+                for (boolean goroutine : new boolean[] {true, false}) {
+                    java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+                    PollDesc.beforeWaitForTests = () -> {
+                        if (once.compareAndSet(false, true)) s.setReadDeadline(System.nanoTime() - 1);
+                    };
+                    AtomicReference<Throwable> thrown = new AtomicReference<>();
+                    Runnable read = () -> {
+                        try {
+                            s.read(new byte[1], 0, 1); // no deadline when it starts: would wait for ever
+                        } catch (Throwable t) {
+                            thrown.set(t);
+                        }
+                    };
+                    try {
+                        if (goroutine) {
+                            Goroutine g = Go.spawn(read);
+                            Thread waiter = Thread.ofPlatform().start(() -> {
+                                try {
+                                    g.join();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            });
+                            waiter.join(10_000);
+                            assertTrue(!waiter.isAlive(), "the goroutine still waits under the old deadline");
+                        } else {
+                            Thread t = Thread.ofPlatform().start(read);
+                            t.join(10_000);
+                            assertTrue(!t.isAlive(), "the thread still waits under the old deadline");
+                        }
+                    } finally {
+                        PollDesc.beforeWaitForTests = null;
+                        s.setReadDeadline(0);
+                    }
+                    assertTrue(once.get(), "the seam ran");
+                    assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
+                }
+            }
+        }
+    }
+
     /** Platform threads block in poll(2): a deadline change reaches them through the direction's kick eventfd. */
     @Test
     void aPastDeadlineWakesAPlatformThreadBlockedInPoll() throws Exception {
