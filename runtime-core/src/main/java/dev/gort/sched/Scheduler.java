@@ -1654,15 +1654,22 @@ public final class Scheduler {
         int j = 0;
         for (P q : ps) if (q != p) next[j++] = q;
         allp = next;
-        // Its timers go to a live P (Go's moveTimers).
+        // Its timers go to a live P (Go's moveTimers). A carrier that computed earliestTimer()
+        // between the new allp and the move saw them in neither heap and may sleep past them:
+        // the move then pokes the timed sleeper (or wakes an M), as addTimer does.
         p.timers.lock.lock();
         TimerEntry[] moved = p.timers.drain();
         p.timers.lock.unlock();
         if (moved.length > 0) {
             TimerHeap to = next[0].timers;
+            long first = moved[0].when;
             to.lock.lock();
-            for (TimerEntry t : moved) to.add(t);
+            for (TimerEntry t : moved) {
+                to.add(t);
+                if (t.when - first < 0) first = t.when;
+            }
             to.lock.unlock();
+            watchTimer(first, true);
         }
         return true;
     }
