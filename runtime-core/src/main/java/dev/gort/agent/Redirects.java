@@ -1,7 +1,9 @@
 package dev.gort.agent;
 
 import dev.gort.Go;
+import dev.gort.sched.Scheduler;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,6 +65,27 @@ public final class Redirects {
             d = Duration.ZERO;
         }
         Go.sleep(d);
+    }
+
+    /**
+     * Inserted before each {@code monitorenter} of an instrumented class, with the monitor's
+     * object (a {@code dup} of it): pins a goroutine to its carrier while it holds the monitor
+     * (see {@link dev.gort.sched.Scheduler#monitorEnter}). A null object throws here, before the
+     * pin, as {@code monitorenter} would.
+     */
+    public static void monitorEnter(Object lock) {
+        Objects.requireNonNull(lock);
+        Scheduler.monitorEnter();
+    }
+
+    /** At the start of a {@code synchronized} method of an instrumented class. */
+    public static void monitorEnter() {
+        Scheduler.monitorEnter();
+    }
+
+    /** Before each {@code monitorexit}, and before the exits of a {@code synchronized} method. */
+    public static void monitorExit() {
+        Scheduler.monitorExit();
     }
 
     /** For {@code unit.sleep(timeout)}: the receiver comes first on the operand stack. */

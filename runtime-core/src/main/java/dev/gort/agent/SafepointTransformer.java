@@ -13,10 +13,14 @@ import java.lang.classfile.Label;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.MethodTransform;
 import java.lang.classfile.Opcode;
+import java.lang.classfile.Instruction;
 import java.lang.classfile.instruction.BranchInstruction;
+import java.lang.classfile.instruction.ExceptionCatch;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.LabelTarget;
 import java.lang.classfile.instruction.LookupSwitchInstruction;
+import java.lang.classfile.instruction.MonitorInstruction;
+import java.lang.classfile.instruction.ReturnInstruction;
 import java.lang.classfile.instruction.SwitchCase;
 import java.lang.classfile.instruction.TableSwitchInstruction;
 import java.lang.constant.ClassDesc;
@@ -52,6 +56,7 @@ final class SafepointTransformer implements ClassFileTransformer {
     private static final ClassDesc GO = ClassDesc.of("dev.gort.Go");
     private static final MethodTypeDesc VOID = MethodTypeDesc.of(ConstantDescs.CD_void);
     private static final ClassDesc REDIRECTS = ClassDesc.of("dev.gort.agent.Redirects");
+    private static final MethodTypeDesc OBJECT_VOID = MethodTypeDesc.of(ConstantDescs.CD_void, ConstantDescs.CD_Object);
 
     /**
      * Never instrumented: Gort's runtime (a preemption in the middle of a run-queue or channel
@@ -160,8 +165,9 @@ final class SafepointTransformer implements ClassFileTransformer {
                 CodeModel code = mm.code().get();
                 String name = mm.methodName().stringValue();
                 boolean entry = entryPolls && !name.equals("<init>") && !name.equals("<clinit>") && callsAnything(code);
-                Poller poller = new Poller(entry, sleeps);
-                if (entry || hasBackEdge(code) || (sleeps && callsSleep(code))) {
+                boolean sync = mm.flags().has(AccessFlag.SYNCHRONIZED);
+                Poller poller = new Poller(entry, sleeps, sync, targets(code));
+                if (entry || hasBackEdge(code) || (sleeps && callsSleep(code)) || sync || hasMonitors(code)) {
                     any[0] = true;
                     clb.transformMethod(mm, MethodTransform.transformingCode(poller));
                     return;
@@ -175,6 +181,32 @@ final class SafepointTransformer implements ClassFileTransformer {
 
     private static boolean callsAnything(CodeModel code) {
         for (CodeElement e : code) if (e instanceof InvokeInstruction) return true;
+        return false;
+    }
+
+    /** The labels of the method that a jump, a switch or an exception handler goes to. */
+    private static Set<Label> targets(CodeModel code) {
+        Set<Label> out = new HashSet<>();
+        for (CodeElement e : code) {
+            switch (e) {
+                case BranchInstruction br -> out.add(br.target());
+                case TableSwitchInstruction ts -> {
+                    out.add(ts.defaultTarget());
+                    for (SwitchCase c : ts.cases()) out.add(c.target());
+                }
+                case LookupSwitchInstruction ls -> {
+                    out.add(ls.defaultTarget());
+                    for (SwitchCase c : ls.cases()) out.add(c.target());
+                }
+                default -> { }
+            }
+        }
+        for (ExceptionCatch c : code.exceptionHandlers()) out.add(c.handler());
+        return out;
+    }
+
+    private static boolean hasMonitors(CodeModel code) {
+        for (CodeElement e : code) if (e instanceof MonitorInstruction) return true;
         return false;
     }
 
@@ -228,28 +260,93 @@ final class SafepointTransformer implements ClassFileTransformer {
 
     /**
      * One method's code: a poll at the start (if asked) and before each backward jump; the JDK's
-     * sleeps replaced by {@link Redirects}' (if asked).
+     * sleeps replaced by {@link Redirects}' (if asked); the goroutine pinned while the method
+     * holds a monitor (see {@link dev.gort.sched.Scheduler#monitorEnter}):
+     * {@link Redirects#monitorEnter} before each {@code monitorenter} and
+     * {@link Redirects#monitorExit} after each {@code monitorexit}, and for a {@code synchronized}
+     * method, an enter at the start (before the entry poll) and an exit before each return and in
+     * a catch-all handler around the whole code, which rethrows.
+     *
+     * <p>Where the calls go, and why there. Any call can throw StackOverflowError on the way in
+     * (which changes nothing: see Scheduler.monitorEnter), and javac protects a synchronized
+     * block with a handler whose range covers its own {@code monitorexit}. A call inside that
+     * range would, at the bottom of an overflowing recursion, throw into the handler, which calls
+     * it again, and again, for ever (seen under stress with the exit just before
+     * {@code monitorexit}); after a {@code monitorexit} in the range, the handler would release
+     * the released monitor. So the enter comes before {@code monitorenter} (javac's range starts
+     * after it; a null object throws in the call, before the pin), and the exit after the
+     * {@code monitorexit} and after the labels bound right behind it, which end javac's ranges
+     * (unless a label is a jump or handler target: the exit then comes before it, so that no other
+     * path runs it). Between {@code monitorexit} and the exit there is no poll. A
+     * StackOverflowError in an exit leaves the goroutine pinned (slower: its parks block the
+     * carrier), never unpinned while it holds a monitor. The synchronized method's handler does
+     * not cover itself, for the same reason.
      */
     private static final class Poller implements CodeTransform {
-        private final boolean entry, sleeps;
+        private final boolean entry, sleeps, sync;
         private final Set<Label> bound = new HashSet<>();
+        /** Labels that code jumps to, or that handle exceptions: the exit never moves past one. */
+        private final Set<Label> targets;
+        private Label syncStart;
+        /** A monitorexit was emitted; its exit call goes before the next instruction. */
+        private boolean exitPending;
 
-        Poller(boolean entry, boolean sleeps) {
+        Poller(boolean entry, boolean sleeps, boolean sync, Set<Label> targets) {
             this.entry = entry;
             this.sleeps = sleeps;
+            this.sync = sync;
+            this.targets = targets;
         }
 
         @Override
         public void atStart(CodeBuilder b) {
+            if (sync) {
+                b.invokestatic(REDIRECTS, "monitorEnter", VOID);
+                syncStart = b.newBoundLabel();
+            }
             if (entry) poll(b);
         }
 
         @Override
+        public void atEnd(CodeBuilder b) {
+            flushExit(b);
+            if (sync) {
+                // The exception leaves the method, and the VM releases its monitor: unpin first.
+                Label end = b.newBoundLabel();
+                Label handler = b.newBoundLabel();
+                b.invokestatic(REDIRECTS, "monitorExit", VOID);
+                b.athrow();
+                b.exceptionCatchAll(syncStart, end, handler);
+            }
+        }
+
+        private void flushExit(CodeBuilder b) {
+            if (exitPending) {
+                exitPending = false;
+                b.invokestatic(REDIRECTS, "monitorExit", VOID);
+            }
+        }
+
+        @Override
         public void accept(CodeBuilder b, CodeElement e) {
+            if (exitPending && (e instanceof Instruction || (e instanceof LabelTarget t && targets.contains(t.label())))) {
+                flushExit(b);
+            }
             if (e instanceof LabelTarget t) {
                 bound.add(t.label());
             } else if (isBackEdge(e, bound)) {
                 poll(b);
+            } else if (e instanceof MonitorInstruction m) {
+                if (m.opcode() == Opcode.MONITORENTER) {
+                    b.dup();
+                    b.invokestatic(REDIRECTS, "monitorEnter", OBJECT_VOID);
+                } else {
+                    b.with(e);
+                    exitPending = true;
+                    return;
+                }
+            } else if (sync && e instanceof ReturnInstruction) {
+                b.invokestatic(REDIRECTS, "monitorExit", VOID);
             } else if (sleeps && e instanceof InvokeInstruction i) {
                 MethodTypeDesc redirect = sleepRedirect(i);
                 if (redirect != null) {

@@ -12,8 +12,11 @@ import jdk.internal.vm.ContinuationScope;
  * runtime promises never to show.
  *
  * <p>{@link #onPinned} is overridden to do nothing, so that a yield from a pinned frame (a native
- * frame, a held monitor, {@link #pin()}) returns {@code false} instead of throwing; the scheduler
- * then blocks the carrier the slow way (see {@code dev.gort.sched.Scheduler#park}).
+ * frame, {@link #pinCurrent()}) returns {@code false} instead of throwing; the scheduler then
+ * blocks the carrier the slow way (see {@code dev.gort.sched.Scheduler#park}). A held monitor
+ * does not pin on JDK 25 (the VM freezes frames that hold monitors since JEP 491, and the
+ * monitor stays owned by the carrier thread): the safepoint agent pins goroutines in
+ * {@code synchronized} code of the classes it instruments ({@code Scheduler.monitorEnter}).
  */
 public final class GoContinuation extends Continuation {
     private static final ContinuationScope SCOPE = new ContinuationScope("gort");

@@ -108,6 +108,11 @@ public final class G implements Goroutine, Runnable {
         volatile Thread blockedThread;
         /** Go.lockOSThread nesting depth; > 0 keeps the goroutine on its carrier. */
         int lockDepth;
+        /**
+         * Monitors held by application code that the safepoint agent instrumented
+         * (Scheduler.monitorEnter/monitorExit); > 0 pins the continuation.
+         */
+        int monitorPins;
         /** GoLocal values, indexed by the GoLocal's slot. */
         Object[] locals;
         /** Failure, written before DEAD (release), read after. */

@@ -699,6 +699,45 @@ public final class Scheduler {
     }
 
     // =====================================================================================
+    // Monitors (the safepoint agent)
+
+    /**
+     * Before a {@code monitorenter}, and at the start of a {@code synchronized} method, in code the
+     * safepoint agent instrumented: pins the calling goroutine's continuation until the matching
+     * {@link #monitorExit}. On JDK 25 a held monitor no longer pins a continuation (JEP 491 taught
+     * the VM to freeze frames that hold monitors, for virtual threads, whose monitors the VM then
+     * owns by the virtual thread's id; a plain continuation's stay owned by its carrier thread):
+     * a goroutine that yielded inside {@code synchronized} would leave the monitor owned by its
+     * old carrier, which re-enters it for the next goroutine it runs (two goroutines inside one
+     * {@code synchronized} block), and resume on another carrier that does not own it. Pinned,
+     * a preemption poll does not yield and a park blocks the carrier, as the design expects.
+     * Counted per goroutine (the continuation is pinned once, while the count is above zero), so
+     * that an exit without its enter can never unpin below zero, which would throw from inside
+     * javac's handler that releases the monitor. Nothing on platform threads and virtual threads.
+     */
+    public static void monitorEnter() {
+        G g = currentG();
+        if (g == null) return;
+        G.Extra x = g.extra();
+        int n = x.monitorPins;
+        // The pin before the count: a StackOverflowError thrown on the way into a call (the
+        // only place it can be) leaves both as they were, never a count without its pin.
+        if (n == 0) GoContinuation.pinCurrent();
+        x.monitorPins = n + 1;
+    }
+
+    /** Before a {@code monitorexit} and at the exits of a {@code synchronized} method: see {@link #monitorEnter}. */
+    public static void monitorExit() {
+        G g = currentG();
+        if (g == null) return;
+        G.Extra x = g.extra();
+        int n = x.monitorPins;
+        if (n == 0) return;
+        if (n == 1) GoContinuation.unpinCurrent(); // before the count, as in monitorEnter
+        x.monitorPins = n - 1;
+    }
+
+    // =====================================================================================
     // Blocking calls
 
     /** Go's entersyscall / exitsyscall around {@code call}. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.usercode.AgentFixture;
+import dev.gort.usercode.AgentMonitorFixture;
 import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -235,11 +236,50 @@ class SafepointAgentTest {
         }
     }
 
+    /**
+     * A goroutine holding a monitor stays on its carrier: on JDK 25 a held monitor no longer pins
+     * a continuation, so without the agent's pin a goroutine that parked in a redirected
+     * Thread.sleep, or was preempted at a poll, inside {@code synchronized} left the monitor
+     * owned by its carrier, which re-entered it for the next goroutine it ran (two goroutines
+     * inside one critical section), and resumed on another carrier that did not own it (the
+     * child hung). Failed before the agent pinned monitors: on one processor the child hung, its
+     * goroutines having moved carriers inside synchronized (moved=3 to 5; with one counter for
+     * both monitors, maxInside=3 too).
+     */
+    @Test
+    void aGoroutineHoldingAMonitorIsNeitherPreemptedNorUnmountedBySleep() throws Exception {
+        Path jar = agentJar();
+        try {
+            for (String procs : List.of("1", "2")) {
+                String out = runChild(List.of("-javaagent:" + jar, "-Dgort.maxprocs=" + procs), AgentMonitorFixture.class.getName());
+                assertTrue(out.contains("done: maxInside=1 moved=0 "), procs + " processors: " + out);
+            }
+        } finally {
+            Files.deleteIfExists(jar);
+        }
+    }
+
+    /** A jar whose manifest names the agent; its classes come from the class path. */
+    private static Path agentJar() throws Exception {
+        Path jar = Files.createTempFile("gort-agent", ".jar");
+        Manifest mf = new Manifest();
+        mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().put(new Attributes.Name("Premain-Class"), SafepointAgent.class.getName());
+        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(os, mf)) {
+            // the manifest is all
+        }
+        return jar;
+    }
+
     static String runChild(List<String> flags) throws Exception {
+        return runChild(flags, FIXTURE);
+    }
+
+    static String runChild(List<String> flags, String main) throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<String> cmd = new java.util.ArrayList<>(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED"));
         cmd.addAll(flags);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FIXTURE));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[][] out = new byte[1][];
         Thread reader = Thread.ofPlatform().start(() -> {
