@@ -53,7 +53,9 @@ import java.util.concurrent.TimeoutException;
  * {@code TimeUnit.sleep} in application classes park instead: see
  * {@link dev.gort.agent.Redirects}.) Gort's waits
  * ({@link Go#sleep}, channels, this executor's futures) park and cost nothing; wrapping a known
- * blocking call in {@link Go#blocking} hands its processor off at once.
+ * blocking call in {@link Go#blocking} hands its processor off at once. Unlike a virtual
+ * thread's on JDK 25, a task must not wait inside {@code synchronized} (or holding a JDK lock)
+ * unless it runs under the safepoint agent: see the {@code dev.gort} package documentation.
  *
  * <p>Lifecycle as {@link java.util.concurrent.ThreadPoolExecutor}: after {@link #shutdown()}
  * every submission throws {@link RejectedExecutionException}, accepted tasks (also those waiting

@@ -17,8 +17,15 @@
  *       lock, blocking I/O) is detected after 20 ms and the runtime adds a spare processor so the
  *       others keep running; wrap known blocking calls in {@link dev.gort.Go#blocking} to hand the
  *       processor off at once.</li>
- *   <li>Waiting inside {@code synchronized} or a native frame pins the goroutine to its carrier:
- *       it still works (the carrier blocks, its processor is lent to others) but costs a thread.</li>
+ *   <li>Waiting inside a native frame, or with {@link dev.gort.Go#lockOSThread}, pins the
+ *       goroutine to its carrier: it still works (the carrier blocks, its processor is lent to
+ *       others) but costs a thread.</li>
+ *   <li>Do not wait inside {@code synchronized}: on JDK 25 a held monitor does not pin a
+ *       continuation, and the JDK keeps the monitor's exclusion across an unmount only for
+ *       virtual threads (a second goroutine entering it blocks its carrier; with a spare
+ *       processor, goroutines meet inside the block). Use {@link dev.gort.sync.Mutex}, or the
+ *       safepoint agent, which pins goroutines while the code it instruments holds a monitor.
+ *       The same goes for JDK locks, which belong to the carrier thread.</li>
  * </ul>
  *
  * <h2>Interrupts</h2>

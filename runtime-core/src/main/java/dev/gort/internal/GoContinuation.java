@@ -14,8 +14,8 @@ import jdk.internal.vm.ContinuationScope;
  * <p>{@link #onPinned} is overridden to do nothing, so that a yield from a pinned frame (a native
  * frame, {@link #pinCurrent()}) returns {@code false} instead of throwing; the scheduler then
  * blocks the carrier the slow way (see {@code dev.gort.sched.Scheduler#park}). A held monitor
- * does not pin on JDK 25 (the VM freezes frames that hold monitors since JEP 491, and the
- * monitor stays owned by the carrier thread): the safepoint agent pins goroutines in
+ * does not pin on JDK 25 (the VM freezes frames that hold monitors since JEP 491, but keeps
+ * their exclusion only for virtual threads): the safepoint agent pins goroutines in
  * {@code synchronized} code of the classes it instruments ({@code Scheduler.monitorEnter}).
  */
 public final class GoContinuation extends Continuation {

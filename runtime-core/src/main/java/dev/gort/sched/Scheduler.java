@@ -705,11 +705,11 @@ public final class Scheduler {
      * Before a {@code monitorenter}, and at the start of a {@code synchronized} method, in code the
      * safepoint agent instrumented: pins the calling goroutine's continuation until the matching
      * {@link #monitorExit}. On JDK 25 a held monitor no longer pins a continuation (JEP 491 taught
-     * the VM to freeze frames that hold monitors, for virtual threads, whose monitors the VM then
-     * owns by the virtual thread's id; a plain continuation's stay owned by its carrier thread):
-     * a goroutine that yielded inside {@code synchronized} would leave the monitor owned by its
-     * old carrier, which re-enters it for the next goroutine it runs (two goroutines inside one
-     * {@code synchronized} block), and resume on another carrier that does not own it. Pinned,
+     * the VM to freeze frames that hold monitors, for virtual threads; nothing keeps the
+     * exclusion for a plain continuation): a goroutine that yielded inside {@code synchronized}
+     * makes the next goroutine that enters the monitor on its carrier block that carrier, and
+     * once a spare P runs the holder, goroutines meet inside the block (docs/DESIGN-NOTES.md,
+     * "Monitors: the agent pins"). Pinned,
      * a preemption poll does not yield and a park blocks the carrier, as the design expects.
      * Counted per goroutine (the continuation is pinned once, while the count is above zero), so
      * that an exit without its enter can never unpin below zero, which would throw from inside

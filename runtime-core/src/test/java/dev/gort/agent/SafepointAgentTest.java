@@ -239,10 +239,9 @@ class SafepointAgentTest {
     /**
      * A goroutine holding a monitor stays on its carrier: on JDK 25 a held monitor no longer pins
      * a continuation, so without the agent's pin a goroutine that parked in a redirected
-     * Thread.sleep, or was preempted at a poll, inside {@code synchronized} left the monitor
-     * owned by its carrier, which re-entered it for the next goroutine it ran (two goroutines
-     * inside one critical section), and resumed on another carrier that did not own it (the
-     * child hung). Failed before the agent pinned monitors: on one processor the child hung, its
+     * Thread.sleep, or was preempted at a poll, inside {@code synchronized} lost the monitor's
+     * exclusion (two goroutines inside one critical section) or blocked a carrier on the monitor
+     * its holder needed to come back to (the child hung). Failed before the agent pinned monitors: on one processor the child hung, its
      * goroutines having moved carriers inside synchronized (moved=3 to 5; with one counter for
      * both monitors, maxInside=3 too).
      */
