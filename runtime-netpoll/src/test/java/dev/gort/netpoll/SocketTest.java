@@ -64,6 +64,35 @@ class SocketTest {
         for (int i = 0; i < n; i++) b[i] = (byte) r.nextInt();
     }
 
+    interface PairBody {
+        void run(GoSocket s, GoSocket peer) throws Exception;
+    }
+
+    /** Runs body in a main goroutine with a connected socket and its accepted peer, closed after. */
+    static void onConnectedPair(PairBody body) {
+        runMain(() -> {
+            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
+                // connect returns once the kernel completed the handshake (backlog): accept then finds it
+                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
+                    body.run(s, peer);
+                }
+            }
+        });
+    }
+
+    /** A goroutine parked reading s (10 bytes): what its read throws goes to thrown. */
+    static Goroutine parkedReader(GoSocket s, AtomicReference<Throwable> thrown) {
+        Goroutine reader = Go.spawn("reader", () -> {
+            try {
+                s.read(new byte[10], 0, 10);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        while (reader.state() != Goroutine.State.WAITING) Go.yield();
+        return reader;
+    }
+
     @Test
     void echoThousandConnectionsRandomPayloadsUpTo16MiB() throws Exception {
         long seed = Long.getLong("seed", 20261123L); // fixed; -Dseed=N to vary, printed on failure
@@ -294,100 +323,74 @@ class SocketTest {
     /** Go's SetReadDeadline applies to pending reads: a past deadline interrupts a parked reader. */
     @Test
     void aPastDeadlineWakesAParkedReaderAndTheSocketStaysUsable() {
-        runMain(() -> {
-            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
-                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
-                    AtomicReference<Throwable> thrown = new AtomicReference<>();
-                    Goroutine reader = Go.spawn("reader", () -> {
-                        try {
-                            s.read(new byte[10], 0, 10); // no deadline yet: would wait for ever
-                        } catch (Throwable t) {
-                            thrown.set(t);
-                        }
-                    });
-                    while (reader.state() != Goroutine.State.WAITING) Go.yield();
-                    s.setReadDeadline(System.nanoTime() - 1);
-                    reader.join();
-                    assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
-                    s.setReadDeadline(0);
-                    peer.write(new byte[] {9}, 0, 1);
-                    byte[] b = new byte[1];
-                    assertEquals(1, s.read(b, 0, 1));
-                    assertEquals(9, b[0]);
-                }
-            }
+        onConnectedPair((s, peer) -> {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Goroutine reader = parkedReader(s, thrown); // no deadline yet: would wait for ever
+            s.setReadDeadline(System.nanoTime() - 1);
+            reader.join();
+            assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
+            s.setReadDeadline(0);
+            peer.write(new byte[] {9}, 0, 1);
+            byte[] b = new byte[1];
+            assertEquals(1, s.read(b, 0, 1));
+            assertEquals(9, b[0]);
         });
     }
 
     /** The other way: a deadline cleared (or moved later) while a reader waits no longer ends its wait. */
     @Test
     void aDeadlineClearedWhileAReaderWaitsNoLongerExpires() {
-        runMain(() -> {
-            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
-                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
-                    AtomicReference<Object> got = new AtomicReference<>();
-                    s.setReadDeadline(System.nanoTime() + 100_000_000L);
-                    Goroutine reader = Go.spawn("reader", () -> {
-                        try {
-                            byte[] b = new byte[1];
-                            got.set(s.read(b, 0, 1) == 1 ? (Object) b[0] : "EOF");
-                        } catch (Throwable t) {
-                            got.set(t);
-                        }
-                    });
-                    while (reader.state() != Goroutine.State.WAITING) Go.yield();
-                    s.setReadDeadline(0); // before the 100 ms are up: parking took far less
-                    Go.sleep(Duration.ofMillis(300)); // the old deadline passes while the reader waits
-                    assertEquals(null, got.get(), "the reader ended under the cleared deadline");
-                    peer.write(new byte[] {5}, 0, 1);
-                    reader.join();
-                    assertEquals((byte) 5, got.get());
+        onConnectedPair((s, peer) -> {
+            AtomicReference<Object> got = new AtomicReference<>();
+            s.setReadDeadline(System.nanoTime() + 100_000_000L);
+            Goroutine reader = Go.spawn("reader", () -> {
+                try {
+                    byte[] b = new byte[1];
+                    got.set(s.read(b, 0, 1) == 1 ? (Object) b[0] : "EOF");
+                } catch (Throwable t) {
+                    got.set(t);
                 }
-            }
+            });
+            while (reader.state() != Goroutine.State.WAITING) Go.yield();
+            s.setReadDeadline(0); // before the 100 ms are up: parking took far less
+            Go.sleep(Duration.ofMillis(300)); // the old deadline passes while the reader waits
+            assertEquals(null, got.get(), "the reader ended under the cleared deadline");
+            peer.write(new byte[] {5}, 0, 1);
+            reader.join();
+            assertEquals((byte) 5, got.get());
         });
     }
 
     /** A deadline set while a reader waits with none, and a past write deadline for a writer stuck on a full buffer. */
     @Test
     void deadlinesSetDuringAWaitApplyToIt() {
-        runMain(() -> {
-            try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
-                try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
-                    AtomicReference<Throwable> thrown = new AtomicReference<>();
-                    Goroutine reader = Go.spawn("reader", () -> {
-                        try {
-                            s.read(new byte[10], 0, 10);
-                        } catch (Throwable t) {
-                            thrown.set(t);
-                        }
-                    });
-                    while (reader.state() != Goroutine.State.WAITING) Go.yield();
-                    long t0 = System.nanoTime();
-                    s.setReadDeadline(t0 + 50_000_000L);
-                    reader.join();
-                    assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
-                    assertTrue(System.nanoTime() - t0 >= 50_000_000L, "returned before the new deadline");
+        onConnectedPair((s, peer) -> {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Goroutine reader = parkedReader(s, thrown);
+            long t0 = System.nanoTime();
+            s.setReadDeadline(t0 + 50_000_000L);
+            reader.join();
+            assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
+            assertTrue(System.nanoTime() - t0 >= 50_000_000L, "returned before the new deadline");
 
-                    thrown.set(null);
-                    long[] written = new long[1];
-                    Goroutine writer = Go.spawn("writer", () -> {
-                        byte[] chunk = new byte[64 << 10];
-                        try {
-                            for (;;) { // peer never reads: the send buffer fills and the writer parks
-                                peer.write(chunk, 0, chunk.length);
-                                written[0] += chunk.length;
-                            }
-                        } catch (Throwable t) {
-                            thrown.set(t);
-                        }
-                    });
-                    while (writer.state() != Goroutine.State.WAITING) Go.yield();
-                    peer.setWriteDeadline(System.nanoTime() - 1);
-                    writer.join();
-                    assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
-                    assertTrue(written[0] > 0, "the writer parked before writing anything");
+            thrown.set(null);
+            long[] written = new long[1];
+            Goroutine writer = Go.spawn("writer", () -> {
+                byte[] chunk = new byte[64 << 10];
+                try {
+                    for (;;) { // peer never reads: the send buffer fills and the writer parks
+                        peer.write(chunk, 0, chunk.length);
+                        written[0] += chunk.length;
+                    }
+                } catch (Throwable t) {
+                    thrown.set(t);
                 }
-            }
+            });
+            while (writer.state() != Goroutine.State.WAITING) Go.yield();
+            peer.setWriteDeadline(System.nanoTime() - 1);
+            writer.join();
+            assertTrue(thrown.get() instanceof SocketTimeoutException, String.valueOf(thrown.get()));
+            assertTrue(written[0] > 0, "the writer parked before writing anything");
         });
     }
 
@@ -494,14 +497,7 @@ class SocketTest {
                 // connect returns once the kernel completed the handshake (backlog): accept then finds it
                 try (GoSocket s = GoSocket.connect(server.localAddress()); GoSocket peer = server.accept()) {
                     AtomicReference<Throwable> thrown = new AtomicReference<>();
-                    Goroutine reader = Go.spawn("reader", () -> {
-                        try {
-                            s.read(new byte[10], 0, 10);
-                        } catch (Throwable t) {
-                            thrown.set(t);
-                        }
-                    });
-                    while (reader.state() != Goroutine.State.WAITING) Go.yield();
+                    Goroutine reader = parkedReader(s, thrown);
                     assertTrue(Go.dump().contains("IO wait"), Go.dump());
                     s.close();
                     reader.join();
