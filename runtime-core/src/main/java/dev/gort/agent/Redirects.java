@@ -88,6 +88,43 @@ public final class Redirects {
         Scheduler.monitorExit();
     }
 
+    // ---- the JDK's locks (SafepointTransformer.lockRedirect): pinned while held, as a monitor
+
+    /** For {@code lock.lock()}: takes it, then pins a goroutine until the matching {@link #unlock}. */
+    public static void lock(java.util.concurrent.locks.Lock lock) {
+        lock.lock();
+        Scheduler.monitorEnter(); // no poll between the two: the agent never instruments this class
+    }
+
+    /** For {@code lock.lockInterruptibly()}: as {@link #lock}; nothing is pinned when it throws. */
+    public static void lockInterruptibly(java.util.concurrent.locks.Lock lock) throws InterruptedException {
+        lock.lockInterruptibly();
+        Scheduler.monitorEnter();
+    }
+
+    /** For {@code lock.tryLock()}: pins only when it took the lock. */
+    public static boolean tryLock(java.util.concurrent.locks.Lock lock) {
+        boolean got = lock.tryLock();
+        if (got) Scheduler.monitorEnter();
+        return got;
+    }
+
+    /** For {@code lock.tryLock(time, unit)}: pins only when it took the lock. */
+    public static boolean tryLock(java.util.concurrent.locks.Lock lock, long time, TimeUnit unit) throws InterruptedException {
+        boolean got = lock.tryLock(time, unit);
+        if (got) Scheduler.monitorEnter();
+        return got;
+    }
+
+    /**
+     * For {@code lock.unlock()}: releases it, then the pin. An unlock that throws (not held)
+     * keeps the pin: a goroutine stays pinned too long (slower), never too short.
+     */
+    public static void unlock(java.util.concurrent.locks.Lock lock) {
+        lock.unlock();
+        Scheduler.monitorExit();
+    }
+
     /** For {@code unit.sleep(timeout)}: the receiver comes first on the operand stack. */
     public static void sleep(TimeUnit unit, long timeout) throws InterruptedException {
         if (!parks()) {

@@ -167,7 +167,7 @@ final class SafepointTransformer implements ClassFileTransformer {
                 boolean entry = entryPolls && !name.equals("<init>") && !name.equals("<clinit>") && callsAnything(code);
                 boolean sync = mm.flags().has(AccessFlag.SYNCHRONIZED);
                 Poller poller = new Poller(entry, sleeps, sync, targets(code));
-                if (entry || hasBackEdge(code) || (sleeps && callsSleep(code)) || sync || hasMonitors(code)) {
+                if (entry || hasBackEdge(code) || (sleeps && callsSleep(code)) || sync || hasMonitors(code) || callsJdkLock(code)) {
                     any[0] = true;
                     clb.transformMethod(mm, MethodTransform.transformingCode(poller));
                     return;
@@ -208,6 +208,44 @@ final class SafepointTransformer implements ClassFileTransformer {
     private static boolean hasMonitors(CodeModel code) {
         for (CodeElement e : code) if (e instanceof MonitorInstruction) return true;
         return false;
+    }
+
+    private static boolean callsJdkLock(CodeModel code) {
+        for (CodeElement e : code) if (e instanceof InvokeInstruction i && lockRedirect(i) != null) return true;
+        return false;
+    }
+
+    /** The JDK's owner-tracking locks, whose calls the agent rewrites (see {@link #lockRedirect}). */
+    private static final Set<String> JDK_LOCKS = Set.of(
+        "java/util/concurrent/locks/Lock",
+        "java/util/concurrent/locks/ReentrantLock",
+        "java/util/concurrent/locks/ReentrantReadWriteLock$ReadLock",
+        "java/util/concurrent/locks/ReentrantReadWriteLock$WriteLock");
+    private static final ClassDesc CD_LOCK = ClassDesc.of("java.util.concurrent.locks.Lock");
+
+    /**
+     * The {@link Redirects} method type that replaces this call, if it locks or unlocks one of the
+     * JDK's locks ({@code lock}, {@code lockInterruptibly}, {@code tryLock()},
+     * {@code tryLock(long, TimeUnit)}, {@code unlock} on {@code Lock}, {@code ReentrantLock} or
+     * a {@code ReentrantReadWriteLock}'s read or write lock): the same name, with the receiver
+     * as a first {@code Lock} argument (the operand stack is the same). Those locks belong to the
+     * thread that took them, the goroutine's carrier of the moment: a goroutine preempted at a
+     * poll while it holds one would resume on another carrier (whose unlock throws), and let the
+     * next goroutine on the old carrier take it again (reentrant): so the goroutine is pinned
+     * while it holds one, as for a monitor.
+     */
+    static MethodTypeDesc lockRedirect(InvokeInstruction i) {
+        if (!JDK_LOCKS.contains(i.owner().asInternalName())) return null;
+        if (i.opcode() != Opcode.INVOKEINTERFACE && i.opcode() != Opcode.INVOKEVIRTUAL) return null;
+        String name = i.name().stringValue(), type = i.type().stringValue();
+        boolean known = switch (name) {
+            case "lock", "lockInterruptibly", "unlock" -> type.equals("()V");
+            case "tryLock" -> type.equals("()Z") || type.equals("(JLjava/util/concurrent/TimeUnit;)Z");
+            default -> false;
+        };
+        if (!known) return null;
+        MethodTypeDesc t = i.typeSymbol();
+        return t.insertParameterTypes(0, CD_LOCK);
     }
 
     private static boolean callsSleep(CodeModel code) {
@@ -347,10 +385,15 @@ final class SafepointTransformer implements ClassFileTransformer {
                 }
             } else if (sync && e instanceof ReturnInstruction) {
                 b.invokestatic(REDIRECTS, "monitorExit", VOID);
-            } else if (sleeps && e instanceof InvokeInstruction i) {
-                MethodTypeDesc redirect = sleepRedirect(i);
+            } else if (e instanceof InvokeInstruction i) {
+                MethodTypeDesc redirect = sleeps ? sleepRedirect(i) : null;
                 if (redirect != null) {
                     b.invokestatic(REDIRECTS, "sleep", redirect);
+                    return;
+                }
+                redirect = lockRedirect(i);
+                if (redirect != null) {
+                    b.invokestatic(REDIRECTS, i.name().stringValue(), redirect);
                     return;
                 }
             }

@@ -94,6 +94,36 @@ class SafepointAgentTest {
     }
 
     @Test
+    void theJdksLockCallsGoThroughThePinningRedirects() throws Exception {
+        byte[] orig;
+        try (InputStream in = AgentMonitorFixture.class.getResourceAsStream("AgentMonitorFixture.class")) {
+            orig = in.readAllBytes();
+        }
+        assertEquals(1, calls(orig, "java/util/concurrent/locks/ReentrantLock.lock"));
+        assertEquals(2, calls(orig, "java/util/concurrent/locks/ReentrantLock.unlock")); // finally: both paths
+        assertEquals(1, calls(orig, "java/util/concurrent/locks/Lock.tryLock"));
+        assertEquals(2, calls(orig, "java/util/concurrent/locks/Lock.unlock"));
+        ClassLoader l = SafepointAgentTest.class.getClassLoader();
+        byte[] out = SafepointTransformer.instrument(orig,
+            ClassHierarchyResolver.ofResourceParsing(l).orElse(ClassHierarchyResolver.defaultResolver()), true, true);
+        assertEquals(0, calls(out, "java/util/concurrent/locks/ReentrantLock.lock"));
+        assertEquals(0, calls(out, "java/util/concurrent/locks/Lock.tryLock"));
+        assertEquals(1, calls(out, "dev/gort/agent/Redirects.lock"));
+        assertEquals(1, calls(out, "dev/gort/agent/Redirects.tryLock"));
+        assertEquals(4, calls(out, "dev/gort/agent/Redirects.unlock"));
+        // outside goroutines the redirects are the plain calls
+        java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        Redirects.lock(lock);
+        assertTrue(lock.isHeldByCurrentThread());
+        assertTrue(Redirects.tryLock(lock, 1, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(2, lock.getHoldCount());
+        Redirects.unlock(lock);
+        Redirects.unlock(lock);
+        assertTrue(!lock.isLocked());
+        assertThrows(IllegalMonitorStateException.class, () -> Redirects.unlock(lock));
+    }
+
+    @Test
     void redirectedSleepsOutsideGoroutinesAreTheJdks() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> Redirects.sleep(-1));
         assertThrows(IllegalArgumentException.class, () -> Redirects.sleep(0, 1_000_000));
@@ -241,9 +271,11 @@ class SafepointAgentTest {
      * a continuation, so without the agent's pin a goroutine that parked in a redirected
      * Thread.sleep, or was preempted at a poll, inside {@code synchronized} lost the monitor's
      * exclusion (two goroutines inside one critical section) or blocked a carrier on the monitor
-     * its holder needed to come back to (the child hung). Failed before the agent pinned monitors: on one processor the child hung, its
-     * goroutines having moved carriers inside synchronized (moved=3 to 5; with one counter for
-     * both monitors, maxInside=3 too).
+     * its holder needed to come back to (the child hung). Failed before the agent pinned
+     * monitors: on one processor the child hung, its goroutines having moved carriers inside
+     * synchronized (moved=3 to 5; with one counter for both monitors, maxInside=3 too). The JDK's
+     * locks belong to the carrier thread as well and are pinned the same way (ReentrantLock,
+     * a read-write lock's write lock through Lock.tryLock): before, the child failed there too.
      */
     @Test
     void aGoroutineHoldingAMonitorIsNeitherPreemptedNorUnmountedBySleep() throws Exception {

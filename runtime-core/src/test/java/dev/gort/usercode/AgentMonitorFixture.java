@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * "Application code" for SafepointAgentTest's monitor test, run in a child JVM with the agent:
  * goroutines that sleep (Thread.sleep, redirected to Go.sleep) inside a synchronized block, and
- * goroutines preempted at the agent's polls inside a synchronized method. Each critical section
+ * goroutines preempted at the agent's polls inside a synchronized method, holding a
+ * ReentrantLock (lock/unlock) and holding a ReentrantReadWriteLock's write lock taken through the
+ * Lock interface (tryLock with a timeout). Each critical section
  * counts the goroutines inside it and notes whether its goroutine changed carriers; main prints
  * the largest count (1 when the monitor excludes) and the number of moves.
  */
@@ -17,6 +19,9 @@ public final class AgentMonitorFixture {
     static final Object LOCK = new Object();
     /** Goroutines inside each of the two monitors (LOCK's and the shared instance's). */
     static final AtomicInteger insideLock = new AtomicInteger(), insideThis = new AtomicInteger();
+    static final java.util.concurrent.locks.ReentrantLock JDK_LOCK = new java.util.concurrent.locks.ReentrantLock();
+    static final java.util.concurrent.locks.Lock WRITE_LOCK = new java.util.concurrent.locks.ReentrantReadWriteLock().writeLock();
+    static final AtomicInteger insideJdkLock = new AtomicInteger(), insideWriteLock = new AtomicInteger();
     static final AtomicInteger maxInside = new AtomicInteger(), moved = new AtomicInteger();
     static long sink;
 
@@ -38,14 +43,39 @@ public final class AgentMonitorFixture {
 
     /** Spins past a time slice while holding the object's monitor: sysmon asks it to yield at a poll. */
     synchronized void spinHoldingTheMonitor() {
-        enter(insideThis);
+        spinPastASlice(insideThis);
+    }
+
+    /** The same holding a ReentrantLock: the agent rewrites lock() and unlock(). */
+    static void spinHoldingAJdkLock() {
+        JDK_LOCK.lock();
+        try {
+            spinPastASlice(insideJdkLock);
+        } finally {
+            JDK_LOCK.unlock();
+        }
+    }
+
+    /** The same holding a write lock taken through the Lock interface, with tryLock(time, unit). */
+    static void spinHoldingAWriteLock() throws InterruptedException {
+        if (!WRITE_LOCK.tryLock(20, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("tryLock timed out");
+        try {
+            spinPastASlice(insideWriteLock);
+        } finally {
+            WRITE_LOCK.unlock();
+        }
+    }
+
+    /** Counts itself inside, spins 25 ms (two time slices: polls at the loop's back-edge), notes a carrier change. */
+    private static void spinPastASlice(AtomicInteger inside) {
+        enter(inside);
         Thread before = Thread.currentThread();
         long x = 1;
         long end = System.nanoTime() + 25_000_000L;
         while (System.nanoTime() < end) x = x * 6364136223846793005L + 1442695040888963407L;
         sink += x;
         if (Thread.currentThread() != before) moved.incrementAndGet();
-        insideThis.decrementAndGet();
+        inside.decrementAndGet();
     }
 
     public static void main(String[] args) throws Exception {
@@ -73,6 +103,16 @@ public final class AgentMonitorFixture {
                     }));
                     gs.add(Go.spawn(() -> {
                         for (int k = 0; k < 2; k++) shared.spinHoldingTheMonitor();
+                    }));
+                    gs.add(Go.spawn(() -> {
+                        for (int k = 0; k < 2; k++) spinHoldingAJdkLock();
+                    }));
+                    gs.add(Go.spawn(() -> {
+                        try {
+                            for (int k = 0; k < 2; k++) spinHoldingAWriteLock();
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
                     }));
                 }
                 for (Goroutine g : gs) {
