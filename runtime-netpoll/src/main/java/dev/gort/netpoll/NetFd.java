@@ -135,18 +135,17 @@ final class NetFd {
     private void destroy() {
         netpoll.closeDesc(pd);
         C.close(fd);
-        pd.closeKicks();
     }
 
     /**
      * Sets the absolute read (write) deadline, which applies to a read (write) in progress too:
      * its waiter wakes and waits again under the new one (Go's SetReadDeadline). A closed
-     * descriptor only stores it (there is nothing to wake, and the kick eventfd may be gone).
+     * descriptor only stores it (there is nothing to wake).
      */
     void setDeadline(boolean read, long nanoTime) {
         if (read) readDeadline = nanoTime; else writeDeadline = nanoTime;
         int r;
-        do { // acquire() without the exception: the waiter's kick eventfd lives while we hold a reference
+        do { // acquire() without the exception
             r = refs.get();
             if ((r & CLOSED) != 0) return;
         } while (!refs.compareAndSet(r, r + 1));

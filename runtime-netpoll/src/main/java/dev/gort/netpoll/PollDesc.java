@@ -50,8 +50,8 @@ import java.net.SocketTimeoutException;
  * setter bumps it after storing the deadline and before looking (Dekker's pattern, volatile).
  *
  * <p>Platform threads do not use the slots: they block in poll(2) on the descriptor and on an
- * eventfd of the direction ({@link #rkick}/{@link #wkick}, Linux, made at the first platform
- * wait that way), which {@link #deadlineChanged} writes to while platform threads wait.
+ * eventfd of the wait (Linux), which they show in {@link #rkick}/{@link #wkick} while they wait
+ * and {@link #deadlineChanged} writes to.
  */
 public final class PollDesc {
     /** The readiness marker (pdReady). */
@@ -77,12 +77,12 @@ public final class PollDesc {
     private final java.util.concurrent.atomic.AtomicInteger platformWaiters = new java.util.concurrent.atomic.AtomicInteger();
     private int rwaitSeq, wwaitSeq;
     /**
-     * Eventfds that wake a platform thread waiting in poll(2) in each direction when the
-     * deadline changes (-1 until a platform thread first waits that way; Linux only). Made by the
-     * waiter before it counts itself in {@link #platformWaiters}, closed by {@link #closeKicks}
-     * once nobody holds the descriptor.
+     * The kick eventfd of the platform thread waiting in poll(2) in each direction, -1 when none
+     * waits (or it has none). Guarded by this PollDesc's monitor: the waiter takes it down under
+     * the monitor before it closes it, and the setter writes to it under the monitor, so a write
+     * never reaches a closed, perhaps reused, number.
      */
-    private volatile int rkick = -1, wkick = -1;
+    private int rkick = -1, wkick = -1;
     /** Bumped by every deadline change, both directions (see the class comment). */
     private volatile int deadlineEpoch;
     private static final VarHandle EPOCH;
@@ -276,8 +276,7 @@ public final class PollDesc {
     }
 
     /**
-     * The read (write) deadline was changed (the caller stored it first, and holds a reference
-     * to the descriptor, so the kick eventfd is open): a goroutine or thread waiting in that
+     * The read (write) deadline was changed (the caller stored it first): a goroutine or thread waiting in that
      * direction wakes and retries its call under the new deadline; one about to wait sees the
      * epoch move.
      */
@@ -285,32 +284,21 @@ public final class PollDesc {
         EPOCH.getAndAdd(this, 1);
         G g = unblock(slot(read), false); // WAIT -> null fails the commit; G -> null readies it
         if (g != null) Scheduler.get().ready(g);
-        int k = read ? rkick : wkick;
-        if (k >= 0 && platformWaiters.get() > 0) { // a waiter counts itself after making the eventfd
-            java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, 1);
-            dev.gort.netpoll.ffi.Native.C.write(k, one, 8); // cannot block: EAGAIN only at a counter near 2^64
+        if (platformWaiters.get() > 0) { // a waiter shows its eventfd before it counts itself
+            synchronized (this) {
+                int k = read ? rkick : wkick;
+                if (k >= 0) {
+                    java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, 1);
+                    dev.gort.netpoll.ffi.Native.C.write(k, one, 8); // cannot block: EAGAIN only at a counter near 2^64
+                }
+            }
         }
     }
 
-    /** This direction's kick eventfd, made at the first platform wait that way (-1: none, not Linux or no descriptors left). */
-    private int kickFd(boolean read) {
-        int k = read ? rkick : wkick;
-        if (k >= 0 || !dev.gort.netpoll.ffi.Native.LINUX) return k;
+    private void showKick(boolean read, int fd) {
         synchronized (this) {
-            k = read ? rkick : wkick;
-            if (k >= 0) return k;
-            k = dev.gort.netpoll.ffi.Native.C.eventfd(0, 0x800 | 0x80000); // EFD_NONBLOCK | EFD_CLOEXEC
-            if (k < 0) return -1; // out of descriptors: a deadline change reaches this waiter at its next call
-            if (read) rkick = k; else wkick = k;
-            return k;
+            if (read) rkick = fd; else wkick = fd;
         }
-    }
-
-    /** The descriptor is being destroyed (no reference left: no waiter polls, no setter writes). */
-    void closeKicks() {
-        if (rkick >= 0) dev.gort.netpoll.ffi.Native.C.close(rkick);
-        if (wkick >= 0) dev.gort.netpoll.ffi.Native.C.close(wkick);
-        rkick = wkick = -1;
     }
 
     /** Close: every waiter wakes and throws. Called once, by the closer. */
@@ -337,20 +325,36 @@ public final class PollDesc {
         return platformWaiters.get();
     }
 
+    /**
+     * Ordering with {@link #deadlineChanged} (synchronization order, which follows program
+     * order): we show our eventfd, count ourselves, then read the epoch; the setter bumps the
+     * epoch, then reads the count, then (under the monitor) our eventfd. A setter that read the
+     * count before our increment bumped the epoch before we read it: we return and retry. One
+     * that read it after finds our eventfd shown, and its write makes our poll(2) return.
+     */
     private void awaitPlatform(boolean read, long deadline, int epoch) throws IOException {
-        int kick = kickFd(read); // before we count ourselves: a setter that sees the count sees it
+        // The wait's own eventfd (two syscalls on a path about to sleep in poll(2)): one per thread
+        // would live until the thread is collected, one per descriptor would double a
+        // thread-per-connection server's descriptors. None (not Linux, or no descriptor left): a
+        // deadline change reaches this waiter at its next call only.
+        int kick = dev.gort.netpoll.ffi.Native.LINUX ? dev.gort.netpoll.ffi.Native.C.eventfd(0, 0x800 | 0x80000) : -1; // EFD_NONBLOCK | EFD_CLOEXEC
+        if (kick >= 0) showKick(read, kick);
         platformWaiters.incrementAndGet();
         try {
             if (deadlineEpoch != epoch) return; // changed before the setter could see our count: retry under it
             awaitPlatform0(read, deadline, kick);
         } finally {
             platformWaiters.decrementAndGet();
+            if (kick >= 0) {
+                showKick(read, -1); // under the monitor: no setter is writing to it once this returns
+                dev.gort.netpoll.ffi.Native.C.close(kick);
+            }
         }
     }
 
     private void awaitPlatform0(boolean read, long deadline, int kick) throws IOException {
         // struct pollfd {int fd; short events; short revents;} as int[2] each (little-endian):
-        // the descriptor, and the direction's kick eventfd if it has one
+        // the descriptor, and the wait's kick eventfd if it has one
         int[] pfd = kick < 0
             ? new int[] {fd, read ? dev.gort.netpoll.ffi.Native.POLLIN : dev.gort.netpoll.ffi.Native.POLLOUT}
             : new int[] {fd, read ? dev.gort.netpoll.ffi.Native.POLLIN : dev.gort.netpoll.ffi.Native.POLLOUT,
@@ -365,12 +369,7 @@ public final class PollDesc {
             if (closing) throw closed(); // after our count went up: close sees us, or we see it
             int n = dev.gort.netpoll.ffi.Native.C.poll(pfd, pfd.length / 2, ms);
             if (closing) throw closed();
-            if (n > 0) {
-                if (kick >= 0 && (pfd[3] >>> 16) != 0) { // the deadline changed: drain, let the caller retry
-                    dev.gort.netpoll.ffi.Native.C.read(kick, java.nio.ByteBuffer.allocate(8), 8);
-                }
-                return;
-            }
+            if (n > 0) return; // the descriptor is ready, or the deadline changed (the kick): the caller retries
             if (n < 0) {
                 int e = dev.gort.netpoll.ffi.Native.errno();
                 if (e != dev.gort.netpoll.ffi.Errno.EINTR) throw dev.gort.netpoll.ffi.Errno.exception("poll", e);
