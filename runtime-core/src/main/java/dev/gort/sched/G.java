@@ -263,15 +263,47 @@ public final class G implements Goroutine, Runnable {
      */
     void clearInterruptForThrow() {
         interruptState = null;
-        if (interruptsCarrier) CarrierLookup.carrierInterrupted(true); // the flag is ours while mounted
+        if (interruptsCarrier) clearCarrierFlag();
     }
 
-    /** Test-and-clear for the calling goroutine (Go.interrupted()). */
+    /**
+     * Test-and-clear for the calling goroutine (Go.interrupted()). The carrier's flag is taken
+     * before the status is read: a flag an interrupter mirrored was set after the status, so a
+     * goroutine that sees the mirror sees the status too and consumes both. (Read the other way
+     * round, an interrupt arriving between the two reads had its mirror taken as the task's own
+     * flag and its status left set: Go.interrupted() said true, and the same interrupt was seen
+     * again by the next wait.) A flag the task set itself counts as an interrupt either way. The
+     * status cleared, the mirror is cleared after in-flight interrupters (clearCarrierFlag).
+     */
     boolean testAndClearInterrupt() {
+        boolean flag = interruptsCarrier && CarrierLookup.carrierInterrupted(true);
         boolean was = interruptState == INTERRUPTED;
-        if (was) interruptState = null;
-        if (interruptsCarrier && CarrierLookup.carrierInterrupted(true)) was = true;
-        return was;
+        if (was) {
+            interruptState = null;
+            if (interruptsCarrier) clearCarrierFlag();
+        }
+        return was || flag;
+    }
+
+    /**
+     * The goroutine, mounted, after it has consumed its status (stored null): clears its
+     * carrier's flag (the flag is this goroutine's while it is mounted) once no interrupter can
+     * still set it for the consumed interrupt. Exactly-once: an interrupter mirrors the status
+     * to the carrier only if, after announcing itself on the M, it still reads the status set
+     * (see {@link #interrupt()}); this side stored null before reading the M's count (Dekker),
+     * so either that interrupter reads null and leaves the carrier alone, or this side waits for
+     * it to leave and clears the flag after its Thread.interrupt(). Without the wait, an
+     * interrupter whose wake-up let the goroutine run, throw and clear on another carrier before
+     * it reached its carrier step set the flag again: the one interrupt was seen twice
+     * (InterruptedException, then Thread.currentThread().isInterrupted() or the next wait).
+     */
+    private void clearCarrierFlag() {
+        M m = mountedOn;
+        if (m != null) m.awaitNoInterrupters();
+        CarrierLookup.carrierInterrupted(true);
+        // A later interrupt (set after the status was cleared) whose mirror was just cleared too:
+        // put the mirror back, as a mount does.
+        if (m != null && interruptState == INTERRUPTED) m.thread.interrupt();
     }
 
     /** The goroutine's own check on entry to a wait, including its carrier's flag if mirrored. */
@@ -299,6 +331,13 @@ public final class G implements Goroutine, Runnable {
      * unmounted and does nothing, or the carrier sees it and clears its flag after it. At mount,
      * mountedOn is set before the status is read, so either the mount sees the status and
      * interrupts its own carrier, or the interrupter sees the goroutine mounted.
+     *
+     * <p>The carrier's flag mirrors the status, so it is set only while the status is: the
+     * interrupter, announced, interrupts the carrier only if it still reads the status set, and a
+     * goroutine that consumes its status (stores null) waits for announced interrupters before
+     * it clears the flag (Dekker again, see {@link #clearCarrierFlag()}). The wake-up above may
+     * already have run the goroutine to its InterruptedException on another carrier, status and
+     * flag cleared; a late carrier step for that interrupt must then do nothing.
      */
     @Override
     public void interrupt() {
@@ -311,7 +350,7 @@ public final class G implements Goroutine, Runnable {
             if (m != null) {
                 m.enterInterrupter();
                 try {
-                    if (mountedOn == m) m.thread.interrupt();
+                    if (mountedOn == m && interruptState == INTERRUPTED) m.thread.interrupt();
                 } finally {
                     m.exitInterrupter();
                 }

@@ -894,12 +894,18 @@ public final class Scheduler {
      * Unmount of such a goroutine: no interrupter may reach this carrier for it afterwards, and
      * the carrier's flag, the goroutine's while it ran, is cleared so that it never leaks to the
      * next goroutine. (A flag the goroutine set on its carrier itself, by
-     * Thread.currentThread().interrupt(), is kept as the goroutine's status.)
+     * Thread.currentThread().interrupt(), is kept as the goroutine's status.) A flag found while
+     * the status is set needs nothing: it is the status's mirror (or the task's own, which the
+     * status already stands for). Re-applying such a mirror as a new interrupt, after the
+     * goroutine was requeued, let it consume the status on another carrier first and then ended
+     * its next wait with the same interrupt. The goroutine does not run between here and the
+     * requeue, and an interrupter mirrors only a set status (G.interrupt()), so a flag with the
+     * status clear is the task's own.
      */
     private static boolean unmountInterruptible(G g, M m) {
         g.mountedOn = null;
         m.awaitNoInterrupters();
-        return Thread.interrupted();
+        return Thread.interrupted() && !g.isInterrupted();
     }
 
     private void goexit(G g, P p) {
