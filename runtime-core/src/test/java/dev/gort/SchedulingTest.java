@@ -292,6 +292,51 @@ class SchedulingTest {
         }
     }
 
+    /**
+     * One P, a few goroutines sleeping 100 us at a time, half of them locked to their carriers
+     * (a stress hunt after session 7). A spinning carrier that gave its P to a locked goroutine's
+     * carrier waiting for one (findRunnable's giveToWaiter) still counted as spinning until it
+     * had let go of the P; the locked goroutine ran on that P, slept and handed the P off
+     * (handoffp), saw the stale spinner, started nobody and left the P idle trusting it to look
+     * at the timers; the spinner went idle without the timer-sleeper role. Every goroutine then
+     * slept for good beside an idle P with "timers armed: 4, next in -59883 ms" (this test
+     * failed 10 of 10 runs before the fix, 9 of them in the first round).
+     */
+    @Test
+    void lockedSleepersSharingOneProcessorAllWake() throws Exception {
+        long seed = 20_260_801L;
+        java.util.Random rnd = new java.util.Random(seed);
+        withMaxProcs(1, () -> {
+            for (int round = 0; round < 30; round++) {
+                int n = 3 + rnd.nextInt(4);
+                java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(n);
+                AtomicLong sink = new AtomicLong();
+                for (int i = 0; i < n; i++) {
+                    boolean lock = i % 2 == 0;
+                    int spin = 10_000 + rnd.nextInt(20_000);
+                    Go.spawn(() -> {
+                        if (lock) Go.lockOSThread();
+                        try {
+                            for (int k = 0; k < 100; k++) {
+                                long x = 1;
+                                for (int j = 0; j < spin; j++) x = x * 31 + j;
+                                sink.addAndGet(x);
+                                Go.sleep(java.time.Duration.ofNanos(100_000));
+                            }
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        } finally {
+                            if (lock) Go.unlockOSThread();
+                            done.countDown();
+                        }
+                    });
+                }
+                assertTrue(done.await(10, java.util.concurrent.TimeUnit.SECONDS),
+                    "seed " + seed + ", round " + round + ", " + n + " goroutines: sleepers never woke\n" + Go.dump());
+            }
+        });
+    }
+
     @Test
     void setMaxProcsChangesTheProcessorsAtRunTime() throws Exception {
         int old = Go.maxProcs();

@@ -920,11 +920,8 @@ public final class Scheduler {
             P p = m.p;
             if (p == null) return null;
             if ((excess > 0 && tryRetire(m)) || (pWaiterCount > 0 && giveToWaiter(m))) {
-                // m lost its P; it may still count as spinning from an earlier round.
-                if (m.spinning) {
-                    m.spinning = false;
-                    if (nmspinning.decrementAndGet() < 0) throw new IllegalStateException("gort: negative nmspinning");
-                }
+                // m lost its P, and stopped spinning before it did (see stopSpinningLocked).
+                afterGivingUpP();
                 return null;
             }
 
@@ -1584,10 +1581,57 @@ public final class Scheduler {
     private boolean giveToWaiter(M m) {
         synchronized (lock) {
             if (pWaiters.isEmpty()) return false;
+            stopSpinningLocked(m); // before the waiter can have the P: see there
             P p = releasep(m);
             pidleputLocked(p);
         }
         return true;
+    }
+
+    /**
+     * findRunnable's M gives its P away (to a P-waiter, or retiring it) and will stop without
+     * looking for work: it stops counting as spinning here, holding the lock, <em>before</em> the
+     * P can reach anyone.
+     *
+     * <p>Why before: handoffp and wakep start nobody while {@code nmspinning != 0}, trusting the
+     * spinner to find the work, or to go idle through findRunnable's re-check and take the
+     * timer-sleeper role. An M that has given its P away does neither. It used to decrement
+     * after giveToWaiter returned; the P-waiter (a locked goroutine's carrier) woke with the P,
+     * its goroutine ran, slept and handed the P off while the count still held the old spinner:
+     * handoffp and its watchTimer's wakep saw "someone spins" and left the P idle, the old spinner
+     * then went to stopm, and the P's due timers were never run (one P, locked sleepers: every
+     * goroutine asleep for good, "timers armed: 4, next in -59883 ms";
+     * SchedulingTest.lockedSleepersSharingOneProcessorAllWake).
+     *
+     * <p>Ordering: the decrement (an atomic read-modify-write) happens under the lock before
+     * pidleputLocked's {@code wakeup()} (a volatile store of the token), and the waiter reads
+     * anything only after consuming that token (CAS); so every read of {@code nmspinning} made
+     * by the P's next owner happens-after the decrement. A retired P's timers are moved, and
+     * watched (retireLocked's watchTimer), after it in program order.
+     */
+    private void stopSpinningLocked(M m) {
+        if (!m.spinning) return;
+        m.spinning = false;
+        if (nmspinning.decrementAndGet() < 0) throw new IllegalStateException("gort: negative nmspinning");
+    }
+
+    /**
+     * After findRunnable's M gave its P away (it now stops without the timer-sleeper role).
+     * Go's rule for an M that stops spinning: a submitter that saw it spinning started nobody,
+     * so look at the queues again (the decrement and the submitter's wakep are "store, full
+     * fence, load" on both sides: see "Spinning and wake-ups"). And the timers: addTimer spares
+     * the wake-up when the scheduler arms a timer on a carrier about to look for work, counting
+     * on that carrier to become the sleeper, which this one no longer will; so watch the
+     * earliest timer as handoffp does (a no-op when a sleeper already waits for it, or when
+     * every P is busy: then the P's next owner meets its timers in findRunnable or handoffp).
+     */
+    private void afterGivingUpP() {
+        if (!global.isEmpty() || anyLocalWork()) {
+            wakep();
+            return;
+        }
+        long when = earliestTimer();
+        if (when != Long.MAX_VALUE) watchTimer(when, true);
     }
 
     private void acquirep(M m, P p) {
@@ -1680,6 +1724,7 @@ public final class Scheduler {
     private boolean tryRetire(M m) {
         synchronized (lock) {
             if (excess <= 0) return false;
+            stopSpinningLocked(m); // or retireLocked's watchTimer and the wakep below see m as a spinner
             retireLocked(releasep(m));
         }
         wakep();
