@@ -294,7 +294,7 @@ class SchedulingTest {
 
     /**
      * One P, a few goroutines sleeping 100 us at a time, half of them locked to their carriers
-     * (a stress hunt after session 7). A spinning carrier that gave its P to a locked goroutine's
+     * (session 7's stress hunt). A spinning carrier that gave its P to a locked goroutine's
      * carrier waiting for one (findRunnable's giveToWaiter) still counted as spinning until it
      * had let go of the P; the locked goroutine ran on that P, slept and handed the P off
      * (handoffp), saw the stale spinner, started nobody and left the P idle trusting it to look
