@@ -1744,25 +1744,28 @@ public final class Scheduler {
         int j = 0;
         for (P q : ps) if (q != p) next[j++] = q;
         allp = next;
-        // Its timers go to a live P (Go's moveTimers). A carrier that computed earliestTimer()
-        // between the new allp and the move saw them in neither heap and may sleep past them:
-        // the move then pokes the timed sleeper (or wakes an M), as addTimer does.
-        p.timers.lock.lock();
-        TimerEntry[] moved = p.timers.drain();
-        p.timers.lock.unlock();
-        if (moved.length > 0) {
-            TimerHeap to = next[0].timers;
-            long first = moved[0].when;
-            to.lock.lock();
-            for (TimerEntry t : moved) {
-                to.add(t);
-                if (t.when - first < 0) first = t.when;
-            }
-            to.lock.unlock();
-            watchTimer(first, true);
-        }
+        // Its timers go to a live P (Go's moveTimers), both heaps locked so that a concurrent
+        // deleteTimer never finds a timer in neither (TimerHeap.moveAllTo). Only one retirement
+        // runs at a time (under the scheduler lock) and nothing else holds two heap locks, so the
+        // order from-then-to cannot deadlock. A carrier that computed earliestTimer() between the
+        // new allp and the move saw them in neither heap and may sleep past them: the move then
+        // pokes the timed sleeper (or wakes an M), as addTimer does.
+        TimerHeap from = p.timers, to = next[0].timers;
+        from.lock.lock();
+        to.lock.lock();
+        Runnable hook = timerMoveHookForTests;
+        if (hook != null) hook.run();
+        long first = from.next;
+        boolean any = from.size() > 0;
+        from.moveAllTo(to);
+        to.lock.unlock();
+        from.lock.unlock();
+        if (any) watchTimer(first, true);
         return true;
     }
+
+    /** Tests: runs in retireLocked with both heaps locked, before a retired P's timers move (null: nothing). */
+    static volatile Runnable timerMoveHookForTests;
 
     /** sysmon: p's goroutine blocks its carrier; add a spare P so maxProcs Ps keep running. */
     void markStuck(P p) {

@@ -56,17 +56,22 @@ final class TimerHeap {
         return t;
     }
 
-    /** Holding lock: removes and returns every timer (a P being retired hands them on). */
-    TimerEntry[] drain() {
-        TimerEntry[] all = Arrays.copyOf(heap, size);
-        for (TimerEntry t : all) {
-            t.heap = null;
-            t.index = -1;
+    /**
+     * Holding this lock and {@code to}'s: moves every timer to {@code to} (a P being retired
+     * hands them on). Each timer's {@link TimerEntry#heap} goes from this heap straight to
+     * {@code to}, never null: a deleteTimer that read it meanwhile finds this heap's lock taken,
+     * then the timer gone from here, and retries in {@code to}. (Moving through a null, with
+     * the locks taken one after the other, made such a delete answer "not armed": the timer
+     * then stayed armed in {@code to}, a Timer.stop() said false and the timer fired anyway.)
+     */
+    void moveAllTo(TimerHeap to) {
+        for (int i = 0; i < size; i++) {
+            TimerEntry t = heap[i];
+            heap[i] = null;
+            to.add(t);
         }
-        Arrays.fill(heap, 0, size, null);
         size = 0;
         next = Long.MAX_VALUE;
-        return all;
     }
 
     private void siftUp(int i) {
