@@ -709,8 +709,8 @@ public final class Scheduler {
      * exclusion for a plain continuation): a goroutine that yielded inside {@code synchronized}
      * makes the next goroutine that enters the monitor on its carrier block that carrier, and
      * once a spare P runs the holder, goroutines meet inside the block (docs/DESIGN-NOTES.md,
-     * "Monitors: the agent pins"). Pinned,
-     * a preemption poll does not yield and a park blocks the carrier, as the design expects.
+     * "Monitors: the agent pins"). Pinned, a preemption poll does not yield and a park blocks
+     * the carrier (its P handed off), as for a native frame.
      * Counted per goroutine (the continuation is pinned once, while the count is above zero), so
      * that an exit without its enter can never unpin below zero, which would throw from inside
      * javac's handler that releases the monitor. Nothing on platform threads and virtual threads.

@@ -446,14 +446,14 @@ class SocketTest {
         }
     }
 
-    /** Platform threads block in poll(2): a deadline change reaches them through the direction's kick eventfd. */
+    /** Platform threads block in poll(2): a deadline change reaches them through the wait's kick eventfd. */
     @Test
     void aPastDeadlineWakesAPlatformThreadBlockedInPoll() throws Exception {
         try (GoServerSocket server = GoServerSocket.bind(LOOPBACK)) {
             GoSocket s = GoSocket.connect(server.localAddress());
             GoSocket peer = server.accept();
             try (s; peer) {
-                for (int round = 0; round < 3; round++) { // the eventfd is made once and drained each time
+                for (int round = 0; round < 3; round++) { // each wait makes, shows and closes its own eventfd
                     AtomicReference<Throwable> thrown = new AtomicReference<>();
                     Thread reader = Thread.ofPlatform().start(() -> {
                         try {
