@@ -87,10 +87,15 @@ final class NetFd {
     static volatile Runnable beforeShutdownForTests;
 
     void acquire() throws SocketException {
+        if (!tryAcquire()) throw new SocketException("Socket closed");
+    }
+
+    /** A reference, unless the descriptor is closed (then false). */
+    private boolean tryAcquire() {
         for (;;) {
             int r = refs.get();
-            if ((r & CLOSED) != 0) throw new SocketException("Socket closed");
-            if (refs.compareAndSet(r, r + 1)) return;
+            if ((r & CLOSED) != 0) return false;
+            if (refs.compareAndSet(r, r + 1)) return true;
         }
     }
 
@@ -144,11 +149,7 @@ final class NetFd {
      */
     void setDeadline(boolean read, long nanoTime) {
         if (read) readDeadline = nanoTime; else writeDeadline = nanoTime;
-        int r;
-        do { // acquire() without the exception
-            r = refs.get();
-            if ((r & CLOSED) != 0) return;
-        } while (!refs.compareAndSet(r, r + 1));
+        if (!tryAcquire()) return;
         try {
             pd.deadlineChanged(read);
         } finally {

@@ -337,7 +337,8 @@ public final class PollDesc {
         // would live until the thread is collected, one per descriptor would double a
         // thread-per-connection server's descriptors. None (not Linux, or no descriptor left): a
         // deadline change reaches this waiter at its next call only.
-        int kick = dev.gort.netpoll.ffi.Native.LINUX ? dev.gort.netpoll.ffi.Native.C.eventfd(0, 0x800 | 0x80000) : -1; // EFD_NONBLOCK | EFD_CLOEXEC
+        int kick = dev.gort.netpoll.ffi.Native.LINUX
+            ? dev.gort.netpoll.ffi.Native.C.eventfd(0, dev.gort.netpoll.ffi.Native.EFD_NONBLOCK | dev.gort.netpoll.ffi.Native.EFD_CLOEXEC) : -1;
         if (kick >= 0) showKick(read, kick);
         platformWaiters.incrementAndGet();
         try {

@@ -33,7 +33,7 @@ public final class EpollPoller implements Poller {
     static final int EPOLLIN = 0x1, EPOLLOUT = 0x4, EPOLLERR = 0x8, EPOLLHUP = 0x10, EPOLLRDHUP = 0x2000;
     static final int EPOLLET = 1 << 31;
     static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
-    static final int EPOLL_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
+    static final int EPOLL_CLOEXEC = 0x80000;
     static final int MAX_EVENTS = 128;
     private static final long WAKE_DATA = -1L;
 
@@ -53,7 +53,7 @@ public final class EpollPoller implements Poller {
     public EpollPoller() throws IOException {
         if (!Native.LINUX) throw new IOException("epoll is Linux only (this is " + Native.OS + ")");
         epfd = Errno.check("epoll_create1", C.epoll_create1(EPOLL_CLOEXEC));
-        int efd = C.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        int efd = C.eventfd(0, Native.EFD_NONBLOCK | Native.EFD_CLOEXEC);
         if (efd < 0) {
             int e = Native.errno();
             C.close(epfd);

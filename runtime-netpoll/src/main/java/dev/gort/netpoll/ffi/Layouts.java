@@ -63,7 +63,7 @@ public final class Layouts {
         int ep = Errno.check("epoll_create1", c.epoll_create1(0x80000));
         int efd = -1;
         try {
-            efd = Errno.check("eventfd", c.eventfd(1, 0x80000 | 0x800)); // counter 1: readable
+            efd = Errno.check("eventfd", c.eventfd(1, Native.EFD_CLOEXEC | Native.EFD_NONBLOCK)); // counter 1: readable
             NativeMemory ev = new NativeMemory(2 * EPOLL_EVENT_SIZE + 8);
             long data = 0x1122334455667788L;
             ev.view.putInt(0, 0x1); // EPOLLIN

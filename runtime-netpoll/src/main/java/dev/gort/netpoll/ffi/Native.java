@@ -58,6 +58,8 @@ public final class Native {
     public static final int F_GETFL = 3, F_SETFL = 4;
     public static final int O_NONBLOCK = LINUX ? 0x800 : 0x4;
     public static final int F_SETFD = 2, FD_CLOEXEC = 1;
+    /** eventfd(2) flags (Linux). */
+    public static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
     /** poll(2) events. */
     public static final short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10;
     /** Linux send(2)/recv(2) flag: no SIGPIPE (the JVM ignores SIGPIPE anyway). */

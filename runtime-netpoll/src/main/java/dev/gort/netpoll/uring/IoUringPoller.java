@@ -130,7 +130,6 @@ public final class IoUringPoller implements Poller {
     private static final int RECV_GROUP = 1;
     static final int POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLRDHUP = 0x2000;
     private static final int POLL_MASK = POLLIN | POLLOUT | POLLRDHUP | POLLERR | POLLHUP;
-    private static final int EFD_NONBLOCK = 0x800, EFD_CLOEXEC = 0x80000;
     /** Owner states (ownerState). */
     private static final int AWAKE = 0, SLEEPING = 1, NOTIFIED = 2;
 
@@ -200,7 +199,7 @@ public final class IoUringPoller implements Poller {
         if (!Native.LINUX) throw new IOException("io_uring is Linux only (this is " + Native.OS + ")");
         this.sqSize = sqSize;
         this.cqSize = cqSize;
-        eventfd = Errno.check("eventfd", C.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+        eventfd = Errno.check("eventfd", C.eventfd(0, Native.EFD_NONBLOCK | Native.EFD_CLOEXEC));
         CompletableFuture<Ring> started = new CompletableFuture<>();
         owner = new Thread(() -> ownerMain(started), "gort-uring");
         owner.setDaemon(true);
@@ -235,7 +234,7 @@ public final class IoUringPoller implements Poller {
         }
         int efd = -1;
         try (Ring r = new Ring(8, 16, true)) {
-            efd = Errno.check("eventfd", C.eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK));
+            efd = Errno.check("eventfd", C.eventfd(1, Native.EFD_CLOEXEC | Native.EFD_NONBLOCK));
             r.prepPollAdd(efd, POLL_MASK, PROBE);
             if (!r.enter(1, 1_000_000_000L)) return "io_uring: no completion for a probe poll within 1 s";
             int head = r.cqHead();
