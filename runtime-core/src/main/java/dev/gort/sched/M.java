@@ -84,9 +84,18 @@ final class M {
         INTERRUPTERS.getAndAdd(this, -1);
     }
 
-    /** This M's thread, after clearing G.mountedOn: waits out interrupters that saw it set. */
+    /**
+     * This M's thread, after clearing G.mountedOn (or a goroutine's consumed status): waits out
+     * interrupters that saw it set. An interrupter's announced section is a few field reads and
+     * one Thread.interrupt(), never a wait; but its thread may lose its CPU inside it, so after a
+     * short spin this gives the CPU away (an OS yield: the carrier is not parked, and no
+     * goroutine is waited for) instead of spinning against it on a crowded machine.
+     */
     void awaitNoInterrupters() {
-        while (interrupters != 0) Thread.onSpinWait();
+        for (int spins = 0; interrupters != 0; spins++) {
+            if (spins < 128) Thread.onSpinWait();
+            else Thread.yield();
+        }
     }
 
     /** This M's own thread: the goroutine it runs now. */
