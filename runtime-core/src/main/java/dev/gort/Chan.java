@@ -80,9 +80,24 @@ public final class Chan<T> implements Iterable<T> {
         return new Chan<>(0);
     }
 
-    /** A channel with a buffer of {@code capacity} values (0: unbuffered). */
+    /**
+     * The largest buffer {@link #make(int)} accepts: 2^24 (16,777,216) values. The buffer is
+     * allocated whole when the channel is made (Go's makechan too, which panics with "size out
+     * of range" beyond what it can allocate); a bound that is a clear error, rather than an
+     * OutOfMemoryError or the JVM's array size limit, for a capacity meant as "unbounded".
+     */
+    public static final int MAX_CAPACITY = 1 << 24;
+
+    /**
+     * A channel with a buffer of {@code capacity} values (0: unbuffered).
+     *
+     * @throws IllegalArgumentException if {@code capacity} is negative or above {@link #MAX_CAPACITY}
+     */
     public static <T> Chan<T> make(int capacity) {
         if (capacity < 0) throw new IllegalArgumentException("negative channel capacity: " + capacity);
+        if (capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("channel capacity " + capacity + " above Chan.MAX_CAPACITY (" + MAX_CAPACITY + ")");
+        }
         return new Chan<>(capacity);
     }
 

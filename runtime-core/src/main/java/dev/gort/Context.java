@@ -1,5 +1,6 @@
 package dev.gort;
 
+import dev.gort.sched.Scheduler;
 import dev.gort.sched.SpinLock;
 import dev.gort.time.Timer;
 import java.time.Duration;
@@ -101,9 +102,15 @@ public abstract class Context {
         return new Cancellable(parent, deadline);
     }
 
-    /** {@code withDeadline(parent, now + timeout)}. */
+    /**
+     * {@code withDeadline(parent, now + timeout)}. A timeout longer than the runtime's timers
+     * reach (~73 years, {@code Scheduler.MAX_DELAY_NANOS}) is that long, as for {@code Go.sleep}:
+     * "forever" in practice, never an overflow; a negative one is zero.
+     */
     public static Cancellable withTimeout(Context parent, Duration timeout) {
-        return withDeadline(parent, Instant.now().plus(Objects.requireNonNull(timeout, "timeout")));
+        Objects.requireNonNull(timeout, "timeout");
+        // delayNanos: a negative timeout is 0 (cancelled at once), a huge one saturates
+        return withDeadline(parent, Instant.now().plus(Duration.ofNanos(Scheduler.delayNanos(timeout))));
     }
 
     /** A child that carries {@code key -> value} (keys compared with equals). */

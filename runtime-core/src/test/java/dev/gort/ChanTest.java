@@ -260,6 +260,17 @@ class ChanTest {
         assertEquals(0, Chan.make().cap());
     }
 
+    /** A capacity beyond the stated bound is a clear IllegalArgumentException, never an OutOfMemoryError. */
+    @Test
+    void aCapacityAboveTheBoundIsRejectedWithoutAllocating() {
+        for (int cap : new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE - 8, Chan.MAX_CAPACITY + 1, Integer.MIN_VALUE}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Chan.make(cap));
+            assertTrue(e.getMessage().contains(String.valueOf(cap)), e.getMessage());
+        }
+        assertTrue(Chan.MAX_CAPACITY >= 1 << 20, "a bound that still allows large buffers");
+        assertEquals(1 << 16, Chan.make(1 << 16).cap());
+    }
+
     /** Go's test/chan/sieve1: the concurrent prime sieve, a chain of goroutines over unbuffered channels. */
     @Test
     void primeSieve() {

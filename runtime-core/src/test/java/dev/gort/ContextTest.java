@@ -111,6 +111,27 @@ class ContextTest {
         assertThrows(NullPointerException.class, () -> Context.withTimeout(Context.background(), null));
         assertFalse(Context.withCancel(Context.background()).done().isClosed());
     }
+
+    /**
+     * A timeout of centuries is "forever" (saturated as Go.sleep's), not an ArithmeticException
+     * or DateTimeException from Instant.plus; a hugely negative one is already over.
+     */
+    @Test
+    void aHugeTimeoutSaturatesInsteadOfOverflowing() {
+        for (java.time.Duration d : java.util.List.of(java.time.Duration.ofSeconds(Long.MAX_VALUE),
+                java.time.Duration.ofDays(365L * 1_000_000))) {
+            Context.Cancellable ctx = Context.withTimeout(Context.background(), d);
+            assertFalse(ctx.done().isClosed(), d + ": cancelled at once");
+            assertNull(ctx.err(), d.toString());
+            assertTrue(ctx.deadline().orElseThrow().isAfter(java.time.Instant.now().plus(java.time.Duration.ofDays(365L * 50))),
+                d + ": deadline " + ctx.deadline());
+            ctx.cancel(); // releases its timer
+            assertSame(Context.CANCELED, ctx.err());
+        }
+        Context.Cancellable past = Context.withTimeout(Context.background(), java.time.Duration.ofSeconds(Long.MIN_VALUE));
+        assertSame(Context.DEADLINE_EXCEEDED, past.err());
+        assertTrue(past.done().isClosed());
+    }
     /**
      * err() is null exactly while done() is open (Go: Err returns nil until Done is closed, and
      * non-nil after). A platform thread cancels contexts one after another while a goroutine reads

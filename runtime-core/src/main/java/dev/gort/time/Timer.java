@@ -60,6 +60,7 @@ public final class Timer {
      * {@link #c()} stays there). @return true if the timer had been active
      */
     public boolean reset(Duration d) {
+        java.util.Objects.requireNonNull(d, "d"); // before stopping anything: a bad call changes nothing
         lock.lock();
         try {
             boolean active = entry != null && Scheduler.get().deleteTimer(entry);

@@ -48,6 +48,20 @@ class TimerTest {
         void run() throws Exception;
     }
 
+    /** reset(null) throws before touching the timer: it stays armed and fires as it would have. */
+    @Test
+    void resetWithNullThrowsAndLeavesTheTimerArmed() {
+        run(() -> {
+            Timer t = Timer.start(Duration.ofMillis(50));
+            assertThrows(NullPointerException.class, () -> t.reset(null));
+            assertNotNull(t.c().receive(), "the timer still fires");
+            assertFalse(t.stop(), "it fired: nothing left to stop");
+            Timer f = Timer.afterFunc(Duration.ofHours(1), () -> { });
+            assertThrows(NullPointerException.class, () -> f.reset(null));
+            assertTrue(f.stop(), "still armed after the rejected reset");
+        });
+    }
+
     /**
      * Durations of centuries are "forever", not an overflow: beyond 292 years Go.sleep and the
      * timers threw ArithmeticException (Duration.toNanos); now every delay saturates at
