@@ -13,10 +13,13 @@ import java.util.function.BiConsumer;
  * {@link UnsupportedOperationException} whose message names that flag.
  *
  * <p>System properties read at start: {@code gort.maxprocs} (number of Ps, default the available
- * processors), {@code gort.maxthreads} (carrier threads, default 10000), {@code gort.schedtrace}
+ * processors, at most {@link Scheduler#MAX_PROCS}), {@code gort.maxthreads} (carrier threads,
+ * default 10000, at least {@code gort.maxprocs}), {@code gort.schedtrace}
  * (print a {@code SCHED} line every that many ms), {@code gort.stacksize} (carrier stack bytes),
  * {@code gort.netpoll} ({@code none} runs without the network poller of runtime-netpoll, when
  * that module is present; its other values choose the driver, see {@code dev.gort.netpoll}).
+ * A value out of range, or not a number, makes the first call throw
+ * {@link IllegalArgumentException} naming the property.
  */
 public final class Go {
     private Go() {}
@@ -97,7 +100,14 @@ public final class Go {
         return Scheduler.get().maxProcs();
     }
 
-    /** Sets the number of processors at run time; returns the previous value. */
+    /**
+     * Sets the number of processors at run time; returns the previous value. Shrinking retires
+     * idle processors at once and busy ones at their next scheduling point.
+     *
+     * @throws IllegalArgumentException if {@code n} is below 1, above
+     *         {@link Scheduler#MAX_PROCS} (1024, or the number of available processors where
+     *         that is more), or above {@code gort.maxthreads}
+     */
     public static int setMaxProcs(int n) {
         return Scheduler.get().setMaxProcs(n);
     }

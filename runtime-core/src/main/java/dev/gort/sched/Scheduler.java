@@ -202,10 +202,14 @@ public final class Scheduler {
     private static synchronized Scheduler start() {
         if (instance == null) {
             ContinuationSupport.ensureAvailable();
-            int procs = Integer.getInteger("gort.maxprocs", Runtime.getRuntime().availableProcessors());
-            int maxThreads = Integer.getInteger("gort.maxthreads", 10_000);
-            if (procs < 1) throw new IllegalArgumentException("gort.maxprocs must be >= 1, got " + procs);
-            if (maxThreads < procs) throw new IllegalArgumentException("gort.maxthreads must be >= gort.maxprocs");
+            int procs = intProperty("gort.maxprocs", Runtime.getRuntime().availableProcessors());
+            int maxThreads = intProperty("gort.maxthreads", 10_000);
+            if (procs < 1 || procs > MAX_PROCS) {
+                throw new IllegalArgumentException("gort.maxprocs=" + procs + " is out of range 1.." + MAX_PROCS);
+            }
+            if (maxThreads < procs) {
+                throw new IllegalArgumentException("gort.maxthreads=" + maxThreads + " is below gort.maxprocs=" + procs);
+            }
             Scheduler s = new Scheduler(procs, maxThreads);
             instance = s;
             s.sysmon.start();
@@ -213,6 +217,17 @@ public final class Scheduler {
             Thread.ofPlatform().daemon().name("gort-jmx").start(s::registerMXBean);
         }
         return instance;
+    }
+
+    /** An int system property, or {@code dflt} when unset; a value that is not an int is an error, not ignored. */
+    private static int intProperty(String name, int dflt) {
+        String v = System.getProperty(name);
+        if (v == null) return dflt;
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got \"" + v + "\"");
+        }
     }
 
     /**
@@ -1689,9 +1704,29 @@ public final class Scheduler {
         return nprocs;
     }
 
-    /** Sets GOMAXPROCS; shrinking retires Ps as their Ms next look for work. @return the old value */
+    /**
+     * The most Ps {@link #setMaxProcs} and {@code -Dgort.maxprocs} accept: 1024, or the number of
+     * available processors where that is more (and never more than {@code gort.maxthreads}: a P
+     * needs a carrier to run). Each P costs memory (its ring of 256 goroutines, its timer heap)
+     * and every carrier that looks for work visits every P; beyond the number of cores, more Ps
+     * only add that cost. Go has no fixed bound, but allocates per P likewise.
+     */
+    public static final int MAX_PROCS = Math.max(1024, Runtime.getRuntime().availableProcessors());
+
+    /**
+     * Sets GOMAXPROCS; shrinking retires Ps as their Ms next look for work (idle ones at once).
+     * Linear in the number of Ps, under the scheduler lock.
+     *
+     * @return the old value
+     * @throws IllegalArgumentException if n is not in 1..min(MAX_PROCS, gort.maxthreads)
+     */
     public int setMaxProcs(int n) {
-        if (n < 1) throw new IllegalArgumentException("maxProcs must be >= 1, got " + n);
+        if (n < 1 || n > MAX_PROCS) {
+            throw new IllegalArgumentException("maxProcs must be in 1.." + MAX_PROCS + ", got " + n);
+        }
+        if (n > maxThreads) {
+            throw new IllegalArgumentException("maxProcs " + n + " is above gort.maxthreads=" + maxThreads);
+        }
         int old;
         synchronized (lock) {
             old = nprocs;
@@ -1709,10 +1744,14 @@ public final class Scheduler {
                 for (int i = 0; i < add; i++) pidleputLocked(ps[ps.length - add + i]);
             } else if (add < 0) {
                 excess += -add;
-                // Idle Ps retire at once; busy ones when their M next looks for work.
-                while (excess > 0 && pidle != null) {
-                    retireLocked(pidlegetLocked());
+                // Idle Ps retire at once, in one batch; busy ones when their M next looks for work.
+                int k = 0;
+                P[] gone = new P[Math.min(excess, npidle.get())];
+                while (k < gone.length && pidle != null) {
+                    gone[k++] = pidlegetLocked();
                 }
+                excess -= k;
+                retireAllLocked(gone, k);
             }
             nprocs = n;
         }
@@ -1735,33 +1774,55 @@ public final class Scheduler {
     private boolean retireLocked(P p) {
         if (excess <= 0) return false;
         excess--;
-        p.status = P.DEAD; // before taking its timers: addTimer re-checks it under the heap lock
-        p.runq.drainTo(global);
-        retiredBalance.addAndGet(p.balance());
-        p.m = null;
+        retireAllLocked(new P[] {p}, 1);
+        return true;
+    }
+
+    /**
+     * Holding lock: the first n of {@code gone} (taken off the idle list, or released by their
+     * M, and counted out of {@link #excess} by the caller) leave allp; their queued goroutines
+     * go to the global queue, their timers to one surviving P. Linear in allp plus the moved
+     * timers: one new allp for the whole batch, each timer moved once. (One retirement at a time
+     * would build an array per P and could hand the same timers on from P to P: O(P^2) under
+     * this lock, which every carrier that goes idle or retires waits for.)
+     */
+    private void retireAllLocked(P[] gone, int n) {
+        if (n == 0) return;
+        for (int i = 0; i < n; i++) {
+            P p = gone[i];
+            p.status = P.DEAD; // before taking its timers: addTimer re-checks it under the heap lock
+            p.runq.drainTo(global);
+            retiredBalance.addAndGet(p.balance());
+            p.m = null;
+        }
+        // allp holds no DEAD P but those just marked (a P leaves allp when it is marked, here),
+        // so the status is the filter: no per-P search.
         P[] ps = allp;
-        P[] next = new P[ps.length - 1];
+        P[] next = new P[ps.length - n];
         int j = 0;
-        for (P q : ps) if (q != p) next[j++] = q;
+        for (P q : ps) if (q.status != P.DEAD) next[j++] = q;
         allp = next;
-        // Its timers go to a live P (Go's moveTimers), both heaps locked so that a concurrent
+        // Their timers go to a live P (Go's moveTimers), both heaps locked so that a concurrent
         // deleteTimer never finds a timer in neither (TimerHeap.moveAllTo). Only one retirement
         // runs at a time (under the scheduler lock) and nothing else holds two heap locks, so the
         // order from-then-to cannot deadlock. A carrier that computed earliestTimer() between the
         // new allp and the move saw them in neither heap and may sleep past them: the move then
         // pokes the timed sleeper (or wakes an M), as addTimer does.
-        TimerHeap from = p.timers, to = next[0].timers;
-        from.lock.lock();
-        to.lock.lock();
-        Runnable hook = timerMoveHookForTests;
-        if (hook != null) hook.run();
-        long first = from.next;
-        boolean any = from.size() > 0;
-        from.moveAllTo(to);
-        to.lock.unlock();
-        from.lock.unlock();
-        if (any) watchTimer(first, true);
-        return true;
+        TimerHeap to = next[0].timers;
+        long first = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            TimerHeap from = gone[i].timers;
+            from.lock.lock();
+            to.lock.lock();
+            Runnable hook = timerMoveHookForTests;
+            if (hook != null) hook.run();
+            long w = from.next;
+            if (from.size() > 0 && (first == Long.MAX_VALUE || w - first < 0)) first = w;
+            from.moveAllTo(to);
+            to.lock.unlock();
+            from.lock.unlock();
+        }
+        if (first != Long.MAX_VALUE) watchTimer(first, true);
     }
 
     /** Tests: runs in retireLocked with both heaps locked, before a retired P's timers move (null: nothing). */
