@@ -85,7 +85,13 @@ public final class Go {
     /**
      * Binds the calling goroutine to its current carrier thread until as many
      * {@link #unlockOSThread()} calls (Go's runtime.LockOSThread), for thread-affine code.
-     * While locked, waiting blocks that carrier (its processor is lent to others).
+     * While locked, waiting blocks that carrier (its processor is lent to others), so locked
+     * goroutines hold carriers for good: at most {@code gort.maxthreads} minus
+     * {@link #maxProcs()} goroutines may be locked at a time, so that that many carriers
+     * always remain for the others and for the timers.
+     *
+     * @throws IllegalStateException if that many goroutines are locked already (a goroutine
+     *         already locked may always lock again)
      */
     public static void lockOSThread() {
         Scheduler.get().lockOSThread();

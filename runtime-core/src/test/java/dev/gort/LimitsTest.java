@@ -18,8 +18,12 @@ import org.junit.jupiter.api.Test;
 /** The runtime's limits: processors, threads; out-of-range settings are clear errors. */
 class LimitsTest {
 
-    /** Child JVM: starts the runtime with the properties given on its command line. */
+    /** Child JVM: starts the runtime with the properties given on its command line (or runs the program named by args[0]). */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("locked")) {
+            lockedGoroutinesAtTheThreadLimit();
+            return;
+        }
         try {
             Go.run(() -> { });
             System.out.println("started with maxProcs " + Go.maxProcs());
@@ -65,6 +69,101 @@ class LimitsTest {
     }
 
     record ChildResult(int exit, String out) {}
+
+    /**
+     * The child program of {@link #lockingBeyondTheThreadLimitFailsLoudlyAndNobodyStarves}
+     * (-Dgort.maxthreads=50 -Dgort.maxprocs=2): 100 goroutines try to lock their thread, then
+     * sleep and wait on a channel; while they wait, 1,000 ordinary goroutines sleep and hand
+     * values around. Prints what happened; a hang prints the dump and exits 4.
+     */
+    static void lockedGoroutinesAtTheThreadLimit() throws Exception {
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                Thread.sleep(20_000);
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.out.println("HUNG\n" + Go.dump());
+            System.exit(4);
+        });
+        java.util.concurrent.atomic.AtomicInteger locked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger rejected = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> message = new java.util.concurrent.atomic.AtomicReference<>();
+        Go.run(() -> {
+            try {
+                Chan<Object> gate = Chan.make();
+                dev.gort.sync.WaitGroup waiting = new dev.gort.sync.WaitGroup();
+                dev.gort.sync.WaitGroup done = new dev.gort.sync.WaitGroup();
+                for (int i = 0; i < 100; i++) {
+                    waiting.add(1);
+                    done.add(1);
+                    Go.spawn(() -> {
+                        boolean mine = false;
+                        try {
+                            Go.lockOSThread();
+                            mine = true;
+                            locked.incrementAndGet();
+                        } catch (IllegalStateException e) {
+                            rejected.incrementAndGet();
+                            message.compareAndSet(null, e.getMessage());
+                        }
+                        try {
+                            Go.sleep(Duration.ofMillis(5));
+                            waiting.done();
+                            gate.receiveOrNull(); // until closed
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        } finally {
+                            if (mine) Go.unlockOSThread();
+                            done.done();
+                        }
+                    });
+                }
+                waiting.await();
+                // Every locked goroutine blocks a carrier now: the others still run.
+                dev.gort.sync.WaitGroup ordinary = new dev.gort.sync.WaitGroup();
+                Chan<Integer> ping = Chan.make();
+                for (int i = 0; i < 1_000; i++) {
+                    ordinary.add(2);
+                    Go.spawn(() -> {
+                        try {
+                            Go.sleep(Duration.ofMillis(1));
+                            ping.send(1);
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        ordinary.done();
+                    });
+                    Go.spawn(() -> {
+                        try {
+                            ping.receive();
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                        ordinary.done();
+                    });
+                }
+                ordinary.await();
+                System.out.println("ordinary goroutines done");
+                gate.close();
+                done.await();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        System.out.println("locked=" + locked.get() + " rejected=" + rejected.get());
+        System.out.println("message: " + message.get());
+        System.exit(0);
+    }
+
+    @Test
+    void lockingBeyondTheThreadLimitFailsLoudlyAndNobodyStarves() throws Exception {
+        ChildResult r = runChild(List.of("-Dgort.maxthreads=50", "-Dgort.maxprocs=2"), LimitsTest.class.getName(), "locked");
+        assertEquals(0, r.exit(), r.out());
+        assertTrue(r.out().contains("ordinary goroutines done"), r.out());
+        assertTrue(r.out().contains("locked=48 rejected=52"), r.out());
+        assertTrue(r.out().contains("gort.maxthreads=50"), r.out());
+    }
 
     @Test
     void maxProcsOutOfRangeAtStartUpIsAClearError() throws Exception {

@@ -801,17 +801,49 @@ public final class Scheduler {
     // =====================================================================================
     // Thread locking
 
+    /**
+     * Go.lockOSThread. A locked goroutine keeps its carrier for itself until it unlocks or ends
+     * (its waits block that carrier), so at most {@code gort.maxthreads - maxProcs} goroutines
+     * may be locked at a time: the other {@code maxProcs} carriers stay for every other goroutine
+     * and for the timers. Beyond that, the runtime could only hang with its processors idle and
+     * work queued (every carrier held by a locked goroutine asleep, none left to run the timers
+     * that would wake them); Go dies instead ("program exceeds 10000-thread limit"). Here the
+     * call that would lock one goroutine too many throws, naming the property, and changes
+     * nothing. Nested locks of a goroutine already locked always succeed.
+     *
+     * @throws IllegalStateException if the limit is reached
+     */
     public void lockOSThread() {
         G g = currentG();
         if (g == null) return;
-        g.extra().lockDepth++;
+        G.Extra x = g.extra();
+        if (x.lockDepth == 0) {
+            // A reservation by CAS, so that concurrent lockers never pass the limit together.
+            // nprocs is read racily: setMaxProcs may move the limit meanwhile; raising maxProcs
+            // past it later leaves the locked goroutines locked, and still at least the maxProcs
+            // of the moment of each lock free carriers, one or more.
+            for (;;) {
+                int n = lockedGoroutines.get();
+                int limit = maxThreads - nprocs;
+                if (n >= limit) {
+                    throw new IllegalStateException("gort: Go.lockOSThread: " + n + " goroutines are locked to their"
+                        + " carriers already, the most that gort.maxthreads=" + maxThreads + " allows with maxProcs="
+                        + nprocs + " (that many carriers stay for the other goroutines); raise -Dgort.maxthreads");
+                }
+                if (lockedGoroutines.compareAndSet(n, n + 1)) break;
+            }
+        }
+        x.lockDepth++;
     }
 
     public void unlockOSThread() {
         G g = currentG();
         if (g == null || !g.locked()) return;
-        g.extra().lockDepth--;
+        if (--g.extra().lockDepth == 0) lockedGoroutines.decrementAndGet();
     }
+
+    /** Goroutines locked to their carrier now (see lockOSThread); ended ones are counted out by goexit. */
+    private final AtomicInteger lockedGoroutines = new AtomicInteger();
 
     // =====================================================================================
     // Carriers: the scheduling loop
@@ -925,6 +957,10 @@ public final class Scheduler {
 
     private void goexit(G g, P p) {
         if (g.registered) registry.remove(g);
+        if (g.locked()) { // it ended locked: its carrier goes back to the others
+            g.extra().lockDepth = 0;
+            lockedGoroutines.decrementAndGet();
+        }
         p.exited(); // p is never null here: a goroutine ends only on a carrier holding a P
         g.finish();
     }
