@@ -113,8 +113,10 @@ public final class G implements Goroutine, Runnable {
          * (Scheduler.monitorEnter/monitorExit); > 0 pins the continuation.
          */
         int monitorPins;
-        /** GoLocal values, indexed by the GoLocal's slot. */
+        /** GoLocal values, indexed by the GoLocal's slot; each is the GoLocal's whose generation is in localGens. */
         Object[] locals;
+        /** The generation of the GoLocal each value of {@link #locals} belongs to; 0: none. Same length. */
+        long[] localGens;
         /** Failure, written before DEAD (release), read after. */
         Throwable failure;
         /** Set for the goroutine of a Go.run call, whose caller waits on it. */
@@ -167,14 +169,22 @@ public final class G implements Goroutine, Runnable {
         return x != null ? x.runState : null;
     }
 
-    /** The goroutine's GoLocal array (may be null); only the goroutine itself calls these. */
+    /** The goroutine's GoLocal values (may be null); only the goroutine itself calls these. */
     public Object[] locals() {
         Extra x = extra;
         return x != null ? x.locals : null;
     }
 
-    public void setLocals(Object[] locals) {
-        extra().locals = locals;
+    /** The generations of {@link #locals()}' values (may be null; see GoLocal). */
+    public long[] localGens() {
+        Extra x = extra;
+        return x != null ? x.localGens : null;
+    }
+
+    public void setLocals(Object[] locals, long[] gens) {
+        Extra x = extra();
+        x.locals = locals;
+        x.localGens = gens;
     }
 
     /** The continuation's body: runs the task and records how it ended. Never throws. */
