@@ -155,9 +155,26 @@ public final class Go {
         return Scheduler.currentG();
     }
 
-    /** Every goroutine with its id, state, wait reason, waiting time and stack. */
+    /**
+     * Every goroutine with its id, state, wait reason, waiting time and stack, as a String of at
+     * most about {@link Scheduler#DUMP_STRING_LIMIT} characters: a larger dump ends with a line
+     * saying how many goroutines it left out. {@link #dump(Appendable)} streams them all.
+     */
     public static String dump() {
         return Scheduler.get().dump();
+    }
+
+    /**
+     * Writes what {@link #dump()} returns, for every goroutine however many, to {@code out} (a
+     * {@link java.io.Writer}, a {@link java.io.PrintStream}, ...) one goroutine at a time: its
+     * memory is a reference per goroutine, never the whole text. Goroutines run on meanwhile
+     * (each parked one is held only while its stack is read), so the dump is not an atomic
+     * snapshot.
+     *
+     * @throws java.io.IOException from {@code out}, which ends the dump
+     */
+    public static void dump(Appendable out) throws java.io.IOException {
+        Scheduler.get().dump(out);
     }
 
     /** A snapshot of the scheduler's gauges and counters. */

@@ -2079,21 +2079,63 @@ public final class Scheduler {
                           long preemptions, long stuckRetakes, long blockingCalls, long carrierWakeups,
                           String netpoller, long netpollReadied) {}
 
-    /** Every live goroutine with its state, wait reason and time, and stack (Go's traceback of all goroutines). */
+    /**
+     * The most characters {@link #dump()} returns: 4 Mi (8 MB of String), a few thousand
+     * goroutines with their stacks. Past it the dump ends, at a goroutine's end, with a line
+     * saying how many goroutines it left out; {@link #dump(Appendable)} streams them all.
+     */
+    public static final int DUMP_STRING_LIMIT = 4 << 20;
+
+    /**
+     * {@link #dump(Appendable)} into a String of at most about {@link #DUMP_STRING_LIMIT}
+     * characters (plus the last goroutine's entry and the truncation note).
+     */
     public String dump() {
-        // Parked-at-least-once goroutines, plus those running and those queued in the Ps' rings.
-        java.util.Set<G> set = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        set.addAll(registry.snapshot());
+        StringBuilder sb = new StringBuilder();
+        try {
+            dump(sb, DUMP_STRING_LIMIT);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e); // a StringBuilder does not throw
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Every live goroutine with its state, wait reason and time, and stack (Go's traceback of all
+     * goroutines), written to {@code out} one goroutine at a time. Memory: a reference per
+     * goroutine (to list them in id order) and one goroutine's text; the text is never built
+     * whole. No scheduler lock is held while it runs: each parked goroutine is held only while its
+     * stack is read (DUMPING, which a waker waits out), so goroutines go on running, parking and
+     * waking meanwhile (the dump is not an atomic snapshot). Called on a goroutine, it is
+     * preemptible between goroutines. Errors of {@code out} end the dump and are thrown.
+     */
+    public void dump(Appendable out) throws java.io.IOException {
+        java.util.Objects.requireNonNull(out, "out");
+        dump(out, Long.MAX_VALUE);
+    }
+
+    /** The dump; stops (with a note) before a goroutine that starts past {@code limit} characters written. */
+    private void dump(Appendable out, long limit) throws java.io.IOException {
+        // Goroutines that parked at least once (the registry), plus those running and those
+        // queued in the Ps' rings (few: at most a ring per P and one per carrier), without
+        // duplicates: the few go in an identity set, the many are checked against it.
+        java.util.Set<G> few = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (M m : allm) {
             G g = m.curgAcquire();
-            if (g != null) set.add(g);
+            if (g != null) few.add(g);
         }
-        for (P p : allp) p.runq.snapshotInto(set);
-        List<G> gs = new ArrayList<>();
-        for (G g : set) if (g.status() != G.DEAD) gs.add(g);
-        gs.sort((a, b) -> Long.compare(a.id, b.id));
+        for (P p : allp) p.runq.snapshotInto(few);
+        List<G> parked = registry.snapshot();
+        G[] gs = new G[parked.size() + few.size()];
+        int n = 0;
+        for (G g : parked) if (!few.contains(g)) gs[n++] = g;
+        parked = null; // the array holds them now: one list of references at a time
+        for (G g : few) gs[n++] = g;
+        few = null;
+        Arrays.sort(gs, 0, n, (a, b) -> Long.compare(a.id, b.id));
+
         long now = coarseNanos();
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(256);
         sb.append(schedtrace()).append("\n");
         long earliest = earliestTimer();
         sb.append("timers armed: ").append(pendingTimers());
@@ -2104,24 +2146,45 @@ public final class Scheduler {
             sb.append("(").append(globalEntries).append(" entries of the global run queue not listed)\n");
         }
         sb.append('\n');
-        for (G g : gs) {
-            int s = g.status();
-            sb.append("goroutine ").append(g.id);
-            if (g.name() != null) sb.append(" \"").append(g.name()).append('"');
-            sb.append(" [").append(g.state().name().toLowerCase());
-            if (s == G.WAITING) {
-                sb.append(", ").append(g.waitReason);
-                int waited = Math.max(0, (int) (now / 1_000_000) - g.waitSinceMillis);
-                sb.append(", ").append(waited).append(" ms");
+        out.append(sb);
+        long written = sb.length();
+        boolean onGoroutine = currentG() != null;
+        for (int i = 0; i < n; i++) {
+            G g = gs[i];
+            if (g.status() == G.DEAD) continue;
+            if (written >= limit) {
+                int left = 0;
+                for (int k = i; k < n; k++) if (gs[k].status() != G.DEAD) left++;
+                out.append("... dump truncated at ").append(String.valueOf(written)).append(" characters: ")
+                    .append(String.valueOf(left)).append(" more goroutines not listed; Go.dump(Appendable) lists them all\n");
+                return;
             }
-            if (g.locked()) sb.append(", locked to thread");
-            sb.append("]:\n");
-            for (StackTraceElement e : stackOf(g)) {
-                sb.append("\t").append(e).append('\n');
-            }
-            sb.append('\n');
+            gs[i] = null; // a goroutine that ends meanwhile need not stay reachable for the dump
+            sb.setLength(0);
+            appendGoroutine(sb, g, now);
+            out.append(sb);
+            written += sb.length();
+            if (onGoroutine) safepoint(); // a long dump on a goroutine is preemptible
         }
-        return sb.toString();
+    }
+
+    /** One goroutine's entry of the dump. */
+    private void appendGoroutine(StringBuilder sb, G g, long now) {
+        int s = g.status();
+        sb.append("goroutine ").append(g.id);
+        if (g.name() != null) sb.append(" \"").append(g.name()).append('"');
+        sb.append(" [").append(g.state().name().toLowerCase());
+        if (s == G.WAITING) {
+            sb.append(", ").append(g.waitReason);
+            int waited = Math.max(0, (int) (now / 1_000_000) - g.waitSinceMillis);
+            sb.append(", ").append(waited).append(" ms");
+        }
+        if (g.locked()) sb.append(", locked to thread");
+        sb.append("]:\n");
+        for (StackTraceElement e : stackOf(g)) {
+            sb.append("\t").append(e).append('\n');
+        }
+        sb.append('\n');
     }
 
     private StackTraceElement[] stackOf(G g) {

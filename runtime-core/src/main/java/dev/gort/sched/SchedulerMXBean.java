@@ -34,7 +34,7 @@ public interface SchedulerMXBean {
 
     long getCarrierWakeups();
 
-    /** Go.dump(): every goroutine with its state, wait reason and stack. */
+    /** Go.dump(): every goroutine with its state, wait reason and stack (bounded: see Scheduler.DUMP_STRING_LIMIT). */
     String dump();
 
     /** One schedtrace line. */
