@@ -159,6 +159,11 @@ public final class Go {
      * Every goroutine with its id, state, wait reason, waiting time and stack, as a String of at
      * most about {@link Scheduler#DUMP_STRING_LIMIT} characters: a larger dump ends with a line
      * saying how many goroutines it left out. {@link #dump(Appendable)} streams them all.
+     * A running goroutine whose carrier waits where the scheduler cannot see it says so
+     * ({@code [running, carrier waiting]}, {@code [running, carrier blocked, waiting for a
+     * class's initialization]}; the latter where the kernel's thread state is readable, Linux).
+     * Deadlock detection does not see such waits: a cycle of class initializations between
+     * goroutines is shown here, not reported.
      */
     public static String dump() {
         return Scheduler.get().dump();

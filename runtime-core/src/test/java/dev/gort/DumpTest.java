@@ -169,4 +169,57 @@ class DumpTest {
         };
         assertEquals(boom, assertThrows(IOException.class, () -> Go.dump(failing)));
     }
+
+    private static final java.util.concurrent.CountDownLatch INIT_STARTED = new java.util.concurrent.CountDownLatch(1);
+    private static final java.util.concurrent.CountDownLatch INIT_RELEASE = new java.util.concurrent.CountDownLatch(1);
+
+    /** A class whose initialization waits (blocking its carrier) until the test releases it. */
+    private static final class SlowInit {
+        static {
+            INIT_STARTED.countDown();
+            boolean interrupted = false;
+            for (;;) {
+                try {
+                    if (INIT_RELEASE.await(30, java.util.concurrent.TimeUnit.SECONDS)) break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+
+        static void touch() {}
+    }
+
+    /**
+     * A goroutine that waits for another to initialize a class is shown as blocked in class
+     * initialization, and the initializer as running in {@code <clinit>} with its carrier
+     * waiting, instead of both "[running]" (the JVM calls the waiting carrier RUNNABLE, with one
+     * frame). Needs the kernel's thread state (Linux /proc).
+     */
+    @Test
+    void aGoroutineWaitingForAClassInitializationShowsSo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/thread-self")),
+            "needs /proc");
+        Goroutine initializer = Go.spawn("initializer", SlowInit::touch);
+        Goroutine user;
+        try {
+            assertTrue(INIT_STARTED.await(10, java.util.concurrent.TimeUnit.SECONDS), "the initializer never started");
+            user = Go.spawn("user", SlowInit::touch);
+            Pattern userLine = Pattern.compile("goroutine " + user.id() + " \"user\" \\[running, carrier blocked, waiting for a class's initialization\\]:");
+            Pattern initLine = Pattern.compile("goroutine " + initializer.id() + " \"initializer\" \\[running, carrier (timed_)?waiting, in class initialization\\]:\\n(\\t.*\\n)*\\t.*SlowInit\\.<clinit>");
+            String[] dump = new String[1];
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            do {
+                Thread.sleep(5);
+                dump[0] = Go.dump();
+            } while (!(userLine.matcher(dump[0]).find() && initLine.matcher(dump[0]).find()) && System.nanoTime() - deadline < 0);
+            assertTrue(userLine.matcher(dump[0]).find(), dump[0]);
+            assertTrue(initLine.matcher(dump[0]).find(), dump[0]);
+        } finally {
+            INIT_RELEASE.countDown();
+        }
+        assertTrue(initializer.join(Duration.ofSeconds(10)));
+        assertTrue(user.join(Duration.ofSeconds(10)));
+    }
 }

@@ -2170,6 +2170,8 @@ public final class Scheduler {
 
     /** One goroutine's entry of the dump. */
     private void appendGoroutine(StringBuilder sb, G g, long now) {
+        M m = g.m;
+        StackTraceElement[] stack = stackOf(g);
         int s = g.status();
         sb.append("goroutine ").append(g.id);
         if (g.name() != null) sb.append(" \"").append(g.name()).append('"');
@@ -2178,13 +2180,55 @@ public final class Scheduler {
             sb.append(", ").append(g.waitReason);
             int waited = Math.max(0, (int) (now / 1_000_000) - g.waitSinceMillis);
             sb.append(", ").append(waited).append(" ms");
+        } else if ((s == G.RUNNING || s == G.SYSCALL) && m != null) {
+            String carrier = carrierWait(m, stack);
+            if (carrier != null) sb.append(", ").append(carrier);
         }
         if (g.locked()) sb.append(", locked to thread");
         sb.append("]:\n");
-        for (StackTraceElement e : stackOf(g)) {
+        for (StackTraceElement e : stack) {
             sb.append("\t").append(e).append('\n');
         }
         sb.append('\n');
+    }
+
+    /**
+     * For a mounted goroutine: how its carrier waits without the scheduler knowing (a JDK lock,
+     * Thread.sleep, a class's initialization), or null when it runs. The JVM reports a thread
+     * that waits for another thread to finish initializing a class as RUNNABLE, with no lock
+     * and no frame of the wait (the stack ends at the frame that touched the class); what tells
+     * it apart is the kernel: the thread sleeps while its top frame is Java code, not a native
+     * method (a blocking native call also sleeps as RUNNABLE, with the native frame on top).
+     * Where the kernel state cannot be read (not Linux), nothing is said for RUNNABLE.
+     */
+    private static String carrierWait(M m, StackTraceElement[] stack) {
+        Thread.State ts = m.thread.getState();
+        switch (ts) {
+            case BLOCKED, WAITING, TIMED_WAITING -> {
+                return "carrier " + ts.name().toLowerCase()
+                    + (hasClinit(stack) ? ", in class initialization" : "");
+            }
+            case RUNNABLE -> {
+                if (stack.length > 0 && stack[0].isNativeMethod()) return null;
+                char k = m.kernelState();
+                if (k != 'S' && k != 'D') return null;
+                // Read again: a thread caught in a brief VM-internal sleep (a safepoint, a GC
+                // pause) would be runnable again, or at another frame, a moment later.
+                Thread.onSpinWait();
+                if (m.thread.getState() != Thread.State.RUNNABLE) return null;
+                char k2 = m.kernelState();
+                if (k2 != 'S' && k2 != 'D') return null;
+                return "carrier blocked, waiting for a class's initialization";
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    private static boolean hasClinit(StackTraceElement[] stack) {
+        for (StackTraceElement e : stack) if (e.getMethodName().equals("<clinit>")) return true;
+        return false;
     }
 
     private StackTraceElement[] stackOf(G g) {
