@@ -4,7 +4,7 @@
 #   benchmarks/ctxsw.sh [JAR] [DRIVER]      # defaults: examples/target/examples.jar, uring
 #   EXTRA="-Dgort.foo=bar" benchmarks/ctxsw.sh examples/target/examples.jar epoll
 #
-# Starts `examples.jar http` (-Dgort.maxprocs=2), warms it with a 3 s wrk run, then reads
+# Starts `examples.jar http` (-Dgort.maxprocs=2, --idle-timeout 0 as in http.sh), warms it with a 3 s wrk run, then reads
 # voluntary/nonvoluntary_ctxt_switches of its carriers (threads gort-m*) and of io_uring's owner
 # thread (gort-uring) from /proc/PID/task/*/status, and their time on a CPU and runnable but
 # waiting for one from .../schedstat, around a 6 s `wrk -t1 -c100 --latency` run; prints them
@@ -18,7 +18,7 @@ DRV=${2:-uring}
 EXTRA=${EXTRA:-}
 LOG=$(mktemp /tmp/gort-ctxsw.XXXXXX)
 # shellcheck disable=SC2086
-"$JAVA_HOME/bin/java" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll="$DRV" $EXTRA -jar "$JAR" http --port 0 --maxlife 120 > "$LOG" 2>&1 &
+"$JAVA_HOME/bin/java" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll="$DRV" $EXTRA -jar "$JAR" http --port 0 --maxlife 120 --idle-timeout 0 > "$LOG" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -f "$LOG"' EXIT
 PORT=""

@@ -46,13 +46,15 @@ proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user+system ticks of a
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 server_cmd() { # name -> command
+  # Gort's example server runs with --idle-timeout 0: the anchors' servers set no timeouts, so each
+  # does the same work per request (and the idle phase's connections stay open however long it takes).
   case $1 in
     go) echo env GOMAXPROCS=2 "$HERE/bin/anchors-go" -w httpserver -maxlife 600s ;;
     jvm-vt) echo "$JAVA" -XX:+UseG1GC -Djdk.virtualThreadScheduler.parallelism=2 -Dmaxlife=600 --source 25 "$ANCHORS/jvm/HttpServer.java" ;;
-    gort-epoll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=epoll -jar "$JAR" http --port 0 --maxlife 600 ;;
-    gort-uring) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -jar "$JAR" http --port 0 --maxlife 600 ;;
+    gort-epoll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=epoll -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
+    gort-uring) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
     # io_uring with reads in readiness mode too (the default since session 4 is completion-mode receive)
-    gort-uring-poll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -Dgort.uring.recv=poll -jar "$JAR" http --port 0 --maxlife 600 ;;
+    gort-uring-poll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -Dgort.uring.recv=poll -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
     *) die "unknown server $1" ;;
   esac
 }

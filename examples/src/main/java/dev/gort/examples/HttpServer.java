@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * A minimal HTTP/1.1 keep-alive "Hello, World!" server, the W8 workload of the anchors: one
@@ -15,6 +16,12 @@ import java.nio.charset.StandardCharsets;
  * the same fixed response). {@code java -jar examples.jar http --port 8080}, then
  * {@code curl http://127.0.0.1:8080/} or {@code wrk -t1 -c100 -d10s http://127.0.0.1:8080/}.
  * Prints {@code LISTENING <port> <pid>}; {@code --maxlife SECONDS} ends it after that long.
+ *
+ * <p>{@code --idle-timeout D} (default 60s; {@code 0}: none, as the anchors' servers, which
+ * benchmarks/http.sh compares it with): a connection must deliver each whole request head within
+ * D of the connection or of the previous response, and take each response within D, or it is
+ * closed, so that idle and slowloris connections cannot hold descriptors for ever. Accept errors
+ * such as running out of descriptors back off and retry ({@link AcceptLoop}).
  */
 final class HttpServer {
     private HttpServer() {}
@@ -25,6 +32,7 @@ final class HttpServer {
     static void main(String[] args) {
         int port = Args.intOption(args, "--port", 8080);
         long maxLife = Args.intOption(args, "--maxlife", 0);
+        Duration idle = Args.durationOption(args, "--idle-timeout", Duration.ofSeconds(60));
         if (maxLife > 0) {
             Thread.ofPlatform().daemon().start(() -> {
                 try {
@@ -40,11 +48,8 @@ final class HttpServer {
             try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
                 System.out.println("LISTENING " + server.localAddress().getPort() + " " + ProcessHandle.current().pid()
                     + " poller=" + Go.metrics().netpoller());
-                for (;;) {
-                    GoSocket c = server.accept();
-                    Go.spawn(() -> serve(c));
-                }
-            } catch (IOException e) {
+                AcceptLoop.serve(server, "http", c -> serve(c, idle));
+            } catch (IOException | InterruptedException e) {
                 throw new RuntimeException(e);
             }
         });
@@ -62,26 +67,36 @@ final class HttpServer {
 
     /**
      * One connection: the same loop as the anchors' servers (read until CRLF CRLF, answer, keep
-     * the rest), over a direct buffer so that reads and writes copy nothing.
+     * the rest), over a direct buffer so that reads and writes copy nothing. With an idle
+     * timeout, the read deadline moves to "idle from now" after each batch of responses (one
+     * deadline per batch: a pipelined batch costs one), and a write waits at most that long.
      */
-    private static void serve(GoSocket c) {
+    private static void serve(GoSocket c, Duration idle) {
+        long idleNanos = idle.toNanos();
         try (c) {
+            if (idleNanos > 0) {
+                c.setReadDeadline(System.nanoTime() + idleNanos);
+                c.setWriteTimeout(idle);
+            }
             ByteBuffer buf = ByteBuffer.allocateDirect(4096);
             for (;;) {
                 if (c.read(buf) < 0) return;
                 int n = buf.position();
                 int idx;
+                boolean answered = false;
                 while ((idx = indexOfCrlf2(buf, n)) >= 0) {
                     c.write(RESPONSE_DIRECT.duplicate());
+                    answered = true;
                     int rest = idx + 4;
                     buf.limit(n).position(rest);
                     buf.compact(); // moves the rest to the front; position = n - rest
                     n = buf.position();
                 }
+                if (answered && idleNanos > 0) c.setReadDeadline(System.nanoTime() + idleNanos);
                 if (n == buf.capacity()) return; // request head too large
             }
         } catch (IOException e) {
-            // the client went away
+            // the client went away, or was too slow (SocketTimeoutException)
         }
     }
 }

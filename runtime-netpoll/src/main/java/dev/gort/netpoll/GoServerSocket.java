@@ -13,10 +13,16 @@ import java.util.Objects;
  * A listening TCP socket for goroutines: {@link #accept()} parks the goroutine until a
  * connection arrives (a platform thread blocks in poll(2)). SO_REUSEADDR is on by default (as
  * the JDK's ServerSocket on Linux); {@link Options#reusePort} adds SO_REUSEPORT. Closing it wakes
- * a parked accept with {@link java.net.SocketException}.
+ * a parked accept with {@link java.net.SocketException}. One dropped without {@link #close()} is
+ * closed once the GC finds it unreachable, as java.net.ServerSocket's.
+ *
+ * <p>accept fails with {@link TemporarySocketException} when the process is out of descriptors
+ * (EMFILE) or the like: the server socket stays usable, and a server should back off and retry.
  */
 public final class GoServerSocket implements Closeable {
     private final NetFd nfd;
+    /** Closes nfd when this socket is closed, or found unreachable (NetFd.CLEANER). */
+    private final java.lang.ref.Cleaner.Cleanable cleanable;
 
     /** Bind options. */
     public record Options(int backlog, boolean reuseAddress, boolean reusePort) {
@@ -29,6 +35,7 @@ public final class GoServerSocket implements Closeable {
 
     private GoServerSocket(NetFd nfd) {
         this.nfd = nfd;
+        this.cleanable = NetFd.CLEANER.register(this, nfd::close); // the action must not hold this socket
     }
 
     /** Binds and listens on addr (port 0: any free port; see {@link #localAddress()}). */
@@ -61,9 +68,24 @@ public final class GoServerSocket implements Closeable {
         return accept(null);
     }
 
-    /** As {@link #accept()}, throwing SocketTimeoutException after timeout (null: no limit). */
+    /**
+     * As {@link #accept()}, throwing SocketTimeoutException ("Accept timed out") after timeout:
+     * null or zero is no limit (ServerSocket's SO_TIMEOUT 0), a negative timeout an
+     * IllegalArgumentException.
+     *
+     * @throws TemporarySocketException out of descriptors (EMFILE, ENFILE) or kernel memory
+     *         (ENOBUFS, ENOMEM): back off and try again
+     */
     public GoSocket accept(Duration timeout) throws IOException {
-        long deadline = timeout == null ? 0 : System.nanoTime() + Math.max(1, timeout.toNanos());
+        long deadline = NetFd.deadlineAfter(timeout);
+        try {
+            return accept(deadline);
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(this); // parked, this socket stays reachable: the cleaner must not close it
+        }
+    }
+
+    private GoSocket accept(long deadline) throws IOException {
         nfd.acquire();
         nfd.readLock.lock();
         int fd;
@@ -75,7 +97,11 @@ public final class GoServerSocket implements Closeable {
                 if (fd >= 0) break;
                 int e = Native.errno();
                 if (e == Errno.EAGAIN) {
-                    nfd.pd.await(true, deadline);
+                    try {
+                        nfd.pd.await(true, deadline);
+                    } catch (java.net.SocketTimeoutException te) {
+                        throw new java.net.SocketTimeoutException("Accept timed out");
+                    }
                 } else if (e != Errno.EINTR && e != Errno.ECONNABORTED) {
                     // A close() that raced this call has shut the socket down (NetFd.close), so
                     // accept(2) fails with EINVAL: report the close, as a parked accept does.
@@ -116,7 +142,7 @@ public final class GoServerSocket implements Closeable {
 
     @Override
     public void close() {
-        nfd.close();
+        cleanable.clean(); // nfd.close(), once; unregisters from the cleaner
     }
 
     @Override

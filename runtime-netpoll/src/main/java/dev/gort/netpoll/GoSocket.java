@@ -7,6 +7,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -19,8 +21,15 @@ import java.util.Objects;
  * Used from a platform thread, the same calls block that thread in poll(2).
  *
  * <p>Reads and writes of direct {@link ByteBuffer}s go between the kernel and the buffer's
- * memory with no copy; heap arrays and buffers are copied once by the native call. New sockets
- * have TCP_NODELAY set, as Go's.
+ * memory with no copy; heap arrays and buffers are copied through a native buffer of the
+ * calling thread, 64 KiB at most per system call (a read returns at most that much). Each
+ * system call takes the buffer's position and limit as they are at that call. As the JDK's
+ * SocketChannel: reading into a read-only buffer is an IllegalArgumentException, and the buffer
+ * of a closed {@link java.lang.foreign.Arena} an IllegalStateException (nothing is read or
+ * written). New sockets have TCP_NODELAY set, as Go's.
+ *
+ * <p>A socket dropped without {@link #close()} is closed once the GC finds it unreachable, as
+ * java.net.Socket's; close it explicitly to give its descriptor back at a known time.
  *
  * <p>Deadlines and timeouts (Go's SetReadDeadline, Java's SO_TIMEOUT): a wait that passes one
  * throws {@link java.net.SocketTimeoutException} and leaves the socket usable; a deadline changed
@@ -31,11 +40,14 @@ import java.util.Objects;
  */
 public final class GoSocket implements Closeable, ByteChannel {
     final NetFd nfd;
+    /** Closes nfd when this socket is closed, or found unreachable (NetFd.CLEANER). */
+    private final Cleaner.Cleanable cleanable;
     private InputStream in;
     private OutputStream out;
 
     GoSocket(NetFd nfd) {
         this.nfd = nfd;
+        this.cleanable = NetFd.CLEANER.register(this, nfd::close); // the action must not hold this socket
     }
 
     /** Connects to addr (IPv4 or IPv6), parking until connected. */
@@ -43,22 +55,30 @@ public final class GoSocket implements Closeable, ByteChannel {
         return connect(addr, null);
     }
 
-    /** Connects, giving up with SocketTimeoutException after timeout (null: no limit). */
+    /**
+     * Connects, giving up with SocketTimeoutException ("Connect timed out") after timeout, as
+     * java.net.Socket.connect(addr, timeout): null or zero is no limit, and a negative timeout
+     * an IllegalArgumentException.
+     */
     public static GoSocket connect(InetSocketAddress addr, Duration timeout) throws IOException {
         Objects.requireNonNull(addr, "addr");
+        long deadline = NetFd.deadlineAfter(timeout); // before the socket exists: a bad timeout leaks nothing
         NetFd nfd = NetFd.newSocket(addr); // UnknownHostException if unresolved
         byte[] sa = SockAddr.encode(addr); // cannot fail now: an IPv4 or IPv6 address
         GoSocket s = new GoSocket(nfd);
         boolean ok = false;
         try {
             s.setTcpNoDelay(true);
-            long deadline = timeout == null ? 0 : System.nanoTime() + Math.max(1, timeout.toNanos());
             nfd.acquire();
             try {
                 if (Native.C.connect(nfd.fd, sa, sa.length) < 0) {
                     int e = Native.errno();
                     if (e != Errno.EINPROGRESS && e != Errno.EINTR) throw Errno.exception("connect to " + addr, e);
-                    nfd.pd.await(false, deadline);
+                    try {
+                        nfd.pd.await(false, deadline);
+                    } catch (java.net.SocketTimeoutException te) {
+                        throw new java.net.SocketTimeoutException("Connect timed out");
+                    }
                     int err = nfd.getIntOption(Native.SOL_SOCKET, Native.SO_ERROR);
                     // writable with no error: connected (a new PollDesc has no stale READY)
                     if (err != 0) throw Errno.exception("connect to " + addr, err);
@@ -80,26 +100,49 @@ public final class GoSocket implements Closeable, ByteChannel {
     public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) return 0;
-        return nfd.read(ByteBuffer.wrap(b, off, len));
+        try {
+            return nfd.read(ByteBuffer.wrap(b, off, len));
+        } finally {
+            Reference.reachabilityFence(this); // parked, this socket stays reachable: the cleaner must not close it
+        }
     }
 
-    /** Reads into dst from its position (no copy for a direct buffer). @return bytes read, -1 at end of stream */
+    /**
+     * Reads into dst from its position (no copy for a direct buffer). @return bytes read, -1 at end of stream
+     * @throws IllegalArgumentException if dst is read-only
+     * @throws IllegalStateException if dst's memory is no longer alive (a closed arena's buffer)
+     */
     @Override
     public int read(ByteBuffer dst) throws IOException {
-        return nfd.read(dst);
+        try {
+            return nfd.read(dst);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** Writes all len bytes, parking while the send buffer is full. */
     public void write(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) return;
-        nfd.write(ByteBuffer.wrap(b, off, len));
+        try {
+            nfd.write(ByteBuffer.wrap(b, off, len));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
-    /** Writes all of src's remaining bytes (no copy for a direct buffer). @return the number written */
+    /**
+     * Writes all of src's remaining bytes (no copy for a direct buffer). @return the number written
+     * @throws IllegalStateException if src's memory is no longer alive (a closed arena's buffer)
+     */
     @Override
     public int write(ByteBuffer src) throws IOException {
-        return nfd.write(src);
+        try {
+            return nfd.write(src);
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** Reads and writes block (park) at most this long each (null or zero: no limit; Java's SO_TIMEOUT). */
@@ -190,7 +233,7 @@ public final class GoSocket implements Closeable, ByteChannel {
     /** Closes the socket; goroutines parked on it wake with SocketException. Idempotent. */
     @Override
     public void close() {
-        nfd.close();
+        cleanable.clean(); // nfd.close(), once; unregisters from the cleaner
     }
 
     /** A stream view: read() parks like {@link #read(byte[], int, int)}; close() closes the socket. */

@@ -3,10 +3,11 @@ package dev.gort.netpoll;
 import dev.gort.netpoll.ffi.Errno;
 import dev.gort.netpoll.ffi.LibC;
 import dev.gort.netpoll.ffi.Native;
-import dev.gort.netpoll.ffi.NativeMemory;
+import dev.gort.netpoll.ffi.SegmentIo;
 import dev.gort.sched.Scheduler;
 import dev.gort.sync.Mutex;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
@@ -37,6 +38,8 @@ final class NetFd {
     volatile boolean listening;
     final Mutex readLock = new Mutex();
     final Mutex writeLock = new Mutex();
+    /** Where the reader's (writer's) read(2) (write(2)) leaves errno: used under readLock (writeLock) only. */
+    private final java.lang.foreign.MemorySegment readErrno, writeErrno;
     /** Absolute deadlines (System.nanoTime(), 0 none) and per-operation timeouts (ns, 0 none). */
     volatile long readDeadline, writeDeadline;
     volatile long readTimeout, writeTimeout;
@@ -44,6 +47,9 @@ final class NetFd {
     NetFd(Netpoll netpoll, int fd) throws IOException {
         this.netpoll = netpoll;
         this.fd = fd;
+        java.lang.foreign.MemorySegment[] errno = SegmentIo.newErrnoSlots(2);
+        this.readErrno = errno[0];
+        this.writeErrno = errno[1];
         PollDesc p;
         try {
             p = netpoll.open(fd);
@@ -81,6 +87,28 @@ final class NetFd {
             C.close(fd);
             throw Errno.exception("fcntl", e);
         }
+    }
+
+    /**
+     * Closes the descriptor of a GoSocket or GoServerSocket the application dropped without
+     * closing it (the GC found the socket unreachable). Each socket registers {@code nfd::close}:
+     * the action holds the NetFd, never the socket, and nothing the poller keeps (its
+     * PollDescTable holds the PollDesc, which has no reference back) reaches the socket either.
+     * A goroutine parked in a socket's call keeps it reachable through its stack (the calls end
+     * with a reachability fence on the socket).
+     */
+    static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().name("gort-socket-cleaner").unstarted(r));
+
+    /**
+     * The deadline of a connect or accept that may wait {@code timeout} (0: none), as
+     * java.net.Socket's and ServerSocket's: null or zero is no limit, negative is an error, and a
+     * duration longer than the runtime's timers take saturates (Scheduler.delayNanos).
+     */
+    static long deadlineAfter(java.time.Duration timeout) {
+        if (timeout == null || timeout.isZero()) return 0;
+        if (timeout.isNegative()) throw new IllegalArgumentException("timeout can't be negative: " + timeout);
+        long d = System.nanoTime() + Scheduler.delayNanos(timeout);
+        return d == 0 ? 1 : d;
     }
 
     /** Tests: runs in close() between waking the waiters and shutting the socket down (null: nothing). */
@@ -176,12 +204,17 @@ final class NetFd {
     }
 
     /**
-     * One read into dst from its position: parks (or polls) until data, EOF or an error.
+     * One read into dst from its position: parks (or polls) until data, EOF or an error. Each
+     * attempt reads into dst's {@code [position, limit)} as it is at that attempt (SegmentIo), so a
+     * position the application moves meanwhile never makes a read pass the buffer's end.
      * @return bytes read (position advanced), -1 at end of stream, 0 if dst has no room
+     * @throws IllegalArgumentException if dst is read-only (as the JDK's SocketChannel)
+     * @throws IllegalStateException if dst's memory is no longer alive (a closed arena's buffer):
+     *         whatever was to be read stays in the socket
      */
     int read(ByteBuffer dst) throws IOException {
-        int len = dst.remaining();
-        if (len == 0) return 0;
+        if (dst.isReadOnly()) throw new IllegalArgumentException("Read-only buffer");
+        if (!dst.hasRemaining()) return 0;
         acquire();
         readLock.lock();
         try {
@@ -194,14 +227,8 @@ final class NetFd {
                     if (!q.readSocket()) awaitRecv(q, limit);
                     continue;
                 }
-                int pos = dst.position();
-                long n = dst.isDirect()
-                    ? C.read(fd, NativeMemory.addressOf(dst) + pos, len)
-                    : C.read(fd, dst, len);
-                if (n > 0) {
-                    dst.position(pos + (int) n);
-                    return (int) n;
-                }
+                long n = SegmentIo.read(fd, readErrno, dst);
+                if (n > 0) return (int) n;
                 if (n == 0) {
                     // A close() that raced this read may have shut the socket down (a listening
                     // socket, or a platform thread waiting in poll(2): see close()): that reads
@@ -209,7 +236,8 @@ final class NetFd {
                     if (pd.closing) throw new SocketException("Socket closed");
                     return -1;
                 }
-                int e = Native.errno();
+                if (n == SegmentIo.EMPTY) return 0; // the application emptied dst meanwhile
+                int e = (int) -n;
                 if (e == Errno.EAGAIN) {
                     // The socket is empty: the driver may take receiving over (completion
                     // mode; see Poller.armRecv), else the reader waits for readiness.
@@ -248,7 +276,12 @@ final class NetFd {
         }
     }
 
-    /** Writes all of src (from its position); parks while the socket buffer is full. */
+    /**
+     * Writes all of src (from its position); parks while the socket buffer is full. Each attempt
+     * writes src's {@code [position, limit)} as it is at that attempt (a heap buffer: a bounded
+     * piece of it; SegmentIo).
+     * @throws IllegalStateException if src's memory is no longer alive (a closed arena's buffer)
+     */
     int write(ByteBuffer src) throws IOException {
         int total = src.remaining();
         if (total == 0) return 0;
@@ -257,16 +290,9 @@ final class NetFd {
         try {
             long limit = opLimit(false);
             while (src.hasRemaining()) {
-                int pos = src.position();
-                int len = src.remaining();
-                long n = src.isDirect()
-                    ? C.write(fd, NativeMemory.addressOf(src) + pos, len)
-                    : C.write(fd, src, len);
-                if (n >= 0) {
-                    src.position(pos + (int) n);
-                    continue;
-                }
-                int e = Native.errno();
+                long n = SegmentIo.write(fd, writeErrno, src);
+                if (n >= 0 || n == SegmentIo.EMPTY) continue;
+                int e = (int) -n;
                 if (e == Errno.EAGAIN) {
                     int epoch = pd.deadlineEpoch(); // before the deadline: see PollDesc
                     pd.await(false, deadline(false, limit), epoch);

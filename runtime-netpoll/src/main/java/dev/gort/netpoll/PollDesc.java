@@ -288,8 +288,7 @@ public final class PollDesc {
             synchronized (this) {
                 int k = read ? rkick : wkick;
                 if (k >= 0) {
-                    java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(0, 1);
-                    dev.gort.netpoll.ffi.Native.C.write(k, one, 8); // cannot block: EAGAIN only at a counter near 2^64
+                    dev.gort.netpoll.ffi.Native.C.eventfd_write(k, 1); // cannot block: EAGAIN only at a counter near 2^64
                 }
             }
         }

@@ -2,9 +2,10 @@ package dev.gort.netpoll;
 
 import dev.gort.netpoll.ffi.Errno;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.BufferUtil;
 
 /**
  * Data a driver received for one socket in completion mode (io_uring's multishot RECV into
@@ -56,7 +57,8 @@ public final class RecvQueue {
      * read(2), once the queue is empty (NetFd.read).
      */
     public volatile boolean armed;
-    private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    /** All native memory, to copy the driver's buffers from (by address: they are the driver's to keep alive). */
+    private static final MemorySegment NATIVE = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
 
     public RecvQueue(Recycler recycler) {
         this.recycler = recycler;
@@ -85,20 +87,22 @@ public final class RecvQueue {
     }
 
     /**
-     * Reader: copies as much as fits into dst (from its position, advancing it).
+     * Reader: copies as much as fits into dst's {@code [position, limit)} as it is now (one
+     * snapshot, as a MemorySegment: bounds-checked, and a closed arena's buffer throws before
+     * anything is taken), advancing its position. The caller has refused a read-only dst.
      *
      * @return bytes copied (> 0), -1 at the end of the stream, or 0 when nothing has arrived yet
      * @throws IOException the error that ended the stream, once the data before it has been read
+     * @throws IllegalStateException if dst's memory is no longer alive; the data stays queued
      */
     int take(ByteBuffer dst) throws IOException {
+        MemorySegment to = MemorySegment.ofBuffer(dst);
+        long room = to.byteSize();
         int copied = 0;
         Chunk c;
-        while (dst.hasRemaining() && (c = chunks.peek()) != null) {
-            int n = Math.min(dst.remaining(), c.length - c.offset);
-            view.wrap(c.address + c.offset, n);
-            int pos = dst.position();
-            view.getBytes(0, dst, pos, n);
-            dst.position(pos + n);
+        while (copied < room && (c = chunks.peek()) != null) {
+            int n = (int) Math.min(room - copied, c.length - c.offset);
+            MemorySegment.copy(NATIVE, c.address + c.offset, to, copied, n);
             c.offset += n;
             copied += n;
             if (c.offset == c.length) {
@@ -106,7 +110,12 @@ public final class RecvQueue {
                 recycler.recycle(c.bufferId);
             }
         }
-        if (copied > 0) return copied;
+        if (copied > 0) {
+            // the snapshot's position: a heap segment's address is its offset in the array
+            long start = dst.isDirect() ? to.address() - BufferUtil.address(dst) : to.address() - dst.arrayOffset();
+            dst.position((int) start + copied);
+            return copied;
+        }
         int e = end;
         if (e == 0 || !chunks.isEmpty()) return 0;
         if (e == 1) return -1;

@@ -9,7 +9,8 @@ import java.net.SocketTimeoutException;
 /**
  * errno values Gort acts on, and the Java exception each failure becomes: refused connections
  * are {@link ConnectException}, an address in use {@link BindException}, reset and broken pipe
- * {@link SocketException} ("Connection reset", as the JDK says), anything else an
+ * {@link SocketException} ("Connection reset", as the JDK says), running out of descriptors or
+ * kernel memory {@link dev.gort.netpoll.TemporarySocketException} (see {@link #isTemporary}), anything else an
  * {@link IOException} naming the call and {@code strerror(errno)}.
  */
 public final class Errno {
@@ -24,6 +25,7 @@ public final class Errno {
     public static final int EFAULT = 14;
     public static final int EBUSY = 16;
     public static final int EINVAL = 22;
+    public static final int ENFILE = 23;
     public static final int EMFILE = 24;
     public static final int EPIPE = 32;
     public static final int ENOSYS = L ? 38 : 78;
@@ -58,7 +60,13 @@ public final class Errno {
         if (errno == ECONNRESET || errno == EPIPE) return new SocketException("Connection reset: " + msg);
         if (errno == ETIMEDOUT) return new SocketTimeoutException(msg);
         if (errno == ENETUNREACH || errno == EHOSTUNREACH) return new java.net.NoRouteToHostException(msg);
+        if (isTemporary(errno)) return new dev.gort.netpoll.TemporarySocketException(msg);
         return new IOException(msg);
+    }
+
+    /** The errors Go's accept loops treat as temporary (they pass): out of descriptors or kernel memory, an aborted connection. */
+    public static boolean isTemporary(int errno) {
+        return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM || errno == ECONNABORTED;
     }
 
     /** Throws for a negative result of {@code call}, reading errno; returns the result otherwise. */

@@ -1,6 +1,5 @@
 package dev.gort.netpoll.ffi;
 
-import java.nio.ByteBuffer;
 import jnr.ffi.annotations.IgnoreError;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
@@ -8,9 +7,8 @@ import jnr.ffi.annotations.SaveError;
 
 /**
  * The C library calls Gort makes, bound with JNR-FFI. Large buffers are passed as {@code long}
- * addresses of native memory (direct buffers, {@link NativeMemory}), so that a read or write goes
- * straight to or from the caller's direct buffer; a heap buffer is passed as a {@link ByteBuffer}
- * (JNR copies through a native temporary from its position). Small structs (sockaddr, option
+ * addresses of native memory Gort owns ({@link NativeMemory}); the application's buffers go
+ * through {@link SegmentIo} instead (FFM: checked, kept alive, never the Java heap). Small structs (sockaddr, option
  * values, lengths) are Java arrays that JNR copies in and out: no thread-local scratch memory,
  * which a goroutine could not use safely across a park (it may resume on another carrier).
  * Every call that can fail saves {@code errno} (read with {@link Native#errno()}); see
@@ -30,10 +28,6 @@ public interface LibC {
     int connect(int fd, @In byte[] addr, int addrLen);
     long read(int fd, long buf, long count);
     long write(int fd, long buf, long count);
-    /** read(2) into a heap buffer, from its position. */
-    long read(int fd, @Out ByteBuffer buf, long count);
-    /** write(2) from a heap buffer, from its position. */
-    long write(int fd, @In ByteBuffer buf, long count);
     long readv(int fd, long iov, int iovcnt);
     long writev(int fd, long iov, int iovcnt);
     int close(int fd);
@@ -51,6 +45,8 @@ public interface LibC {
     int epoll_ctl(int epfd, int op, int fd, long event);
     int epoll_wait(int epfd, long events, int maxEvents, int timeoutMillis);
     int eventfd(int initval, int flags);
+    /** Adds value to an eventfd's counter (glibc; 0 or -1). */
+    int eventfd_write(int fd, long value);
 
     // ---- kqueue (BSD, macOS)
     int kqueue();
