@@ -88,6 +88,18 @@ final class GoFuture<V> implements RunnableFuture<V> {
         }
     }
 
+    /**
+     * The task can never run (its executor could not start a goroutine for it): fails with t,
+     * unless it was cancelled or has started. Claimed as {@link #run} claims it, so it races
+     * with a cancel as a run does.
+     */
+    void failToStart(Throwable t) {
+        if (STATE.compareAndSet(this, NEW, RUNNING)) {
+            callable = null;
+            complete(EXCEPTIONAL, t);
+        }
+    }
+
     private void complete(int s, Object x) {
         outcome = x;
         if (STATE.compareAndSet(this, RUNNING, s)) finish();
