@@ -179,8 +179,11 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
             throw new RejectedExecutionException("executor has been shut down");
         }
         if (maxRunning > 0 && running >= maxRunning) {
-            backlog.addLast(t);
-            lock.unlock();
+            try {
+                backlog.addLast(t); // may grow the deque: running out of memory must not keep the lock
+            } finally {
+                lock.unlock();
+            }
             return;
         }
         link(t);
@@ -435,7 +438,7 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
             return false;
         }
         long deadline = GoFuture.deadline(nanos);
-        Waiter w = Waiter.current();
+        Waiter w = Waiter.current(lock);
         terminationWaiters.enqueue(w);
         int r = w.awaitUntil(WaitReason.EXECUTOR_TERMINATION, lock, deadline); // 0: no deadline
         if (r == Waiter.WOKEN) return true;
@@ -477,11 +480,14 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
 
     @Override
     public String toString() {
+        int state, tasks, waiting;
         lock.lock();
-        String s = super.toString() + "[" + (runState == RUNNING ? "Running" : runState == SHUTDOWN ? "Shutting down" : "Terminated")
-                + ", running tasks = " + running + ", waiting tasks = " + backlog.size()
-                + (maxRunning > 0 ? ", max running = " + maxRunning : "") + (shared ? ", shared" : "") + "]";
+        state = runState;
+        tasks = running;
+        waiting = backlog.size();
         lock.unlock();
-        return s;
+        return super.toString() + "[" + (state == RUNNING ? "Running" : state == SHUTDOWN ? "Shutting down" : "Terminated")
+                + ", running tasks = " + tasks + ", waiting tasks = " + waiting
+                + (maxRunning > 0 ? ", max running = " + maxRunning : "") + (shared ? ", shared" : "") + "]";
     }
 }

@@ -302,6 +302,7 @@ public final class Scheduler {
      */
     public G spawn(Runnable task, String name, boolean interruptsCarrier) {
         if (task == null) throw new NullPointerException("task");
+        StackReserve.reserve(); // before anything is counted or queued (see StackReserve)
         safepoint(); // spawn is a safepoint: a spawning loop can be preempted
         P p = currentP();
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
@@ -569,10 +570,19 @@ public final class Scheduler {
         }
         g.commit = commit;
         g.yieldKind = G.YIELD_PARK;
-        if (!GoContinuation.yieldNow()) {
+        boolean yielded;
+        try {
+            yielded = GoContinuation.yieldNow();
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // The freeze failed: no heap for the frames, or a stack so deep that the VM's
+            // freeze, which recurses natively per frame, would overflow. Still mounted, the
+            // commit not run (its lock still held): wait as a pinned goroutine does.
+            yielded = false;
+        }
+        if (!yielded) {
             g.commit = null;
             g.yieldKind = G.YIELD_NONE;
-            parkBlocking(g, commit);
+            parkBlocking(g, commit); // the wait goes on, on the carrier: the commit runs there
         }
     }
 
@@ -1323,8 +1333,11 @@ public final class Scheduler {
                 throw new IllegalStateException("gort: timer already armed");
             }
             t.when = when;
-            h.add(t);
-            h.lock.unlock();
+            try {
+                h.add(t); // may grow the heap's array: running out of memory must not keep the lock
+            } finally {
+                h.lock.unlock();
+            }
             break;
         }
         // Even when the caller holds a P: that P reaches its timers only at its next scheduling
@@ -1507,7 +1520,15 @@ public final class Scheduler {
 
         @Override
         public boolean afterUnmount(G parked) {
-            addTimer(timer, when); // after the unmount: the timer cannot ready g before it is parked
+            try {
+                addTimer(timer, when); // after the unmount: the timer cannot ready g before it is parked
+            } catch (Throwable e) {
+                // Out of memory: no timer will end this sleep. It ends now (g stays runnable),
+                // unless an interrupt came first, which readies g itself once we unlock.
+                boolean endNow = STATE.compareAndSet(this, WAITING, FIRED);
+                lock.unlock();
+                return !endNow;
+            }
             lock.unlock();
             return true;
         }
