@@ -114,9 +114,15 @@ public final class Chan<T> implements Iterable<T> {
         Go.safepoint();
         recvq.lock();
         if (sendNow(v)) return; // unlocked by sendNow
-        Waiter me = Waiter.current();
+        Waiter me;
+        try {
+            me = Waiter.current(); // allocates for a platform thread, or a first wait
+            sendq().enqueue(me);
+        } catch (Throwable e) { // out of memory: the lock must not stay held
+            recvq.unlock();
+            throw e;
+        }
         me.item = v;
-        sendq().enqueue(me);
         if (!(me.g != null ? me.awaitSpinning(WaitReason.CHAN_SEND, recvq, capacity == 0)
                            : me.await(WaitReason.CHAN_SEND, recvq))) {
             sendq.remove(me); // interrupted (goroutine or thread); the lock is held again
@@ -222,7 +228,7 @@ public final class Chan<T> implements Iterable<T> {
             recvq.unlock();
             return null;
         }
-        Waiter me = Waiter.current();
+        Waiter me = Waiter.current(recvq); // unlocks if it runs out of memory
         recvq.enqueue(me);
         if (!(me.g != null ? me.awaitSpinning(WaitReason.CHAN_RECEIVE, recvq, capacity == 0)
                            : me.await(WaitReason.CHAN_RECEIVE, recvq))) {
@@ -288,8 +294,9 @@ public final class Chan<T> implements Iterable<T> {
 
     // ---- for Select (holding the lock)
 
+    /** Within the select's stack reserve (see SpinLock#lockWithinReserve): it holds several locks. */
     void lockForSelect() {
-        recvq.lock();
+        recvq.lockWithinReserve();
     }
 
     void unlockForSelect() {

@@ -77,7 +77,8 @@ import java.util.concurrent.TimeoutException;
  * bounded; the backlog is non-empty only when {@code running == maxRunning}; TERMINATED iff
  * shut down and {@code running == 0} and the backlog is empty, and the termination waiters are
  * drained exactly when it becomes so. A task's goroutine always ends in {@link #finished}, which
- * starts the next backlog task in its place, so the bound holds without a dispatcher.
+ * starts the next backlog task in its place, so the bound holds without a dispatcher; a linked
+ * task whose goroutine cannot be spawned is taken out the same way ({@link #notStarted}).
  * A task is started by its goroutine's CAS of {@link Task#state} NEW -> STARTED, dropped by
  * shutdownNow's CAS NEW -> DROPPED: exactly one wins, so a task is either run or returned.
  * The runner goroutine is stored before that CAS, so shutdownNow, which loses the CAS, sees it.
@@ -178,16 +179,30 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
             throw new RejectedExecutionException("executor has been shut down");
         }
         if (maxRunning > 0 && running >= maxRunning) {
-            backlog.addLast(t);
-            lock.unlock();
+            try {
+                backlog.addLast(t); // may grow the deque: running out of memory must not keep the lock
+            } finally {
+                lock.unlock();
+            }
             return;
         }
         link(t);
         lock.unlock();
-        spawn(t);
+        try {
+            spawn(t);
+        } catch (RuntimeException | Error e) {
+            // No goroutine will ever call finished(t): take t out of the count here, or close()
+            // would wait for it forever. The caller gets the error (e.g. the one naming a missing
+            // JVM flag); t is not reported again (shutdownNow's CAS may have returned it too).
+            TASK_STATE.compareAndSet(t, Task.NEW, Task.DROPPED);
+            Throwable more = notStarted(t);
+            if (more != null && more != e) e.addSuppressed(more);
+            throw e;
+        }
     }
 
-    private static void spawn(Task t) {
+    /** Starts t's goroutine; t is linked (counted as running). A seam for tests, which override it. */
+    void spawn(Runnable t) {
         Scheduler.get().spawn(t, null, true);
     }
 
@@ -207,16 +222,58 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
         running--;
     }
 
-    /** A task's goroutine, at its end: the next backlog task takes its place. */
+    /**
+     * A task's goroutine, at its end: the next backlog task takes its place. A backlog task whose
+     * goroutine cannot start (see {@link #notStarted}) goes to the finishing goroutine's
+     * uncaught-exception handler, thrown from here, unless it is a submitted task, whose future
+     * fails instead.
+     */
     private void finished(Task t) {
-        lock.lock();
-        unlink(t);
-        Task next = backlog.pollFirst();
-        if (next != null) link(next);
-        Waiter wake = tryTerminateLocked();
-        lock.unlock();
-        Waiter.wakeChain(wake);
-        if (next != null) spawn(next);
+        Throwable failure = notStarted(t);
+        if (failure instanceof RuntimeException e) throw e;
+        if (failure != null) throw (Error) failure;
+    }
+
+    /**
+     * Takes t (linked, counted) out of the running tasks, and starts backlog tasks in its place.
+     * A backlog task whose goroutine cannot start ({@link #spawn} throws: the runtime cannot
+     * start, out of memory) is taken out in turn, so the count stays right and close() does
+     * not wait for it, and the next one is tried. Such a task is never lost: a submitted task's
+     * future fails with the error; for a task given to {@link #execute}, the error is returned
+     * (the first one, later ones suppressed), for the caller to throw. A task that shutdownNow
+     * already returned is not reported again.
+     *
+     * @return the error of an executed backlog task that could not start, or null
+     */
+    private Throwable notStarted(Task t) {
+        Throwable failure = null;
+        while (t != null) {
+            lock.lock();
+            unlink(t);
+            Task next = backlog.pollFirst();
+            if (next != null) link(next);
+            Waiter wake = tryTerminateLocked();
+            lock.unlock();
+            Waiter.wakeChain(wake);
+            t = null;
+            if (next != null) {
+                try {
+                    spawn(next);
+                } catch (RuntimeException | Error e) {
+                    if (TASK_STATE.compareAndSet(next, Task.NEW, Task.DROPPED)) {
+                        if (next.command instanceof GoFuture<?> f) {
+                            f.failToStart(e);
+                        } else if (failure == null) {
+                            failure = e;
+                        } else if (failure != e) {
+                            failure.addSuppressed(e);
+                        }
+                    }
+                    t = next;
+                }
+            }
+        }
+        return failure;
     }
 
     /** Holding the lock: terminates if shut down and idle; returns the waiters to wake. */
@@ -381,7 +438,7 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
             return false;
         }
         long deadline = GoFuture.deadline(nanos);
-        Waiter w = Waiter.current();
+        Waiter w = Waiter.current(lock);
         terminationWaiters.enqueue(w);
         int r = w.awaitUntil(WaitReason.EXECUTOR_TERMINATION, lock, deadline); // 0: no deadline
         if (r == Waiter.WOKEN) return true;
@@ -423,11 +480,14 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
 
     @Override
     public String toString() {
+        int state, tasks, waiting;
         lock.lock();
-        String s = super.toString() + "[" + (runState == RUNNING ? "Running" : runState == SHUTDOWN ? "Shutting down" : "Terminated")
-                + ", running tasks = " + running + ", waiting tasks = " + backlog.size()
-                + (maxRunning > 0 ? ", max running = " + maxRunning : "") + (shared ? ", shared" : "") + "]";
+        state = runState;
+        tasks = running;
+        waiting = backlog.size();
         lock.unlock();
-        return s;
+        return super.toString() + "[" + (state == RUNNING ? "Running" : state == SHUTDOWN ? "Shutting down" : "Terminated")
+                + ", running tasks = " + tasks + ", waiting tasks = " + waiting
+                + (maxRunning > 0 ? ", max running = " + maxRunning : "") + (shared ? ", shared" : "") + "]";
     }
 }

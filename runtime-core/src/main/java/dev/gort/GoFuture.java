@@ -72,6 +72,7 @@ final class GoFuture<V> implements RunnableFuture<V> {
     @Override
     public void run() {
         if (state != NEW) return;
+        dev.gort.sched.StackReserve.reserve(); // for finish(), once the state is final
         Goroutine g = Go.current();
         // Claimed by CAS, as FutureTask does: a second, concurrent run() must not overwrite the
         // runner, or cancel(true) would interrupt it instead of the one running the task.
@@ -88,14 +89,30 @@ final class GoFuture<V> implements RunnableFuture<V> {
         }
     }
 
+    /**
+     * The task can never run (its executor could not start a goroutine for it): fails with t,
+     * unless it was cancelled or has started. Claimed as {@link #run} claims it, so it races
+     * with a cancel as a run does.
+     */
+    void failToStart(Throwable t) {
+        dev.gort.sched.StackReserve.reserve(); // for finish(), once the state is final
+        if (STATE.compareAndSet(this, NEW, RUNNING)) {
+            callable = null;
+            complete(EXCEPTIONAL, t);
+        }
+    }
+
     private void complete(int s, Object x) {
         outcome = x;
         if (STATE.compareAndSet(this, RUNNING, s)) finish();
     }
 
-    /** After the final state: wakes every waiter, then the hook. */
+    /**
+     * After the final state: wakes every waiter, then the hook. Within the stack reserved by
+     * run() or cancel() before they changed the state: the waiters must be woken.
+     */
     private void finish() {
-        lock.lock();
+        lock.lockWithinReserve();
         Waiter w = waiters.drain();
         lock.unlock();
         Waiter.wakeChain(w);
@@ -105,6 +122,7 @@ final class GoFuture<V> implements RunnableFuture<V> {
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+        dev.gort.sched.StackReserve.reserve(); // for finish(), once the state is final
         for (;;) {
             int s = state;
             if (s >= NORMAL) return false;
@@ -168,7 +186,7 @@ final class GoFuture<V> implements RunnableFuture<V> {
             lock.unlock();
             return s;
         }
-        Waiter w = Waiter.current();
+        Waiter w = Waiter.current(lock);
         waiters.enqueue(w);
         int r = w.awaitUntil(WaitReason.FUTURE, lock, deadline); // 0: no deadline
         if (r == Waiter.WOKEN) return state;

@@ -4,6 +4,7 @@ import dev.gort.sched.G;
 import dev.gort.sched.ParkCommit;
 import dev.gort.sched.Scheduler;
 import dev.gort.sched.SelectGroup;
+import dev.gort.sched.StackReserve;
 import dev.gort.sched.WaitReason;
 import dev.gort.sched.Waiter;
 import java.util.ArrayList;
@@ -136,6 +137,9 @@ public final class Select {
             order[j] = i;
         }
 
+        // Stack for the whole select, reserved once: the channels' locks and the group's are
+        // taken within it (see StackReserve), so an overflow cannot leave some of them held.
+        StackReserve.reserve();
         lockAll(chans);
         for (int k = 0; k < n; k++) {
             Case c = cases.get(order[k]);
@@ -168,21 +172,37 @@ public final class Select {
         }
 
         // Nothing ready: wait on every case at once.
-        SelectGroup group = new SelectGroup();
-        Waiter[] waiters = new Waiter[n];
-        for (int k = 0; k < n; k++) {
-            // In the random poll order: when several cases wait on one channel, which of them a
-            // later operation meets first is random too (Go's TestPseudoRandomSend).
-            int i = order[k];
-            Case c = cases.get(i);
-            if (c.chan == null) continue;
-            Waiter w = Waiter.forSelect(group, i);
-            if (c.kind == SEND) w.item = c.value;
-            waiters[i] = w;
-            c.chan.enqueueSelect(w, c.kind == SEND);
+        SelectGroup group;
+        Waiter[] waiters = null;
+        G self = Scheduler.currentG();
+        ParkCommit unlock = null;
+        try {
+            group = new SelectGroup();
+            waiters = new Waiter[n];
+            for (int k = 0; k < n; k++) {
+                // In the random poll order: when several cases wait on one channel, which of them
+                // a later operation meets first is random too (Go's TestPseudoRandomSend).
+                int i = order[k];
+                Case c = cases.get(i);
+                if (c.chan == null) continue;
+                Waiter w = Waiter.forSelect(group, i);
+                if (c.kind == SEND) w.item = c.value;
+                c.chan.enqueueSelect(w, c.kind == SEND);
+                waiters[i] = w;
+            }
+            if (self != null) {
+                unlock = g -> {
+                    unlockAll(chans);
+                    group.unlockForPark();
+                    return true;
+                };
+            }
+        } catch (Throwable e) { // out of memory: no waiter may stay queued, no lock held
+            if (waiters != null) removeAll(waiters);
+            unlockAll(chans);
+            throw e;
         }
         Waiter winner;
-        G self = Scheduler.currentG();
         if (self != null) {
             // Interruptible (see G.interrupt()): the group is installed as the goroutine's wait
             // while every channel is locked, so no case can win before the install; an
@@ -195,11 +215,6 @@ public final class Select {
                 Scheduler.clearInterruptForThrow(self);
                 throw new InterruptedException();
             }
-            ParkCommit unlock = g -> {
-                unlockAll(chans);
-                group.unlockForPark();
-                return true;
-            };
             WaitReason reason = chans.isEmpty() ? WaitReason.SELECT_NO_CASES : WaitReason.SELECT;
             Scheduler.get().park(reason, unlock);
             winner = group.winner();

@@ -298,6 +298,91 @@ class GoExecutorServiceTest {
         }
     }
 
+    /** An executor whose goroutine spawns fail where {@code fails} says (by spawn number, from 1). */
+    private static final class FailingSpawns extends GoExecutorService {
+        final java.util.function.IntPredicate fails;
+        final AtomicInteger spawns = new AtomicInteger();
+
+        FailingSpawns(int maxRunning, java.util.function.IntPredicate fails) {
+            super(maxRunning);
+            this.fails = fails;
+        }
+
+        @Override
+        void spawn(Runnable t) {
+            if (fails.test(spawns.incrementAndGet())) throw new UnsupportedOperationException("spawn " + spawns.get() + " fails");
+            super.spawn(t);
+        }
+    }
+
+    /** Runs close() on a platform thread; fails if it does not return within 10 s. */
+    private static void closeWithin10s(GoExecutorService exec) throws InterruptedException {
+        Thread closer = new Thread(exec::close, "closer");
+        closer.setDaemon(true); // a hung close must not keep the JVM alive
+        closer.start();
+        closer.join(10_000);
+        assertFalse(closer.isAlive(), "close() hangs: " + exec);
+        assertTrue(exec.isTerminated(), exec.toString());
+    }
+
+    @Test
+    void aTaskWhoseGoroutineCannotStartIsRejectedToTheCallerAndCloseDoesNotWaitForIt() throws Exception {
+        FailingSpawns exec = new FailingSpawns(2, n -> n == 1);
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> exec.execute(() -> { }));
+        assertEquals("spawn 1 fails", e.getMessage(), "the caller sees spawn's own error");
+        // the count is right: both permits of the bound are free again
+        CountDownLatch both = new CountDownLatch(2);
+        Chan<Boolean> release = Chan.make(2);
+        for (int i = 0; i < 2; i++) {
+            exec.execute(() -> {
+                both.countDown();
+                try {
+                    release.receive();
+                } catch (InterruptedException x) {
+                    throw new RuntimeException(x);
+                }
+            });
+        }
+        assertTrue(both.await(10, TimeUnit.SECONDS), "two tasks run at once under a bound of 2");
+        release.send(true);
+        release.send(true);
+        closeWithin10s(exec);
+    }
+
+    @Test
+    void backlogTasksWhoseGoroutineCannotStartFailTheirFutureOrGoToTheHandler() throws Exception {
+        AtomicReference<Throwable> seen = new AtomicReference<>();
+        Go.setUncaughtExceptionHandler((g, t) -> seen.compareAndSet(null, t));
+        try {
+            // spawns 2 and 3 (the backlog tasks started by the first task's end) fail
+            FailingSpawns exec = new FailingSpawns(1, n -> n == 2 || n == 3);
+            Chan<Boolean> release = Chan.make();
+            exec.execute(() -> {
+                try {
+                    release.receive();
+                } catch (InterruptedException x) {
+                    throw new RuntimeException(x);
+                }
+            });
+            Future<Integer> submitted = exec.submit(() -> 1); // spawn 2
+            AtomicInteger ran = new AtomicInteger();
+            exec.execute(ran::incrementAndGet); // spawn 3
+            Future<Integer> after = exec.submit(() -> 4); // spawn 4: starts
+            release.send(true);
+            java.util.concurrent.ExecutionException failed =
+                assertThrows(java.util.concurrent.ExecutionException.class, () -> submitted.get(10, TimeUnit.SECONDS));
+            assertEquals("spawn 2 fails", failed.getCause().getMessage());
+            GoTestSupport.awaitTrue("the executed task's error reaches the uncaught handler", 10_000, () -> seen.get() != null);
+            assertEquals("spawn 3 fails", seen.get().getMessage());
+            assertEquals(4, after.get(10, TimeUnit.SECONDS), "the task after them runs");
+            assertEquals(0, ran.get());
+            assertEquals(5, exec.submit(() -> 5).get(10, TimeUnit.SECONDS), "the bound's permit is free again");
+            closeWithin10s(exec);
+        } finally {
+            Go.setUncaughtExceptionHandler(null);
+        }
+    }
+
     @Test
     void theSharedExecutorIsNeverShutDown() throws Exception {
         GoExecutorService shared = Go.executor();

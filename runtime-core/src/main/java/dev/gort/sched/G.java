@@ -193,8 +193,19 @@ public final class G implements Goroutine, Runnable {
         try {
             task.run();
         } catch (Throwable t) {
-            extra().failure = t;
-            if (runState() == null) { // Go.run rethrows its main goroutine's failure instead
+            // Must not throw (the carrier would see it): when the heap is full, a goroutine with
+            // no Extra yet records no failure (failure() answers null) but is still reported.
+            // Go.run's main goroutine has its Extra (its runState) from the start.
+            Extra x = extra;
+            if (x == null) {
+                try {
+                    x = extra();
+                } catch (OutOfMemoryError e) {
+                    // x stays null
+                }
+            }
+            if (x != null) x.failure = t;
+            if (x == null || x.runState == null) { // Go.run rethrows its main goroutine's failure instead
                 Scheduler.get().reportUncaught(this, t);
             }
         }

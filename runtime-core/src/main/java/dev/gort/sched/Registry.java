@@ -33,9 +33,10 @@ final class Registry {
         return stripes[(int) (g.id & (STRIPES - 1))];
     }
 
+    /** At a goroutine's first park, maybe holding the lock it parks on: within that lock's reserve. */
     void add(G g) {
         Stripe s = stripe(g);
-        s.lock();
+        s.lockWithinReserve();
         G h = s.head;
         g.allNext = h;
         if (h != null) h.allPrev = g;
@@ -58,8 +59,11 @@ final class Registry {
         List<G> out = new ArrayList<>();
         for (Stripe s : stripes) {
             s.lock();
-            for (G g = s.head; g != null; g = g.allNext) out.add(g);
-            s.unlock();
+            try {
+                for (G g = s.head; g != null; g = g.allNext) out.add(g);
+            } finally { // out.add may run out of memory
+                s.unlock();
+            }
         }
         return out;
     }

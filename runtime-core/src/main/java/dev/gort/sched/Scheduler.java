@@ -317,6 +317,7 @@ public final class Scheduler {
      */
     public G spawn(Runnable task, String name, boolean interruptsCarrier) {
         if (task == null) throw new NullPointerException("task");
+        StackReserve.reserve(); // before anything is counted or queued (see StackReserve)
         safepoint(); // spawn is a safepoint: a spawning loop can be preempted
         P p = currentP();
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
@@ -584,10 +585,19 @@ public final class Scheduler {
         }
         g.commit = commit;
         g.yieldKind = G.YIELD_PARK;
-        if (!GoContinuation.yieldNow()) {
+        boolean yielded;
+        try {
+            yielded = GoContinuation.yieldNow();
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // The freeze failed: no heap for the frames, or a stack so deep that the VM's
+            // freeze, which recurses natively per frame, would overflow. Still mounted, the
+            // commit not run (its lock still held): wait as a pinned goroutine does.
+            yielded = false;
+        }
+        if (!yielded) {
             g.commit = null;
             g.yieldKind = G.YIELD_NONE;
-            parkBlocking(g, commit);
+            parkBlocking(g, commit); // the wait goes on, on the carrier: the commit runs there
         }
     }
 
@@ -855,20 +865,56 @@ public final class Scheduler {
             acquirep(m, m.nextP);
             m.nextP = null;
             for (;;) {
-                if (m.p == null) {
-                    stopm(m);
-                    continue;
+                try {
+                    schedule(m);
+                } catch (OutOfMemoryError e) {
+                    // An allocation of the runtime's own failed on this carrier (goroutines'
+                    // errors end in G.run): halting would take the application down for a heap
+                    // that may soon have room again. Report without allocating, and go on
+                    // scheduling; no goroutine runs on this carrier now.
+                    m.setCurg(null);
+                    if (carrierOomReports.allow()) {
+                        synchronized (ErrorOut.LOCK) {
+                            ErrorOut.write(CARRIER_OOM);
+                            ErrorOut.write(m.thread.getName());
+                            ErrorOut.newline();
+                        }
+                    }
                 }
-                G g = findRunnable(m);
-                if (g == null) continue;
-                if (m.spinning) resetSpinning(m);
-                execute(m, g);
             }
         } catch (Throwable t) {
             // A bug in the runtime: say so loudly; the process cannot trust the scheduler now.
-            System.err.println("gort: fatal error in carrier " + m.thread.getName());
-            t.printStackTrace();
+            // (Written without allocating: the heap may be full.)
+            synchronized (ErrorOut.LOCK) {
+                ErrorOut.write(CARRIER_FATAL);
+                ErrorOut.write(m.thread.getName());
+                ErrorOut.newline();
+            }
+            try {
+                t.printStackTrace();
+            } catch (Throwable ignored) {
+                ErrorOut.write(t);
+                ErrorOut.newline();
+            }
             Runtime.getRuntime().halt(2);
+        }
+    }
+
+    private static final byte[] CARRIER_FATAL = ErrorOut.bytes("gort: fatal error in carrier ");
+    private static final byte[] CARRIER_OOM = ErrorOut.bytes("gort: out of memory in the scheduler; going on: carrier ");
+    private final ErrorOut.RateLimit carrierOomReports = new ErrorOut.RateLimit();
+
+    /** The carrier's scheduling loop: finds a goroutine and runs it, forever. */
+    private void schedule(M m) {
+        for (;;) {
+            if (m.p == null) {
+                stopm(m);
+                continue;
+            }
+            G g = findRunnable(m);
+            if (g == null) continue;
+            if (m.spinning) resetSpinning(m);
+            execute(m, g);
         }
     }
 
@@ -1338,8 +1384,11 @@ public final class Scheduler {
                 throw new IllegalStateException("gort: timer already armed");
             }
             t.when = when;
-            h.add(t);
-            h.lock.unlock();
+            try {
+                h.add(t); // may grow the heap's array: running out of memory must not keep the lock
+            } finally {
+                h.lock.unlock();
+            }
             break;
         }
         // Even when the caller holds a P: that P reaches its timers only at its next scheduling
@@ -1522,7 +1571,15 @@ public final class Scheduler {
 
         @Override
         public boolean afterUnmount(G parked) {
-            addTimer(timer, when); // after the unmount: the timer cannot ready g before it is parked
+            try {
+                addTimer(timer, when); // after the unmount: the timer cannot ready g before it is parked
+            } catch (Throwable e) {
+                // Out of memory: no timer will end this sleep. It ends now (g stays runnable),
+                // unless an interrupt came first, which readies g itself once we unlock.
+                boolean endNow = STATE.compareAndSet(this, WAITING, FIRED);
+                lock.unlock();
+                return !endNow;
+            }
             lock.unlock();
             return true;
         }
@@ -1868,17 +1925,20 @@ public final class Scheduler {
     void markStuck(P p) {
         synchronized (lock) {
             if (p.stuck || p.status != P.RUNNING) return;
-            p.stuck = true;
-            stuckRetakes.incrementAndGet();
             if (excess > 0) {
                 excess--; // a retirement was pending: keep that P instead of adding one
             } else {
-                P spare = new P(nextPid++);
+                // Allocations first: an OutOfMemoryError here changes nothing, and sysmon's
+                // next round tries again (p is not yet stuck).
+                P spare = new P(nextPid);
                 P[] ps = Arrays.copyOf(allp, allp.length + 1);
                 ps[ps.length - 1] = spare;
+                nextPid++;
                 allp = ps;
                 pidleputLocked(spare);
             }
+            p.stuck = true;
+            stuckRetakes.incrementAndGet();
         }
         wakep();
     }
@@ -1983,13 +2043,32 @@ public final class Scheduler {
     // =====================================================================================
     // Exceptions
 
+    /**
+     * Hands t to the uncaught-exception handler; never throws. If the handler fails (the heap
+     * is full: the default handler's printing allocates), says what it can without allocating
+     * (see {@link ErrorOut}): the goroutine's id, t's class and message, the handler's error.
+     */
     void reportUncaught(G g, Throwable t) {
         try {
             uncaughtHandler.accept(g, t);
         } catch (Throwable e) {
-            System.err.println("gort: the uncaught-exception handler failed on " + g + ": " + e);
+            synchronized (ErrorOut.LOCK) {
+                ErrorOut.write(UNCAUGHT);
+                ErrorOut.write(g.id);
+                ErrorOut.write(COLON);
+                ErrorOut.write(t);
+                ErrorOut.write(HANDLER_FAILED);
+                ErrorOut.write(e);
+                ErrorOut.write(CLOSE);
+                ErrorOut.newline();
+            }
         }
     }
+
+    private static final byte[] UNCAUGHT = ErrorOut.bytes("gort: exception in goroutine ");
+    private static final byte[] COLON = ErrorOut.bytes(": ");
+    private static final byte[] HANDLER_FAILED = ErrorOut.bytes(" (the uncaught-exception handler failed: ");
+    private static final byte[] CLOSE = ErrorOut.bytes(")");
 
     public void setUncaughtExceptionHandler(BiConsumer<Goroutine, Throwable> handler) {
         uncaughtHandler = handler != null ? handler : Scheduler::defaultUncaught;
@@ -1997,7 +2076,13 @@ public final class Scheduler {
 
     private static void defaultUncaught(Goroutine g, Throwable t) {
         synchronized (System.err) {
-            System.err.print("gort: exception in goroutine " + g.id() + " \"" + g.name() + "\": ");
+            // No string concatenation: its first run bootstraps a call site, which fails when
+            // the heap is full (reportUncaught then writes what it can).
+            System.err.print("gort: exception in goroutine ");
+            System.err.print(g.id());
+            System.err.print(" \"");
+            System.err.print(g.name());
+            System.err.print("\": ");
             t.printStackTrace();
         }
     }

@@ -44,7 +44,7 @@ public final class SelectGroup implements InterruptibleWait {
 
     /** The selecting goroutine, before it installs the group: see {@link #parkLock}. */
     public void lockForPark() {
-        parkLock.lock();
+        parkLock.lockWithinReserve(); // taken holding the channels' locks: the select reserved the stack
     }
 
     /** The selecting goroutine's park commit, after the channels are unlocked. */

@@ -13,6 +13,11 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Acquire is a CAS (full fence); release is a release store: writes made while holding it
  * happen-before the next acquire.
+ *
+ * <p>Errors: {@link #lock()} reserves stack first ({@link StackReserve}), so a StackOverflowError
+ * strikes before the lock is taken, never while it is held. An OutOfMemoryError can strike
+ * wherever a holder allocates: holders allocate before locking, or release in a handler
+ * ({@link #unlock()} allocates nothing and needs one shallow frame, within the reserve).
  */
 public class SpinLock implements ParkCommit {
     private volatile int locked;
@@ -26,7 +31,21 @@ public class SpinLock implements ParkCommit {
         }
     }
 
+    /** Locks, after reserving stack for the critical section (see {@link StackReserve}). */
     public final void lock() {
+        StackReserve.reserve();
+        if (!LOCKED.compareAndSet(this, 0, 1)) {
+            lockSlow();
+        }
+    }
+
+    /**
+     * Locks without reserving stack: for a lock taken again inside an operation whose first
+     * {@link #lock()} reserved it (a waiter re-locking after its wait, the further locks of a
+     * select), at most a few frames deeper. A fresh check there could fail where the first one
+     * passed, and leave the operation half done.
+     */
+    public final void lockWithinReserve() {
         if (!LOCKED.compareAndSet(this, 0, 1)) {
             lockSlow();
         }
@@ -48,6 +67,7 @@ public class SpinLock implements ParkCommit {
     }
 
     public final boolean tryLock() {
+        StackReserve.reserve();
         return locked == 0 && LOCKED.compareAndSet(this, 0, 1);
     }
 

@@ -66,8 +66,41 @@ final class Sysmon implements Runnable {
         thread.start();
     }
 
+    /**
+     * Nothing ends sysmon: without it no goroutine is preempted, no blocked carrier's P is
+     * retaken, no deadlock is reported. An error escaping a round (out of memory while adding a
+     * spare P or taking a snapshot) is reported without allocating, rate-limited, and the loop
+     * starts over; the round's decisions are retried on the next rounds (see markStuck: what it
+     * allocates, it allocates before changing anything).
+     */
     @Override
     public void run() {
+        for (;;) {
+            try {
+                loop();
+            } catch (Throwable t) {
+                failed(t);
+                LockSupport.parkNanos(MIN_DELAY); // not a hot loop if it fails again at once
+            }
+        }
+    }
+
+    private static final byte[] FAILED = ErrorOut.bytes("gort: sysmon: ");
+    private static final byte[] GOING_ON = ErrorOut.bytes("; going on");
+    private final ErrorOut.RateLimit reports = new ErrorOut.RateLimit();
+
+    /** Reports t without allocating (see {@link ErrorOut}); at most one report a second. */
+    private void failed(Throwable t) {
+        if (!reports.allow()) return;
+        synchronized (ErrorOut.LOCK) {
+            ErrorOut.write(FAILED);
+            ErrorOut.write(t);
+            ErrorOut.write(GOING_ON);
+            ErrorOut.newline();
+        }
+    }
+
+    private void loop() {
         long delay = MIN_DELAY;
         int idleRounds = 0;
         long last = System.nanoTime();
@@ -114,7 +147,7 @@ final class Sysmon implements Runnable {
                 if (sched.sysmonNetpoll(now, polled)) acted = true;
                 checkDeadlock(now);
             } catch (Throwable t) {
-                System.err.println("gort: sysmon: " + t);
+                failed(t);
             }
             last = now;
             if (acted) {

@@ -160,6 +160,20 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
         return w;
     }
 
+    /**
+     * {@link #current()} for a caller holding {@code lock} (which it is about to wait on): if
+     * that runs out of memory (a platform thread's waiter, a goroutine's first), the lock is
+     * released before the error propagates, so it never stays held.
+     */
+    public static Waiter current(SpinLock lock) {
+        try {
+            return current();
+        } catch (Throwable e) {
+            lock.unlock();
+            throw e;
+        }
+    }
+
     /** Makes the waiter runnable again; called once, by whoever unlinked it. */
     public void wake() {
         if (g != null) {
@@ -215,7 +229,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             }
             Scheduler.get().park(g, reason, lock);
             if (cancelled == 0) return true;
-            lock.lock();
+            lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
             g.clearInterruptForThrow();
             return false;
         }
@@ -226,7 +240,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             if (Thread.interrupted()) {
                 interrupted = true;
                 if (woken) break;
-                lock.lock();
+                lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
                 if (queue != null) return false; // still linked: the interrupt wins (lock held)
                 // Unlinked: a waker took this waiter (and may have handed it a value or a permit)
                 // and wakes it right after its unlock: the wake wins; keep the interrupt.
@@ -274,7 +288,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
         if (parked) s.park(g, reason, this);
         // Woken by the structure, or cancelled by an interrupt (cancel() wakes through wake()).
         if (cancelled == 0) return true;
-        lock.lock();
+        lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
         g.clearInterruptForThrow();
         return false;
     }
@@ -395,7 +409,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             long left = deadline - System.nanoTime();
             boolean interrupted = Thread.interrupted();
             if (left <= 0 || interrupted) {
-                lock.lock();
+                lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
                 if (queue != null) return interrupted ? INTERRUPTED : TIMED_OUT; // still linked
                 // Unlinked: a waker took this waiter and wakes it right after its unlock: the
                 // wake wins (keep the interrupt).
@@ -422,14 +436,19 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
         // Armed in the commit, after the unmount, before the lock is released: a canceller needs
         // the lock, so it cannot ready the goroutine before it is parked.
         s.park(reason, x -> {
-            s.addTimer(t, deadline);
+            try {
+                s.addTimer(t, deadline);
+            } catch (Throwable e) {
+                // Out of memory arming the timer: the wait goes on without its deadline (the
+                // lock must be released, and the goroutine is parked already).
+            }
             lock.unlock();
             return true;
         });
         s.deleteTimer(t); // woken or interrupted first: the timer must not outlive the wait
         int c = cancelled;
         if (c == 0) return WOKEN;
-        lock.lock();
+        lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
         if (c == INTERRUPTED) g.clearInterruptForThrow();
         return c;
     }

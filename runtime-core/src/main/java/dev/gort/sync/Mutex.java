@@ -1,6 +1,7 @@
 package dev.gort.sync;
 
 import dev.gort.sched.SpinLock;
+import dev.gort.sched.StackReserve;
 import dev.gort.sched.WaitQueue;
 import dev.gort.sched.WaitReason;
 import dev.gort.sched.Waiter;
@@ -49,13 +50,18 @@ public final class Mutex {
         return STATE.compareAndSet(this, expect, update);
     }
 
-    /** Locks, waiting as long as it takes. */
+    /**
+     * Locks, waiting as long as it takes. Reserves stack first, also when it need not wait, for
+     * the {@link #unlock()} that follows at about the same depth (see {@link StackReserve}).
+     */
     public void lock() {
+        StackReserve.reserve();
         if (!cas(0, LOCKED)) lockSlow();
     }
 
     /** Locks if that needs no waiting (not while the mutex is starving: waiters go first). */
     public boolean tryLock() {
+        StackReserve.reserve(); // for the unlock, as lock()
         int s = state;
         return (s & (LOCKED | STARVING)) == 0 && cas(s, s | LOCKED);
     }
@@ -83,7 +89,7 @@ public final class Mutex {
                 queueLock.unlock();
                 continue;
             }
-            Waiter w = Waiter.current();
+            Waiter w = Waiter.current(queueLock);
             if (woken) queue.pushFront(w); else queue.enqueue(w);
             w.awaitUninterruptibly(WaitReason.MUTEX, queueLock);
             if (w.success) {
@@ -111,7 +117,9 @@ public final class Mutex {
     }
 
     private void unlockSlow() {
-        queueLock.lock();
+        // Within the stack its lock() reserved: an unlock must not fail for want of stack,
+        // nor overflow holding queueLock.
+        queueLock.lockWithinReserve();
         int s = state;
         if ((s & LOCKED) == 0) {
             queueLock.unlock();

@@ -30,7 +30,7 @@ public final class RWMutex {
             lock.unlock();
             return;
         }
-        Waiter w = Waiter.current();
+        Waiter w = Waiter.current(lock);
         readq.enqueue(w);
         w.awaitUninterruptibly(WaitReason.RW_MUTEX_READ, lock);
     }
@@ -44,7 +44,7 @@ public final class RWMutex {
     }
 
     public void runlock() {
-        lock.lock();
+        lock.lockWithinReserve(); // within the stack its rlock() reserved: see Mutex.unlockSlow
         if (readers <= 0) {
             lock.unlock();
             throw new IllegalStateException("sync: RUnlock of unlocked RWMutex");
@@ -64,7 +64,7 @@ public final class RWMutex {
             lock.unlock();
             return;
         }
-        Waiter w = Waiter.current();
+        Waiter w = Waiter.current(lock);
         writeq.enqueue(w);
         writersWaiting++;
         w.awaitUninterruptibly(WaitReason.RW_MUTEX_WRITE, lock);
@@ -79,7 +79,7 @@ public final class RWMutex {
     }
 
     public void unlock() {
-        lock.lock();
+        lock.lockWithinReserve(); // within the stack its lock() reserved: see Mutex.unlockSlow
         if (!writer) {
             lock.unlock();
             throw new IllegalStateException("sync: Unlock of unlocked RWMutex");

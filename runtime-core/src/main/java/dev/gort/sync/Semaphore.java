@@ -37,8 +37,13 @@ public final class Semaphore {
             lock.unlock();
             return;
         }
-        Waiter w = Waiter.current();
-        w.item = n;
+        Waiter w = Waiter.current(lock); // unlocks if it runs out of memory
+        try {
+            w.item = n; // boxing may allocate
+        } catch (Throwable e) { // out of memory: the lock must not stay held
+            lock.unlock();
+            throw e;
+        }
         queue.enqueue(w);
         if (!w.await(WaitReason.SEMAPHORE, lock)) {
             // Interrupted platform thread, still queued (the lock is held): give up. If it was
@@ -66,7 +71,7 @@ public final class Semaphore {
 
     public void release(long n) {
         check(n);
-        lock.lock();
+        lock.lockWithinReserve(); // within the stack its acquire reserved: see Mutex.unlockSlow
         if (used < n) {
             lock.unlock();
             throw new IllegalStateException("semaphore: released more than held");
@@ -90,11 +95,18 @@ public final class Semaphore {
         if (n > size) throw new IllegalArgumentException("acquire of " + n + " permits from a semaphore of " + size);
     }
 
+    /** Holding the lock: does waiter x's request fit now? (One object: nothing allocated under the lock.) */
+    private final java.util.function.Predicate<Waiter> fits = this::fits;
+
+    private boolean fits(Waiter x) {
+        return size - used >= (long) x.item;
+    }
+
     /** Holding the lock: grants waiters in FIFO order while they fit; returns them linked by next. */
     private Waiter grantLocked() {
         Waiter wake = null;
         for (;;) {
-            Waiter w = queue.dequeueIf(x -> size - used >= (long) x.item);
+            Waiter w = queue.dequeueIf(fits);
             if (w == null) return wake;
             used += (long) w.item;
             w.next = wake;

@@ -1,6 +1,7 @@
 package dev.gort.sync;
 
 import dev.gort.sched.SpinLock;
+import dev.gort.sched.StackReserve;
 import dev.gort.sched.WaitQueue;
 import dev.gort.sched.WaitReason;
 import dev.gort.sched.Waiter;
@@ -23,6 +24,8 @@ public final class WaitGroup {
 
     /** Adds delta (may be negative) to the counter; at zero every waiter is released. */
     public void add(int delta) {
+        // Before the counter changes: releasing the waiters then cannot fail for want of stack.
+        StackReserve.reserve();
         long v = state.addAndGet(delta);
         if (v < 0) {
             state.addAndGet(-delta);
@@ -44,7 +47,7 @@ public final class WaitGroup {
     }
 
     private void releaseAll() {
-        lock.lock();
+        lock.lockWithinReserve();
         Waiter w = waiters.drain(); // every waiter queued before the counter reached zero
         lock.unlock();
         Waiter.wakeChain(w);
@@ -63,7 +66,7 @@ public final class WaitGroup {
             lock.unlock();
             return;
         }
-        Waiter w = Waiter.current();
+        Waiter w = Waiter.current(lock);
         waiters.enqueue(w);
         if (!w.await(WaitReason.WAIT_GROUP, lock)) {
             waiters.remove(w); // interrupted (a goroutine's interrupter may have unlinked it already)
