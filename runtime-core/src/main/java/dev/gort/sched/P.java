@@ -45,6 +45,8 @@ public final class P {
     G sysmonPreemptG;
     long sysmonPreemptWhen;
     long sysmonPreemptCpu;
+    /** The goroutine stuck here that sysmon last looked at for a class-initialization wait (Sysmon.reportClassInitWait). */
+    G sysmonClassInitChecked;
 
     /**
      * Set while a goroutine on this P spin-waits with its partner in runnext (see

@@ -2294,21 +2294,31 @@ public final class Scheduler {
                     + (hasClinit(stack) ? ", in class initialization" : "");
             }
             case RUNNABLE -> {
-                if (stack.length > 0 && stack[0].isNativeMethod()) return null;
-                char k = m.kernelState();
-                if (k != 'S' && k != 'D') return null;
-                // Read again: a thread caught in a brief VM-internal sleep (a safepoint, a GC
-                // pause) would be runnable again, or at another frame, a moment later.
-                Thread.onSpinWait();
-                if (m.thread.getState() != Thread.State.RUNNABLE) return null;
-                char k2 = m.kernelState();
-                if (k2 != 'S' && k2 != 'D') return null;
-                return "carrier blocked, waiting for a class's initialization";
+                return waitsForClassInit(m, stack) ? "carrier blocked, waiting for a class's initialization" : null;
             }
             default -> {
                 return null;
             }
         }
+    }
+
+    /**
+     * Is the carrier m, whose stack is {@code stack}, waiting for another thread to finish
+     * initializing a class (see {@link #carrierWait})? RUNNABLE to the JVM, asleep to the
+     * kernel, with Java code, not a native method, on top. False where the kernel state cannot
+     * be read (not Linux).
+     */
+    static boolean waitsForClassInit(M m, StackTraceElement[] stack) {
+        if (m.thread.getState() != Thread.State.RUNNABLE) return false;
+        if (stack.length > 0 && stack[0].isNativeMethod()) return false;
+        char k = m.kernelState();
+        if (k != 'S' && k != 'D') return false;
+        // Read again: a thread caught in a brief VM-internal sleep (a safepoint, a GC
+        // pause) would be runnable again, or at another frame, a moment later.
+        Thread.onSpinWait();
+        if (m.thread.getState() != Thread.State.RUNNABLE) return false;
+        char k2 = m.kernelState();
+        return k2 == 'S' || k2 == 'D';
     }
 
     private static boolean hasClinit(StackTraceElement[] stack) {

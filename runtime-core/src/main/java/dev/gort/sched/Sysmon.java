@@ -251,9 +251,34 @@ final class Sysmon implements Runnable {
                 // Asked to yield and did not reach a safepoint since: its carrier is blocked.
                 sched.markStuck(p);
                 acted = true;
+            } else if (p.stuck && p.sysmonClassInitChecked != g && g.status() == G.RUNNING
+                       && now - p.sysmonPreemptWhen >= CLASS_INIT_REPORT_NANOS) {
+                p.sysmonClassInitChecked = g; // one look per goroutine stuck on this P
+                reportClassInitWait(g, m, now - p.sysmonPreemptWhen + Scheduler.TIME_SLICE_NANOS);
             }
         }
         return acted;
+    }
+
+    /** How long a goroutine's carrier waits for a class's initialization before sysmon says so. */
+    static final long CLASS_INIT_REPORT_NANOS = 10_000_000_000L;
+
+    /**
+     * A goroutine whose carrier has waited {@link #CLASS_INIT_REPORT_NANOS} for another thread to
+     * finish initializing a class (see {@link Scheduler#waitsForClassInit}): two goroutines whose
+     * static initializers need each other's class wait so forever, and the JVM reports neither
+     * (their carriers are RUNNABLE, with no lock; {@code ThreadMXBean.findDeadlockedThreads}
+     * finds nothing), nor can Go.run's deadlock detection, which sees them running. So sysmon
+     * says it once per goroutine, on standard error, with the frame that touched the class; it
+     * cannot tell a deadlock from a slow initializer, so it reports and never ends anything.
+     * Linux only (it needs the kernel's thread state).
+     */
+    private static void reportClassInitWait(G g, M m, long waitedNanos) {
+        StackTraceElement[] stack = m.thread.getStackTrace();
+        if (m.curgAcquire() != g || !Scheduler.waitsForClassInit(m, stack)) return;
+        System.err.println("gort: goroutine " + g.id + (g.name() != null ? " \"" + g.name() + "\"" : "")
+            + " has waited " + waitedNanos / 1_000_000_000L + " s for another thread to initialize a class, at "
+            + (stack.length > 0 ? stack[0] : "?") + ": a class-initialization deadlock? (Go.dump() shows every goroutine)");
     }
 
     private void checkDeadlock(long now) {
