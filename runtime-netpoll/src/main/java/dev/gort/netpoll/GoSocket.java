@@ -21,8 +21,8 @@ import java.util.Objects;
  * Used from a platform thread, the same calls block that thread in poll(2).
  *
  * <p>Reads and writes of direct {@link ByteBuffer}s go between the kernel and the buffer's
- * memory with no copy; heap arrays and buffers are copied through a native buffer of the
- * calling thread, 64 KiB at most per system call (a read returns at most that much). Each
+ * memory with no copy; heap arrays and buffers are copied through a pooled native buffer,
+ * 64 KiB at most per system call (a read returns at most that much). Each
  * system call takes the buffer's position and limit as they are at that call. As the JDK's
  * SocketChannel: reading into a read-only buffer is an IllegalArgumentException, and the buffer
  * of a closed {@link java.lang.foreign.Arena} an IllegalStateException (nothing is read or
