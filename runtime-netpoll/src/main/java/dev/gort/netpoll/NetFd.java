@@ -38,7 +38,7 @@ final class NetFd {
     volatile boolean listening;
     final Mutex readLock = new Mutex();
     final Mutex writeLock = new Mutex();
-    /** Where the reader's (writer's) read(2) (write(2)) leaves errno: used under readLock (writeLock) only. */
+    /** Where the reader's (writer's) read(2) (write(2)) leaves errno: used under readLock (writeLock) only; given back by destroy(). */
     private final java.lang.foreign.MemorySegment readErrno, writeErrno;
     /** Absolute deadlines (System.nanoTime(), 0 none) and per-operation timeouts (ns, 0 none). */
     volatile long readDeadline, writeDeadline;
@@ -47,13 +47,14 @@ final class NetFd {
     NetFd(Netpoll netpoll, int fd) throws IOException {
         this.netpoll = netpoll;
         this.fd = fd;
-        java.lang.foreign.MemorySegment[] errno = SegmentIo.newErrnoSlots(2);
-        this.readErrno = errno[0];
-        this.writeErrno = errno[1];
+        this.readErrno = SegmentIo.takeErrnoSlot();
+        this.writeErrno = SegmentIo.takeErrnoSlot();
         PollDesc p;
         try {
             p = netpoll.open(fd);
         } catch (IOException | RuntimeException e) {
+            SegmentIo.freeErrnoSlot(readErrno);
+            SegmentIo.freeErrnoSlot(writeErrno);
             C.close(fd);
             throw e;
         }
@@ -168,6 +169,9 @@ final class NetFd {
     private void destroy() {
         netpoll.closeDesc(pd);
         C.close(fd);
+        // No call is in flight: every call holds a reference, and this runs after the last one.
+        SegmentIo.freeErrnoSlot(readErrno);
+        SegmentIo.freeErrnoSlot(writeErrno);
     }
 
     /**

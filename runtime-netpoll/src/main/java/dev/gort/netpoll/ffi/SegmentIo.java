@@ -35,7 +35,7 @@ import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
  *
  * Results: bytes transferred, 0 at the end of the stream (read), {@link #EMPTY} when the buffer
  * had no room (nothing to write) at the call, or {@code -errno}. errno is captured by the linker
- * right after the call into the caller's slot ({@link #newErrnoSlots}): NetFd has one per
+ * right after the call into the caller's slot ({@link #takeErrnoSlot}): NetFd has one per
  * direction, used under that direction's lock. Not thread-local memory: HotSpot treats
  * {@code Thread.currentThread()} as constant within a compiled method, so a goroutine that
  * parked and resumed on another carrier could go on using the first carrier's memory
@@ -65,15 +65,32 @@ public final class SegmentIo {
     }
 
     /**
-     * count slots of native memory for errno, each for one caller's calls, one call at a time
-     * (one allocation for all of them; freed by the GC once none is referenced).
+     * A slot of native memory for errno, for one caller's calls, one call at a time, until the
+     * caller gives it back ({@link #freeErrnoSlot}). Slots are carved from chunks of global
+     * memory and reused: no arena or Cleaner per socket (an automatic arena per socket cost
+     * ~1 KB per idle connection in W8's idle phase). Native memory stays at the high-water mark
+     * of sockets open at once (4 bytes a slot, in chunks of 256).
      */
-    public static MemorySegment[] newErrnoSlots(int count) {
-        MemorySegment all = Arena.ofAuto().allocate(STATE, count);
-        MemorySegment[] slots = new MemorySegment[count];
-        for (int i = 0; i < count; i++) slots[i] = all.asSlice(i * STATE.byteSize(), STATE);
-        return slots;
+    public static MemorySegment takeErrnoSlot() {
+        synchronized (FREE_SLOTS) {
+            MemorySegment s = FREE_SLOTS.pollLast();
+            if (s != null) return s;
+            MemorySegment chunk = Arena.global().allocate(STATE, SLOTS_PER_CHUNK);
+            for (int i = SLOTS_PER_CHUNK - 1; i > 0; i--) FREE_SLOTS.addLast(chunk.asSlice(i * STATE.byteSize(), STATE));
+            return chunk.asSlice(0, STATE);
+        }
     }
+
+    /** Gives back a slot of {@link #takeErrnoSlot}; its owner makes no call with it any more. */
+    public static void freeErrnoSlot(MemorySegment slot) {
+        synchronized (FREE_SLOTS) {
+            FREE_SLOTS.addLast(slot);
+        }
+    }
+
+    private static final int SLOTS_PER_CHUNK = 256;
+    /** Idle errno slots; guarded by itself (taken and given back once per socket, not per call). */
+    private static final java.util.ArrayDeque<MemorySegment> FREE_SLOTS = new java.util.ArrayDeque<>();
 
     /** A bounce buffer: CHUNK bytes of native memory, as a segment and as a ByteBuffer. */
     private record Bounce(MemorySegment segment, ByteBuffer buffer) {
