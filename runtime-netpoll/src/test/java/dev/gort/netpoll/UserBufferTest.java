@@ -48,6 +48,17 @@ class UserBufferTest {
         return reader;
     }
 
+    /** Reads exactly len bytes from s. */
+    static byte[] readFully(GoSocket s, int len) throws java.io.IOException {
+        byte[] got = new byte[len];
+        for (int n = 0; n < len; ) {
+            int r = s.read(got, n, len - n);
+            if (r < 0) throw new java.io.EOFException("end of stream after " + n + " of " + len + " bytes");
+            n += r;
+        }
+        return got;
+    }
+
     static byte[] pattern(int n, long seed) {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
@@ -141,10 +152,7 @@ class UserBufferTest {
             ByteBuffer dst = arena.allocate(4096).asByteBuffer().position(2048);
             arena.close();
             assertThrows(IllegalStateException.class, () -> s.read(dst));
-            byte[] got = new byte[data.length];
-            int n = 0;
-            while (n < got.length) n += s.read(got, n, got.length - n);
-            assertArrayEquals(data, got);
+            assertArrayEquals(data, readFully(s, data.length)); // still all in the socket
         });
     }
 
@@ -165,10 +173,7 @@ class UserBufferTest {
             peer.write(data, 0, data.length);
             reader.join();
             assertTrue(thrown.get() instanceof IllegalStateException, "read " + read.get() + ", threw " + thrown.get());
-            byte[] got = new byte[data.length];
-            int n = 0;
-            while (n < got.length) n += s.read(got, n, got.length - n);
-            assertArrayEquals(data, got);
+            assertArrayEquals(data, readFully(s, data.length)); // still all in the socket
         });
     }
 
@@ -185,14 +190,9 @@ class UserBufferTest {
             assertThrows(IllegalArgumentException.class, () -> s.read(heapRo));
             assertEquals(0, ro.position());
             for (int i = 0; i < 10; i++) assertEquals(0, direct.get(i), "byte " + i + " of the read-only buffer changed");
-            byte[] got = new byte[data.length];
-            int n = 0;
-            while (n < got.length) n += s.read(got, n, got.length - n);
-            assertArrayEquals(data, got);
+            assertArrayEquals(data, readFully(s, data.length)); // still all in the socket
             s.write(ByteBuffer.wrap(data).asReadOnlyBuffer()); // writing from one is fine
-            n = 0;
-            while (n < got.length) n += peer.read(got, n, got.length - n);
-            assertArrayEquals(data, got);
+            assertArrayEquals(data, readFully(peer, data.length));
         });
     }
 
