@@ -120,7 +120,7 @@ public final class G implements Goroutine, Runnable {
         /** Failure, written before DEAD (release), read after. */
         Throwable failure;
         /** Set for the goroutine of a Go.run call, whose caller waits on it. */
-        Scheduler.RunState runState;
+        Deadlock.RunState runState;
         /** The name given at spawn, or null for "goroutine-<id>". */
         String name;
     }
@@ -164,7 +164,7 @@ public final class G implements Goroutine, Runnable {
         return x != null ? x.blockedThread : null;
     }
 
-    Scheduler.RunState runState() {
+    Deadlock.RunState runState() {
         Extra x = extra;
         return x != null ? x.runState : null;
     }
@@ -206,7 +206,7 @@ public final class G implements Goroutine, Runnable {
             }
             if (x != null) x.failure = t;
             if (x == null || x.runState == null) { // Go.run rethrows its main goroutine's failure instead
-                Scheduler.get().reportUncaught(this, t);
+                Scheduler.get().diagnostics.reportUncaught(this, t);
             }
         }
     }
@@ -238,7 +238,7 @@ public final class G implements Goroutine, Runnable {
             if (w.claim()) w.wake(); // a goroutine joiner's waiter may be claimed by its interrupter
             w = next;
         }
-        Scheduler.RunState rs = runState();
+        Deadlock.RunState rs = runState();
         if (rs != null) rs.wake();
     }
 

@@ -15,9 +15,9 @@ import org.jctools.queues.MpmcUnboundedXaddArrayQueue;
  *
  * <p>JCTools' {@link MpmcUnboundedXaddArrayQueue} is lock-free on both sides, so, unlike Go's
  * lock-protected queue, a put does not synchronize with the scheduler lock. Every put is
- * therefore followed by {@link Scheduler#wakep()}, whose full fence orders the put before the
+ * therefore followed by {@link WakePolicy#wakep()}, whose full fence orders the put before the
  * read of the idle and spinning counts; an M going idle orders its counts before re-reading
- * this queue (see {@link Scheduler} "Spinning and wake-ups").
+ * this queue (see {@link WakePolicy}, "Spinning and wake-ups").
  */
 final class GlobalQueue {
     /** Entries: a {@link G} or a full {@code G[]} batch. */

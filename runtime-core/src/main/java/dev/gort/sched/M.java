@@ -20,14 +20,14 @@ final class M {
     P p;
     /** A P handed over by startm / pidleput to a sleeping M. */
     P nextP;
-    /** Looking for work without having found any (counted in Scheduler.nmspinning). */
+    /** Looking for work without having found any (counted in Idle.nmspinning). */
     boolean spinning;
     /**
      * The mounted goroutine, or null. Written by this M's thread only (release store), read by
      * it plainly (currentG) and by sysmon and the dump with {@link #curgAcquire()}.
      */
     private G curg;
-    /** Idle-list link; guarded by the scheduler lock. */
+    /** Idle-list link; guarded by {@link Idle#lock}. */
     M idleNext;
     /** Per-M random state for the steal order. */
     int rand;
@@ -212,7 +212,7 @@ final class M {
         final M m;
 
         CarrierThread(M m, Scheduler scheduler) {
-            super(null, () -> scheduler.carrierMain(m), "gort-m" + m.id, Scheduler.CARRIER_STACK_SIZE, false);
+            super(null, () -> scheduler.schedule.carrierMain(m), "gort-m" + m.id, scheduler.config.stackSize(), false);
             this.m = m;
             setDaemon(true);
         }

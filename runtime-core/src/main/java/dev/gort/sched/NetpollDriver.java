@@ -7,7 +7,8 @@ import java.util.List;
  * {@code netpoll(delay)}, {@code netpollBreak}, {@code netpollAnyWaiters}), as a service found
  * with {@link java.util.ServiceLoader} when the scheduler starts. Core ships no implementation;
  * {@code runtime-netpoll} provides one. Without a provider (or with {@code -Dgort.netpoll=none})
- * the scheduler runs exactly as before: no poll calls, idle carriers sleep on timers only.
+ * the scheduler makes no poll calls and idle carriers sleep on timers only ({@code Polling} is the
+ * scheduler's side of this contract).
  *
  * <h2>How the scheduler uses it</h2>
  * <ul>

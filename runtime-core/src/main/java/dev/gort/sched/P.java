@@ -3,9 +3,9 @@ package dev.gort.sched;
 /**
  * A processor (Go's {@code p}): the right to run goroutines. An M runs goroutines only while it
  * holds a P; there are {@code maxProcs} of them (plus spares while a carrier is stuck, see
- * {@link Scheduler} "Stuck carriers").
+ * {@link Procs}, "Stuck carriers").
  *
- * <p>Owner: the M in {@link #m} (set by acquire, cleared by release under the scheduler lock or
+ * <p>Owner: the M in {@link #m} (set by acquire, cleared by release under {@link Idle#lock} or
  * by the hand-off protocol). The owner alone writes {@link #schedtick} and pushes to
  * {@link #runq}; others only steal from {@code runq} and read the rest racily (sysmon, traces).
  */
@@ -35,7 +35,7 @@ public final class P {
      * is right at rest).
      */
     private long spawned, exited;
-    /** Idle-list link; guarded by the scheduler lock. */
+    /** Idle-list link; guarded by {@link Idle#lock}. */
     P idleNext;
 
     // sysmon's own notes (sysmon thread only)
@@ -50,7 +50,7 @@ public final class P {
 
     /**
      * Set while a goroutine on this P spin-waits with its partner in runnext (see
-     * Scheduler.spinBeforePark): thieves may take runnext at once instead of leaving it to the
+     * WakePolicy.spinBeforePark): thieves may take runnext at once instead of leaving it to the
      * owner. Written by the owner, cleared by the spinning goroutine when its spin ends (it may
      * have moved on to another P by then: harmless, the flag is a hint and a stale value only
      * hastens or delays one steal).
@@ -58,7 +58,7 @@ public final class P {
     volatile boolean offersRunnext;
 
     /**
-     * A wake-up owed (Scheduler.ready): a goroutine running here readied another into this P's
+     * A wake-up owed (WakePolicy.readied, -Dgort.deferwake): a goroutine running here readied another into this P's
      * runnext, with nothing else queued here, and did not start another carrier for it: the
      * waker usually parks at once (a channel hand-off), and then this P runs the readied
      * goroutine itself; a futex wake of an idle carrier would only make it spin and find
@@ -70,7 +70,7 @@ public final class P {
     volatile boolean wakeOwed;
 
     /**
-     * A wake-up owed for a netpoll batch (Scheduler.injectReady, -Dgort.pollwake=owed): this P's
+     * A wake-up owed for a netpoll batch (WakePolicy.afterPollBatch, -Dgort.pollwake=owed): this P's
      * carrier put several goroutines from one poll into its own ring and woke nobody. It usually
      * runs them all before a woken carrier would be up and stealing (a request costs
      * microseconds; a futex wake, a spin and a steal about as much), and where the CPUs are shared
@@ -79,7 +79,7 @@ public final class P {
      * the {@link System#nanoTime()} (made odd, never 0) of the first batch not yet drained, 0
      * when nothing is owed. Set by this P's carrier; cleared by it when its ring runs dry
      * (findRunnable), or by sysmon, which pays the wake-up (wakep) when the P makes no progress
-     * or the ring stays non-empty too long (Scheduler.payOwedWakes). Clears are CASes from
+     * or the ring stays non-empty too long (WakePolicy.payOwedWakes). Clears are CASes from
      * the value read, so a stale clear never erases a newer debt; a lost race costs at most one
      * extra wakep, or one sysmon round of delay.
      */

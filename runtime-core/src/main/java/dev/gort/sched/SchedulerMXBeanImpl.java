@@ -28,10 +28,10 @@ final class SchedulerMXBeanImpl implements SchedulerMXBean {
     @Override public int getSpinningThreads() { return s.metrics().spinningThreads(); }
     @Override public int getGlobalRunQueue() { return s.metrics().globalRunQueue(); }
     @Override public int getLocalRunQueues() { return s.metrics().localRunQueues(); }
-    @Override public long getPreemptions() { return s.preemptions.get(); }
-    @Override public long getStuckRetakes() { return s.stuckRetakes.get(); }
-    @Override public long getBlockingCalls() { return s.blockingCalls.get(); }
-    @Override public long getCarrierWakeups() { return s.carrierWakeups.get(); }
+    @Override public long getPreemptions() { return Preemption.preemptions.get(); }
+    @Override public long getStuckRetakes() { return s.procs.stuckRetakes.get(); }
+    @Override public long getBlockingCalls() { return s.syscalls.blockingCalls.get(); }
+    @Override public long getCarrierWakeups() { return s.idle.carrierWakeups.get(); }
     @Override public String dump() { return s.dump(); }
     @Override public String schedtrace() { return s.schedtrace(); }
 }

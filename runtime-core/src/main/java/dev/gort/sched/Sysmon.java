@@ -1,6 +1,5 @@
 package dev.gort.sched;
 
-import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -16,14 +15,20 @@ import java.util.concurrent.locks.LockSupport;
  *       all) and its carrier is blocked (not computing: see {@link #carrierBlocked}), and adds
  *       a spare P;</li>
  *   <li>sleeps without a timeout while the runtime is idle (every P idle, nothing in a blocking
- *       call, no Go.run waiting), woken by {@link #wake()} when a P is started;</li>
+ *       call, no Go.run waiting, no schedtrace to print), woken by {@link #wake()} when a P is
+ *       started or a Go.run begins;</li>
  *   <li>does not count time in which it did not run itself (a GC pause stops every Java
  *       thread) as running time of the goroutines;</li>
  *   <li>polls the network ({@link NetpollDriver}) when goroutines wait for I/O, nobody has
  *       polled for 10 ms and no carrier blocks in the poller (Go's sysmon does the same);</li>
- *   <li>prints the schedtrace line when {@code -Dgort.schedtrace=MS} is set;</li>
- *   <li>detects deadlock for {@code Go.run}: nothing runnable, nothing running, nobody in a
- *       blocking call, on two rounds at least 10 ms apart with nothing scheduled in between.</li>
+ *   <li>pays or drops the wake-ups Ps owe ({@link WakePolicy#payOwedWakes}), with rounds of at
+ *       most {@link #OWED_DELAY} while a debt is outstanding;</li>
+ *   <li>prints the schedtrace line every {@code -Dgort.schedtrace=MS}, after a first line with the
+ *       configuration;</li>
+ *   <li>detects deadlock for {@code Go.run} ({@link Deadlock#check}): the same quiescent snapshot
+ *       (nothing runnable, running, spinning or in a blocking call, no timer armed, no I/O
+ *       awaited, no scheduling in between) on four consecutive rounds spanning at least
+ *       {@link Deadlock#CONFIRM_NANOS}.</li>
  * </ul>
  * Its notes on each P ({@link P#sysmonTick}, {@link P#sysmonWhen}) are its own; it reads the
  * rest racily, which is fine for heuristics that only ever cause an early or late yield.
@@ -31,9 +36,8 @@ import java.util.concurrent.locks.LockSupport;
 final class Sysmon implements Runnable {
     private static final long MIN_DELAY = 20_000L;
     private static final long MAX_DELAY = 10_000_000L;
-    /** The longest round while a P owes a wake-up (Scheduler.payOwedWakes): debts wait at most ~2 of these. */
-    private static final long OWED_DELAY = 200_000L;
-    private static final long DEADLOCK_CONFIRM_NANOS = 50_000_000L;
+    /** The longest round while a P owes a wake-up (WakePolicy.payOwedWakes): debts wait at most ~2 of these. */
+    static final long OWED_DELAY = 200_000L;
     /** sysmon slept this much longer than asked: it was stopped (GC) or starved of CPU. */
     private static final long OVERSLEEP_NANOS = 5_000_000L;
 
@@ -50,9 +54,6 @@ final class Sysmon implements Runnable {
     /** Goroutines from sysmon's own polls (reused). */
     private final java.util.ArrayList<G> polled = new java.util.ArrayList<>();
     private long nextTrace;
-    private long[] quiet;
-    private long quietSince;
-    private int quietRounds;
 
     Sysmon(Scheduler sched, long traceMillis) {
         this.sched = sched;
@@ -62,6 +63,7 @@ final class Sysmon implements Runnable {
     }
 
     void start() {
+        if (traceMillis > 0) System.out.println(sched.diagnostics.schedtraceConfigLine());
         nextTrace = System.nanoTime() + traceMillis * 1_000_000L;
         thread.start();
     }
@@ -70,7 +72,7 @@ final class Sysmon implements Runnable {
      * Nothing ends sysmon: without it no goroutine is preempted, no blocked carrier's P is
      * retaken, no deadlock is reported. An error escaping a round (out of memory while adding a
      * spare P or taking a snapshot) is reported without allocating, rate-limited, and the loop
-     * starts over; the round's decisions are retried on the next rounds (see markStuck: what it
+     * starts over; the round's decisions are retried on the next rounds (see Procs.markStuck: what it
      * allocates, it allocates before changing anything).
      */
     @Override
@@ -133,19 +135,19 @@ final class Sysmon implements Runnable {
                     // stopped) or an overloaded machine. Whatever the goroutines seemed to do in
                     // that interval is not their doing: start their clocks again.
                     restartClocks(now);
-                    quiet = null; // nor can sysmon vouch that nothing ran meanwhile
+                    sched.deadlock.forget(); // nor can sysmon vouch that nothing ran meanwhile
                 } else {
                     acted = retake(now);
                 }
-                if (sched.payOwedWakes(now)) {
+                if (sched.wake.payOwedWakes(now)) {
                     delay = Math.min(delay, OWED_DELAY); // a debt is paid within two short rounds
                 }
                 if (traceMillis > 0 && now - nextTrace >= 0) {
-                    System.out.println(sched.schedtrace());
+                    System.out.println(sched.diagnostics.schedtrace());
                     nextTrace = now + traceMillis * 1_000_000L;
                 }
-                if (sched.sysmonNetpoll(now, polled)) acted = true;
-                checkDeadlock(now);
+                if (sched.polling.sysmonPoll(now, polled)) acted = true;
+                sched.deadlock.check(now);
             } catch (Throwable t) {
                 failed(t);
             }
@@ -161,8 +163,8 @@ final class Sysmon implements Runnable {
 
     /** Every P idle, no M in a blocking call, no Go.run waiting, no schedtrace to print. */
     private boolean idle() {
-        return traceMillis == 0 && sched.npidle.get() == sched.allp().length && sched.nmsys.get() == 0
-            && sched.runs.isEmpty();
+        return traceMillis == 0 && sched.idle.npidle.get() == sched.procs.allp().length
+            && sched.syscalls.nmsys.get() == 0 && sched.deadlock.runs.isEmpty();
     }
 
     /** Called when a P gets busy or a Go.run starts: ends an idle sleep. */
@@ -173,7 +175,7 @@ final class Sysmon implements Runnable {
     }
 
     private void restartClocks(long now) {
-        for (P p : sched.allp()) {
+        for (P p : sched.procs.allp()) {
             p.sysmonWhen = now;
             p.sysmonPreemptWhen = now;
         }
@@ -222,7 +224,7 @@ final class Sysmon implements Runnable {
     /** Preempts long-running goroutines and adds spare Ps for stuck carriers. */
     private boolean retake(long now) {
         boolean acted = false;
-        for (P p : sched.allp()) {
+        for (P p : sched.procs.allp()) {
             if (p.status != P.RUNNING) {
                 p.sysmonWhen = now;
                 continue;
@@ -244,12 +246,12 @@ final class Sysmon implements Runnable {
                 p.sysmonPreemptG = g;
                 p.sysmonPreemptWhen = now;
                 p.sysmonPreemptCpu = cpuTime(m.thread);
-                sched.requestPreempt(g);
+                Preemption.request(g);
                 acted = true;
             } else if (now - p.sysmonPreemptWhen >= Scheduler.STUCK_NANOS - Scheduler.TIME_SLICE_NANOS
                        && !p.stuck && g.status() == G.RUNNING && carrierBlocked(p, m, now)) {
                 // Asked to yield and did not reach a safepoint since: its carrier is blocked.
-                sched.markStuck(p);
+                sched.procs.markStuck(p);
                 acted = true;
             } else if (p.stuck && p.sysmonClassInitChecked != g && g.status() == G.RUNNING
                        && now - p.sysmonPreemptWhen >= CLASS_INIT_REPORT_NANOS) {
@@ -265,7 +267,7 @@ final class Sysmon implements Runnable {
 
     /**
      * A goroutine whose carrier has waited {@link #CLASS_INIT_REPORT_NANOS} for another thread to
-     * finish initializing a class (see {@link Scheduler#waitsForClassInit}): two goroutines whose
+     * finish initializing a class (see {@link Diagnostics#waitsForClassInit}): two goroutines whose
      * static initializers need each other's class wait so forever, and the JVM reports neither
      * (their carriers are RUNNABLE, with no lock; {@code ThreadMXBean.findDeadlockedThreads}
      * finds nothing), nor can Go.run's deadlock detection, which sees them running. So sysmon
@@ -275,30 +277,9 @@ final class Sysmon implements Runnable {
      */
     private static void reportClassInitWait(G g, M m, long waitedNanos) {
         StackTraceElement[] stack = m.thread.getStackTrace();
-        if (m.curgAcquire() != g || !Scheduler.waitsForClassInit(m, stack)) return;
+        if (m.curgAcquire() != g || !Diagnostics.waitsForClassInit(m, stack)) return;
         System.err.println("gort: goroutine " + g.id + (g.name() != null ? " \"" + g.name() + "\"" : "")
             + " has waited " + waitedNanos / 1_000_000_000L + " s for another thread to initialize a class, at "
             + (stack.length > 0 ? stack[0] : "?") + ": a class-initialization deadlock? (Go.dump() shows every goroutine)");
-    }
-
-    private void checkDeadlock(long now) {
-        long[] snap = sched.quiescentSnapshot();
-        if (snap == null) {
-            quiet = null;
-            return;
-        }
-        if (quiet == null || !Arrays.equals(quiet, snap)) {
-            quiet = snap;
-            quietSince = now;
-            quietRounds = 0;
-            return;
-        }
-        // The same quiescent snapshot on several consecutive rounds (no oversleep between them),
-        // spanning DEADLOCK_CONFIRM_NANOS: a moment of idleness between two hand-offs is not
-        // a deadlock.
-        if (++quietRounds >= 3 && now - quietSince >= DEADLOCK_CONFIRM_NANOS) {
-            quiet = null;
-            sched.reportDeadlock();
-        }
     }
 }

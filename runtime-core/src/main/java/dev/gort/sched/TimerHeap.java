@@ -61,8 +61,8 @@ final class TimerHeap {
      * hands them on). Each timer's {@link TimerEntry#heap} goes from this heap straight to
      * {@code to}, never null: a deleteTimer that read it meanwhile finds this heap's lock taken,
      * then the timer gone from here, and retries in {@code to}. (Moving through a null, with
-     * the locks taken one after the other, made such a delete answer "not armed": the timer
-     * then stayed armed in {@code to}, a Timer.stop() said false and the timer fired anyway.)
+     * the locks taken one after the other, would let such a delete answer "not armed" while the
+     * timer stays armed in {@code to}: a Timer.stop() would say false and the timer fire anyway.)
      */
     void moveAllTo(TimerHeap to) {
         for (int i = 0; i < size; i++) {

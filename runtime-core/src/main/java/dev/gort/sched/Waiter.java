@@ -253,7 +253,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
 
     /**
      * Goroutines only: like {@link #await}, but the lock is released at once and, when the
-     * scheduler deems it worthwhile ({@link Scheduler#spinBeforePark}: another P is running,
+     * scheduler deems it worthwhile ({@link WakePolicy#spinBeforePark}: another P is running,
      * possibly the partner, and this P has nothing else to run), the goroutine spins a short,
      * bounded time for its wake before parking. A hand-off between goroutines running on two Ps
      * then completes without a park, a ready, or a futex wake of another carrier. See the
@@ -266,7 +266,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             return false; // lock still held, waiter still linked
         }
         Scheduler s = Scheduler.get();
-        P p = !maySpin ? null : spinSkip > 0 ? skipSpin() : s.spinBeforePark(g);
+        P p = !maySpin ? null : spinSkip > 0 ? skipSpin() : s.wake.spinBeforePark(g);
         boolean parked = true;
         if (p == null) {
             PARK_STATE.set(this, PARKING); // published by the unlock
@@ -308,7 +308,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
         return null;
     }
 
-    /** Spins until SPIN_WOKEN or {@code Scheduler.spinNanos} have passed; true when woken. */
+    /** Spins until SPIN_WOKEN or {@code WakePolicy.spinNanos()} have passed; true when woken. */
     private boolean spin() {
         long deadline = 0L;
         for (int i = 1; ; i++) {
@@ -317,7 +317,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             if ((i & 31) == 0) {
                 long now = System.nanoTime();
                 if (deadline == 0L) {
-                    deadline = now + Scheduler.spinNanos;
+                    deadline = now + Scheduler.get().wake.spinNanos();
                 } else if (now - deadline > 0) {
                     return parkState == SPIN_WOKEN;
                 }

@@ -33,25 +33,71 @@
  *   <li>Taking a P away from a carrier that seems stuck (Go's retake of a P in a syscall): the
  *       goroutine may touch its P's run queue at any moment, so the transfer would need a
  *       handshake on every runtime call. Instead sysmon adds a spare P and retires one when the
- *       stuck goroutine comes back (see {@link dev.gort.sched.Scheduler}, "Stuck carriers").</li>
+ *       stuck goroutine comes back (see {@code Procs}, "Stuck carriers").</li>
  * </ul>
  *
  * <h2>The chosen approach: Go's GMP</h2>
- * {@link dev.gort.sched.Scheduler} holds the protocols: finding work (runnext, local ring,
- * every 61st tick the global queue, stealing half from a random victim), spinning Ms and the
- * "store; full fence; load" pairs that close the lost-wake-up race, parking with a commit step
- * run after the unmount (Go's {@code gopark(unlockf)}), blocking calls that hand the P off, and
- * the pinned/locked fallback that blocks a carrier but lends its P. {@link dev.gort.sched.RunQueue}
- * states the run queue's memory-ordering argument. Gort departs from Go here (deferred
- * wake-ups, {@code -Dgort.deferwake}, on by default): a goroutine readied into its waker's runnext,
- * with nothing else queued, does not wake an idle carrier at once; the waker's P owes the
- * wake-up ({@code P.wakeOwed}) and sysmon pays it only if the waker keeps running, since a
- * channel hand-off's waker usually parks next. The same idea is on by default for the network
- * poller's batches ({@code -Dgort.pollwake=owed}, {@code P.pollOwedSince}): the carrier that
- * polled runs the batch itself, and sysmon wakes another only if that P stops making progress
- * or its ring stays non-empty for 1 ms. Goroutine channel waits
- * park with the {@link dev.gort.sched.Waiter} as their commit (its {@code parkState} protocol),
- * which also allows an optional spin before parking ({@code -Dgort.spinnanos}).
+ * Go's protocols, each in the file that owns its state (see "Where things live"): finding work
+ * (runnext, local ring, every 61st tick the global queue, stealing half from a random victim),
+ * spinning Ms and the "store; full fence; load" pairs that close the lost-wake-up race, parking
+ * with a commit step run after the unmount (Go's {@code gopark(unlockf)}), blocking calls that
+ * hand the P off, and the pinned/locked fallback that blocks a carrier but lends its P.
+ * {@link dev.gort.sched.RunQueue} states the run queue's memory-ordering argument. Gort departs
+ * from Go in who wakes a carrier ({@code WakePolicy}): a goroutine readied into its waker's
+ * runnext, with nothing else queued, does not wake an idle carrier at once
+ * ({@code -Dgort.deferwake}, on by default), since a channel hand-off's waker usually parks next;
+ * likewise for the network poller's batches ({@code -Dgort.pollwake=owed}); sysmon pays such a
+ * debt when the P stops making progress. Goroutine channel waits park with the
+ * {@link dev.gort.sched.Waiter} as their commit (its {@code parkState} protocol), which also
+ * allows an optional spin before parking ({@code -Dgort.spinnanos}). Every {@code -Dgort.*} knob
+ * of the scheduler is read once, into {@code SchedulerConfig}.
+ *
+ * <h2>Where things live</h2>
+ * Each file owns the state it names; another file reads that state only through the owner's
+ * fields and methods, and each file's comment states its invariants and who writes each field.
+ * <table>
+ *   <caption>Files of dev.gort.sched and what each owns</caption>
+ *   <tr><th>File</th><th>Owns</th></tr>
+ *   <tr><td>{@link dev.gort.sched.Scheduler}</td><td>start-up, the reference to every owner, goroutine
+ *       ids; the entry points: spawn, ready (and makeRunnable, the CAS every waker goes through),
+ *       park, yield, the public operations of {@code Go}</td></tr>
+ *   <tr><td>{@code SchedulerConfig}</td><td>every {@code -Dgort.*} knob of the scheduler, read once
+ *       and validated; schedtrace's first line</td></tr>
+ *   <tr><td>{@code Schedule}</td><td>the carrier loop: carrierMain, schedule, execute, findRunnable,
+ *       globrunqget, stealWork</td></tr>
+ *   <tr><td>{@code Idle}</td><td>the scheduler lock and what it guards: idle P and M lists,
+ *       {@code npidle}, {@code nmspinning}, the Ms waiting for a P, the thread count; the
+ *       transitions startm, stopm, handoffp, acquirep/releasep, pidleput/pidleget</td></tr>
+ *   <tr><td>{@code WakePolicy}</td><td>who wakes a carrier: wakep, deferred wake-ups, owed netpoll
+ *       wake-ups and sysmon's paying of them, spin before park</td></tr>
+ *   <tr><td>{@code Timers}</td><td>the timer heaps' protocol (add, delete, run, move), the timer
+ *       sleeper role and its deadline, Go.sleep</td></tr>
+ *   <tr><td>{@code Polling}</td><td>when the scheduler polls the network, the last poll's time,
+ *       the batch of polled goroutines (injectReady)</td></tr>
+ *   <tr><td>{@code Syscalls}</td><td>a goroutine that keeps its carrier: Go.blocking, pinned and
+ *       locked parks and yields, monitor pins, Go.lockOSThread and its limit</td></tr>
+ *   <tr><td>{@code Procs}</td><td>allp, GOMAXPROCS, spare Ps for stuck carriers, retirement</td></tr>
+ *   <tr><td>{@code Preemption}</td><td>preemption requests and the safepoint poll</td></tr>
+ *   <tr><td>{@code Deadlock}</td><td>Go.run, the running calls, deadlock detection</td></tr>
+ *   <tr><td>{@code Diagnostics}</td><td>schedtrace, metrics, the goroutine dump, the
+ *       uncaught-exception handler</td></tr>
+ *   <tr><td>{@code Sysmon}</td><td>the monitor thread, its rounds and its own notes on each P</td></tr>
+ *   <tr><td>{@link dev.gort.sched.G}, {@code M}, {@link dev.gort.sched.P}</td><td>a goroutine, a
+ *       carrier, a processor: their own fields (each says who writes it)</td></tr>
+ *   <tr><td>{@link dev.gort.sched.RunQueue}, {@code GlobalQueue}</td><td>a P's ring and runnext; the
+ *       global queue</td></tr>
+ *   <tr><td>{@link dev.gort.sched.Waiter}, {@link dev.gort.sched.WaitQueue},
+ *       {@link dev.gort.sched.SelectGroup}, {@link dev.gort.sched.SpinLock}</td><td>the wait
+ *       structures and their locks</td></tr>
+ *   <tr><td>{@code TimerHeap}, {@link dev.gort.sched.TimerEntry}</td><td>one P's heap; one timer</td></tr>
+ *   <tr><td>{@code Registry}, {@code CarrierLookup}, {@link dev.gort.sched.StackReserve},
+ *       {@code ErrorOut}</td><td>goroutines that ever parked (for the dump); the current carrier;
+ *       the stack reserve; allocation-free error output</td></tr>
+ * </table>
+ * Lock order: a wait structure's {@link dev.gort.sched.SpinLock} (a waker, or a park commit that
+ * arms a timer, may wake a carrier while holding it), then {@code Idle}'s lock, then a
+ * {@code TimerHeap}'s lock. Nothing holding a heap lock takes another lock but the heap a
+ * retirement moves timers into, and nothing holding the scheduler lock takes a SpinLock.
  *
  * <h2>Invariants</h2>
  * <ul>

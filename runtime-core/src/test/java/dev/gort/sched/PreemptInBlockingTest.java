@@ -22,12 +22,11 @@ class PreemptInBlockingTest {
             int round = i;
             Go.run(() -> {
                 try {
-                    Scheduler s = Scheduler.get();
                     G g = Scheduler.currentG();
                     Thread[] carriers = new Thread[2];
                     int v = Go.blocking(() -> {
                         carriers[0] = carrier();
-                        s.requestPreempt(g); // as sysmon would, racing blocking()'s clearPreempt
+                        Preemption.request(g); // as sysmon would, racing blocking()'s Preemption.clear
                         Go.safepoint();
                         carriers[1] = carrier();
                         return 42;

@@ -43,7 +43,7 @@ class TimerMoveTest {
             AtomicInteger notArmed = new AtomicInteger();
             List<Thread> deleters = new ArrayList<>();
             java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean();
-            Scheduler.timerMoveHookForTests = () -> {
+            Procs.timerMoveHookForTests = () -> {
                 if (!first.compareAndSet(false, true)) return; // the first move: every timer is still armed
                 Thread d = Thread.ofPlatform().start(() -> {
                     List<TimerEntry> copy;
@@ -64,7 +64,7 @@ class TimerMoveTest {
             try {
                 Go.setMaxProcs(1);
             } finally {
-                Scheduler.timerMoveHookForTests = null;
+                Procs.timerMoveHookForTests = null;
             }
             for (Thread d : deleters) d.join(10_000);
             assertTrue(!deleters.isEmpty(), "no processor retired with timers to move");
@@ -72,7 +72,7 @@ class TimerMoveTest {
             assertEquals(0, s.pendingTimers(), "timers left armed");
             assertEquals(0, fired.get());
         } finally {
-            Scheduler.timerMoveHookForTests = null;
+            Procs.timerMoveHookForTests = null;
             synchronized (timers) {
                 for (TimerEntry t : timers) s.deleteTimer(t);
             }

@@ -741,7 +741,7 @@ class SocketTest {
     }
 
     /**
-     * Owed netpoll-batch wake-ups (-Dgort.pollwake=owed, the default; Scheduler.payOwedPollWakes):
+     * Owed netpoll-batch wake-ups (-Dgort.pollwake=owed, the default; WakePolicy.payOwedWakes):
      * the carrier that puts a batch of readied goroutines into its own ring wakes nobody. Here
      * the first reader of each batch computes without any runtime call until a second reader runs
      * at the same time: the rest of its batch waits on a P that makes no progress, and only

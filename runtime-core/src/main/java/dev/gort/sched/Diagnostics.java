@@ -1,0 +1,316 @@
+package dev.gort.sched;
+
+import dev.gort.Goroutine;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * What the scheduler tells about itself: the schedtrace line (Go's {@code GODEBUG=schedtrace}),
+ * the metrics snapshot, the goroutine dump (Go's traceback of all goroutines), and the
+ * uncaught-exception handler that reports a goroutine's failure.
+ *
+ * <p>Nothing here is on a scheduling path, and nothing here changes scheduling state: it reads
+ * the owners' counters (each racy on its own, so a line or snapshot is approximate while the
+ * runtime runs) and takes only the scheduler lock for the two thread counts. The dump holds each
+ * parked goroutine for the moment its stack is read (WAITING -> DUMPING -> WAITING, by CAS; a
+ * waker waits it out: see {@code Scheduler.makeRunnable}).
+ *
+ * <p>Who writes what: {@link #uncaughtHandler} is set by Go.setUncaughtExceptionHandler (volatile;
+ * read by each report); {@link #startNanos} is final.
+ */
+final class Diagnostics {
+    private final Scheduler s;
+    private final long startNanos = System.nanoTime();
+    private volatile BiConsumer<Goroutine, Throwable> uncaughtHandler = Diagnostics::defaultUncaught;
+
+    private static final byte[] UNCAUGHT = ErrorOut.bytes("gort: exception in goroutine ");
+    private static final byte[] COLON = ErrorOut.bytes(": ");
+    private static final byte[] HANDLER_FAILED = ErrorOut.bytes(" (the uncaught-exception handler failed: ");
+    private static final byte[] CLOSE = ErrorOut.bytes(")");
+
+    Diagnostics(Scheduler s) {
+        this.s = s;
+    }
+
+    // =====================================================================================
+    // Exceptions
+
+    /**
+     * Hands t to the uncaught-exception handler; never throws. If the handler fails (the heap
+     * is full: the default handler's printing allocates), says what it can without allocating
+     * (see {@link ErrorOut}): the goroutine's id, t's class and message, the handler's error.
+     */
+    void reportUncaught(G g, Throwable t) {
+        try {
+            uncaughtHandler.accept(g, t);
+        } catch (Throwable e) {
+            synchronized (ErrorOut.LOCK) {
+                ErrorOut.write(UNCAUGHT);
+                ErrorOut.write(g.id);
+                ErrorOut.write(COLON);
+                ErrorOut.write(t);
+                ErrorOut.write(HANDLER_FAILED);
+                ErrorOut.write(e);
+                ErrorOut.write(CLOSE);
+                ErrorOut.newline();
+            }
+        }
+    }
+
+    void setUncaughtExceptionHandler(BiConsumer<Goroutine, Throwable> handler) {
+        uncaughtHandler = handler != null ? handler : Diagnostics::defaultUncaught;
+    }
+
+    private static void defaultUncaught(Goroutine g, Throwable t) {
+        synchronized (System.err) {
+            // No string concatenation: its first run bootstraps a call site, which fails when
+            // the heap is full (reportUncaught then writes what it can).
+            System.err.print("gort: exception in goroutine ");
+            System.err.print(g.id());
+            System.err.print(" \"");
+            System.err.print(g.name());
+            System.err.print("\": ");
+            t.printStackTrace();
+        }
+    }
+
+    // =====================================================================================
+    // schedtrace and metrics
+
+    long uptimeMillis() {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** Go-style schedtrace line. */
+    String schedtrace() {
+        P[] ps = s.procs.allp();
+        Idle idle = s.idle;
+        StringBuilder sb = new StringBuilder();
+        int threads, idleThreads;
+        synchronized (idle.lock) {
+            threads = idle.mcount;
+            idleThreads = idle.nmidle;
+        }
+        sb.append("SCHED ").append(uptimeMillis()).append("ms: maxprocs=").append(s.procs.nprocs())
+            .append(" idleprocs=").append(idle.npidle.get())
+            .append(" threads=").append(threads)
+            .append(" spinning=").append(idle.nmspinning.get())
+            .append(" idlethreads=").append(idleThreads)
+            .append(" runqueue=").append(s.global.size())
+            .append(" [");
+        for (int i = 0; i < ps.length; i++) {
+            if (i > 0) sb.append(' ');
+            sb.append(ps[i].runq.size());
+        }
+        sb.append(']');
+        if (s.netpoll != null) sb.append(" netpoll=").append(s.netpoll.name());
+        return sb.toString();
+    }
+
+    /** The first line of {@code -Dgort.schedtrace}: the configuration the runtime started with. */
+    String schedtraceConfigLine() {
+        return "SCHED config: " + s.config.describe();
+    }
+
+    Scheduler.Metrics metrics() {
+        P[] ps = s.procs.allp();
+        Idle idle = s.idle;
+        int threads, idleThreads;
+        synchronized (idle.lock) {
+            threads = idle.mcount;
+            idleThreads = idle.nmidle;
+        }
+        int local = 0;
+        for (P p : ps) local += p.runq.size();
+        Syscalls sys = s.syscalls;
+        return new Scheduler.Metrics(s.procs.nprocs(), ps.length, s.numGoroutine(), threads, idleThreads,
+            idle.npidle.get(), idle.nmspinning.get(), s.global.size(), local, Preemption.preemptions.get(),
+            s.procs.stuckRetakes.get(), sys.blockingCalls.get(), idle.carrierWakeups.get(),
+            s.netpoll != null ? s.netpoll.name() : "none", s.polling.netpollReadied.get());
+    }
+
+    // =====================================================================================
+    // The dump
+
+    /**
+     * {@link #dump(Appendable)} into a String of at most about {@link Scheduler#DUMP_STRING_LIMIT}
+     * characters (plus the last goroutine's entry and the truncation note).
+     */
+    String dump() {
+        StringBuilder sb = new StringBuilder();
+        try {
+            dump(sb, Scheduler.DUMP_STRING_LIMIT);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e); // a StringBuilder does not throw
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Every live goroutine with its state, wait reason and time, and stack (Go's traceback of all
+     * goroutines), written to {@code out} one goroutine at a time. Memory: a reference per
+     * goroutine (to list them in id order) and one goroutine's text; the text is never built
+     * whole. No scheduler lock is held while it runs: each parked goroutine is held only while its
+     * stack is read (DUMPING, which a waker waits out), so goroutines go on running, parking and
+     * waking meanwhile (the dump is not an atomic snapshot). Called on a goroutine, it is
+     * preemptible between goroutines. Errors of {@code out} end the dump and are thrown.
+     */
+    void dump(Appendable out) throws java.io.IOException {
+        java.util.Objects.requireNonNull(out, "out");
+        dump(out, Long.MAX_VALUE);
+    }
+
+    /** The dump; stops (with a note) before a goroutine that starts past {@code limit} characters written. */
+    private void dump(Appendable out, long limit) throws java.io.IOException {
+        // Goroutines that parked at least once (the registry), plus those running and those
+        // queued in the Ps' rings (few: at most a ring per P and one per carrier), without
+        // duplicates: the few go in an identity set, the many are checked against it.
+        java.util.Set<G> few = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (M m : s.idle.allm) {
+            G g = m.curgAcquire();
+            if (g != null) few.add(g);
+        }
+        for (P p : s.procs.allp()) p.runq.snapshotInto(few);
+        List<G> parked = s.registry.snapshot();
+        G[] gs = new G[parked.size() + few.size()];
+        int n = 0;
+        for (G g : parked) if (!few.contains(g)) gs[n++] = g;
+        parked = null; // the array holds them now: one list of references at a time
+        for (G g : few) gs[n++] = g;
+        few = null;
+        Arrays.sort(gs, 0, n, (a, b) -> Long.compare(a.id, b.id));
+
+        long now = s.coarseNanos();
+        StringBuilder sb = new StringBuilder(256);
+        sb.append(schedtrace()).append("\n");
+        long earliest = s.timers.earliestTimer();
+        sb.append("timers armed: ").append(s.timers.pendingTimers());
+        if (earliest != Long.MAX_VALUE) sb.append(", next in ").append((earliest - System.nanoTime()) / 1_000_000).append(" ms");
+        sb.append('\n');
+        int globalEntries = s.global.size();
+        if (globalEntries > 0) {
+            sb.append("(").append(globalEntries).append(" entries of the global run queue not listed)\n");
+        }
+        sb.append('\n');
+        out.append(sb);
+        long written = sb.length();
+        boolean onGoroutine = Scheduler.currentG() != null;
+        for (int i = 0; i < n; i++) {
+            G g = gs[i];
+            if (g.status() == G.DEAD) continue;
+            if (written >= limit) {
+                int left = 0;
+                for (int k = i; k < n; k++) if (gs[k].status() != G.DEAD) left++;
+                out.append("... dump truncated at ").append(String.valueOf(written)).append(" characters: ")
+                    .append(String.valueOf(left)).append(" more goroutines not listed; Go.dump(Appendable) lists them all\n");
+                return;
+            }
+            gs[i] = null; // a goroutine that ends meanwhile need not stay reachable for the dump
+            sb.setLength(0);
+            appendGoroutine(sb, g, now);
+            out.append(sb);
+            written += sb.length();
+            if (onGoroutine) Scheduler.safepoint(); // a long dump on a goroutine is preemptible
+        }
+    }
+
+    /** One goroutine's entry of the dump. */
+    private static void appendGoroutine(StringBuilder sb, G g, long now) {
+        M m = g.m;
+        StackTraceElement[] stack = stackOf(g);
+        int st = g.status();
+        sb.append("goroutine ").append(g.id);
+        if (g.name() != null) sb.append(" \"").append(g.name()).append('"');
+        sb.append(" [").append(g.state().name().toLowerCase());
+        if (st == G.WAITING) {
+            sb.append(", ").append(g.waitReason);
+            int waited = Math.max(0, (int) (now / 1_000_000) - g.waitSinceMillis);
+            sb.append(", ").append(waited).append(" ms");
+        } else if ((st == G.RUNNING || st == G.SYSCALL) && m != null) {
+            String carrier = carrierWait(m, stack);
+            if (carrier != null) sb.append(", ").append(carrier);
+        }
+        if (g.locked()) sb.append(", locked to thread");
+        sb.append("]:\n");
+        for (StackTraceElement e : stack) {
+            sb.append("\t").append(e).append('\n');
+        }
+        sb.append('\n');
+    }
+
+    /**
+     * For a mounted goroutine: how its carrier waits without the scheduler knowing (a JDK lock,
+     * Thread.sleep, a class's initialization), or null when it runs. The JVM reports a thread
+     * that waits for another thread to finish initializing a class as RUNNABLE, with no lock
+     * and no frame of the wait (the stack ends at the frame that touched the class); what tells
+     * it apart is the kernel: the thread sleeps while its top frame is Java code, not a native
+     * method (a blocking native call also sleeps as RUNNABLE, with the native frame on top).
+     * Where the kernel state cannot be read (not Linux), nothing is said for RUNNABLE.
+     */
+    private static String carrierWait(M m, StackTraceElement[] stack) {
+        Thread.State ts = m.thread.getState();
+        switch (ts) {
+            case BLOCKED, WAITING, TIMED_WAITING -> {
+                return "carrier " + ts.name().toLowerCase()
+                    + (hasClinit(stack) ? ", in class initialization" : "");
+            }
+            case RUNNABLE -> {
+                return waitsForClassInit(m, stack) ? "carrier blocked, waiting for a class's initialization" : null;
+            }
+            default -> {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Is the carrier m, whose stack is {@code stack}, waiting for another thread to finish
+     * initializing a class (see {@link #carrierWait})? RUNNABLE to the JVM, asleep to the
+     * kernel, with Java code, not a native method, on top. False where the kernel state cannot
+     * be read (not Linux).
+     */
+    static boolean waitsForClassInit(M m, StackTraceElement[] stack) {
+        if (m.thread.getState() != Thread.State.RUNNABLE) return false;
+        if (stack.length > 0 && stack[0].isNativeMethod()) return false;
+        char k = m.kernelState();
+        if (k != 'S' && k != 'D') return false;
+        // Read again: a thread caught in a brief VM-internal sleep (a safepoint, a GC
+        // pause) would be runnable again, or at another frame, a moment later.
+        Thread.onSpinWait();
+        if (m.thread.getState() != Thread.State.RUNNABLE) return false;
+        char k2 = m.kernelState();
+        return k2 == 'S' || k2 == 'D';
+    }
+
+    private static boolean hasClinit(StackTraceElement[] stack) {
+        for (StackTraceElement e : stack) if (e.getMethodName().equals("<clinit>")) return true;
+        return false;
+    }
+
+    private static StackTraceElement[] stackOf(G g) {
+        StackTraceElement[] raw;
+        Thread t = g.blockedThread();
+        M m = g.m;
+        if (t != null) {
+            raw = t.getStackTrace();
+        } else if (g.casStatus(G.WAITING, G.DUMPING)) {
+            try {
+                raw = g.continuation.getStackTrace();
+            } finally {
+                g.setStatus(G.WAITING);
+            }
+        } else if (m != null && (g.status() == G.RUNNING || g.status() == G.SYSCALL)) {
+            raw = m.thread.getStackTrace();
+        } else {
+            return new StackTraceElement[0];
+        }
+        List<StackTraceElement> out = new ArrayList<>();
+        for (StackTraceElement e : raw) {
+            if (e.getClassName().startsWith("jdk.internal.vm.Continuation")) break;
+            out.add(e);
+        }
+        return out.toArray(new StackTraceElement[0]);
+    }
+}

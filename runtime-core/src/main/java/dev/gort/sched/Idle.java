@@ -1,0 +1,315 @@
+package dev.gort.sched;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The scheduler lock and what it guards (Go's {@code sched.lock} with {@code pidle}, {@code midle},
+ * {@code nmspinning}; Tokio's {@code idle.rs}): which Ps and Ms are idle, which Ms wait for a P,
+ * how many carriers exist; and the named transitions that move a P or an M between running and
+ * idle. Nothing else moves them.
+ *
+ * <h2>Transitions</h2>
+ * <ul>
+ *   <li>{@link #acquirep} / {@link #releasep}: an M takes or drops its P (the M's own act).</li>
+ *   <li>{@link #pidleputLocked}: a released P goes to the first P-waiter, or retires (when
+ *       {@link Procs#excess} asks for it), or goes idle. {@link #pidlegetLocked}: takes an idle P.</li>
+ *   <li>{@link #startm}: an idle P (or a given one) is handed to an idle M, or a new one, which is
+ *       woken (Go's startm).</li>
+ *   <li>{@link #stopm}: an M without a P sleeps on the idle M list until startm or a P-waiter
+ *       hand-off gives it a P (Go's stopm). The timer sleeper's variant is {@link Timers}'s.</li>
+ *   <li>{@link #handoffp}: an M about to block gives its P away: to a P-waiter, to an M of its
+ *       own when it has work, to a spinner when nobody spins, else to the idle list (Go's handoffp).</li>
+ *   <li>{@link #acquirePWait}: an M with a goroutine mounted (pinned, locked, back from a blocking
+ *       call) takes an idle P or waits, first in line, for the next released one.</li>
+ *   <li>{@link #giveToWaiter}: at a scheduling point, an M gives its P to such a waiter.</li>
+ * </ul>
+ *
+ * <h2>Locks</h2>
+ * {@link #lock} is a monitor, never held across a park or a thread start. It guards the idle
+ * lists, the P-waiters, the thread count, and, for {@link Procs}, allp changes and
+ * {@code excess}. Lock order: a wait structure's {@link SpinLock} (a waker that ends up in
+ * startm holds it), then {@code lock}, then a {@link TimerHeap}'s lock (a retirement moves timers
+ * while holding {@code lock}); nothing that holds a heap lock takes {@code lock}, and nothing
+ * that holds {@code lock} takes a SpinLock.
+ *
+ * <h2>Who writes what</h2>
+ * <ul>
+ *   <li>{@link #pidle}, {@link #midle}, {@link #nmidle}, {@link #mcount}, {@link #pWaiters}: under
+ *       {@code lock} only (Diagnostics reads the two counts under it).</li>
+ *   <li>{@link #npidle}: changed under {@code lock} by pidleput/pidleget; read without it (wakep,
+ *       handoffp, sysmon, deadlock detection), so an atomic.</li>
+ *   <li>{@link #nmspinning}: incremented by an M that starts spinning (findRunnable, or the CAS
+ *       from 0 in wakep and handoffp that elects one), decremented by that M when it stops;
+ *       atomic read-modify-writes, which are the full fences of "Spinning and wake-ups"
+ *       ({@link WakePolicy}). An M that gives its P away stops counting first, under the lock
+ *       ({@link #stopSpinningLocked}).</li>
+ *   <li>{@link #pWaiterCount}: the size of pWaiters, written under {@code lock}, read without it
+ *       (volatile) by the fast paths of findRunnable and handoffp; a stale 0 only delays a
+ *       waiter to the next scheduling point or release.</li>
+ *   <li>{@link #allm}: appended under {@code lock}, read by the dump without it.</li>
+ * </ul>
+ * The P hand-off to a sleeping M is published by {@code M.wakeup()} (a volatile store of the
+ * wake token) and its partner, the woken M's CAS on that token in {@code M.sleep()}: the M reads
+ * {@code m.nextP} only after it.
+ */
+final class Idle {
+    private final Scheduler s;
+
+    final Object lock = new Object();
+    /** The idle P list (linked by {@link P#idleNext}). Guarded by lock. */
+    private P pidle;
+    /** Ps on the idle list. Changed under lock; read anywhere. */
+    final AtomicInteger npidle = new AtomicInteger();
+    /** The idle M list (linked by {@link M#idleNext}). Guarded by lock. */
+    private M midle;
+    /** Ms on the idle list; carriers ever started. Guarded by lock. */
+    int nmidle, mcount;
+    /** The thread-limit warning was printed. Guarded by lock. */
+    private boolean maxThreadsWarned;
+    /** Ms spinning: looking for work without having found any (see "Who writes what"). */
+    final AtomicInteger nmspinning = new AtomicInteger();
+    /** Ms holding a mounted goroutine (pinned, locked, back from a blocking call) that need a P. Guarded by lock. */
+    private final ArrayDeque<M> pWaiters = new ArrayDeque<>();
+    /** pWaiters.size(), readable without the lock. */
+    private volatile int pWaiterCount;
+    /** Every carrier ever started (for the dump). */
+    final List<M> allm = new CopyOnWriteArrayList<>();
+    /** Carriers started or woken by startm (each a thread start or an unpark; a metric). */
+    final AtomicLong carrierWakeups = new AtomicLong();
+
+    Idle(Scheduler s) {
+        this.s = s;
+    }
+
+    /** Start-up: every P begins idle, the first one on top of the list. */
+    void putAllIdle(P[] ps) {
+        synchronized (lock) {
+            for (int i = ps.length - 1; i >= 0; i--) {
+                pidleputLocked(ps[i]);
+            }
+        }
+    }
+
+    /** Go's startm: runs p (an idle P if null) on an idle or new M; a spinning one if {@code spinning} (already counted). */
+    void startm(P p, boolean spinning) {
+        M m;
+        boolean fresh = false;
+        synchronized (lock) {
+            if (p == null) {
+                p = pidlegetLocked();
+                if (p == null) {
+                    if (spinning && nmspinning.decrementAndGet() < 0) throw new IllegalStateException("gort: negative nmspinning");
+                    return;
+                }
+            }
+            m = midle;
+            if (m != null) {
+                midle = m.idleNext;
+                m.idleNext = null;
+                nmidle--;
+            } else if (mcount >= s.config.maxThreads()) {
+                if (!maxThreadsWarned) {
+                    maxThreadsWarned = true;
+                    System.err.println("gort: thread limit reached (gort.maxthreads=" + s.config.maxThreads()
+                        + "); goroutines wait for a carrier to come back");
+                }
+                pidleputLocked(p);
+                if (spinning) nmspinning.decrementAndGet();
+                return;
+            } else {
+                m = new M(mcount++, s);
+                allm.add(m);
+                fresh = true;
+            }
+            m.nextP = p;
+            m.spinning = spinning;
+        }
+        carrierWakeups.incrementAndGet();
+        if (fresh) m.thread.start(); else m.wakeup();
+    }
+
+    /** Go's stopm: parks m until startm (or a P hand-off) gives it a P. */
+    void stopm(M m) {
+        putIdleM(m);
+        m.sleep();
+        acquirep(m, m.nextP);
+        m.nextP = null;
+    }
+
+    /** m goes on the idle M list, where startm finds it. */
+    void putIdleM(M m) {
+        synchronized (lock) {
+            m.idleNext = midle;
+            midle = m;
+            nmidle++;
+        }
+    }
+
+    /** Takes m off the idle M list if it is there. @return false if startm took it off first (its wake-up is on the way) */
+    boolean removeIdleM(M m) {
+        synchronized (lock) {
+            M prev = null;
+            for (M x = midle; x != null; prev = x, x = x.idleNext) {
+                if (x == m) {
+                    if (prev == null) midle = x.idleNext; else prev.idleNext = x.idleNext;
+                    x.idleNext = null;
+                    nmidle--;
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** Go's handoffp: p was released by an M that is about to block. */
+    void handoffp(P p) {
+        if (pWaiterCount > 0) {
+            synchronized (lock) {
+                if (!pWaiters.isEmpty()) {
+                    pidleputLocked(p); // hands it to the first waiter
+                    return;
+                }
+            }
+        }
+        if (!p.runq.isEmpty() || !s.global.isEmpty()) {
+            startm(p, false);
+            return;
+        }
+        if (nmspinning.get() + npidle.get() == 0 && nmspinning.compareAndSet(0, 1)) {
+            startm(p, true);
+            return;
+        }
+        // p's timers were watched by p itself (addTimer from a goroutine relies on its P's next
+        // scheduling point); p now goes idle (or retires, handing them to some other P, maybe idle)
+        // without passing through findRunnable, which would have made its M the timer sleeper.
+        // Without a watcher they would never fire (a locked goroutine's Go.sleep, or a timer armed
+        // just before Go.blocking, with every P idle). As Go's handoffp: wake the sleeper or an M
+        // for them. (Read before the put: a retired P's heap is drained.)
+        long when = p.timers.next;
+        synchronized (lock) {
+            if (!s.procs.retireLockedIfExcess(p)) pidleputLocked(p);
+        }
+        if (!s.global.isEmpty()) s.wake.wakep();
+        else if (when != Long.MAX_VALUE) s.timers.watchTimer(when, true);
+    }
+
+    /** An M with a goroutine mounted (it cannot move) waits for a P of its own. */
+    void acquirePWait(M m) {
+        synchronized (lock) {
+            P p = pidlegetLocked();
+            if (p != null) {
+                acquirep(m, p);
+                return;
+            }
+            pWaiters.addLast(m);
+            pWaiterCount = pWaiters.size();
+        }
+        m.sleep();
+        acquirep(m, m.nextP);
+        m.nextP = null;
+    }
+
+    /** Ms with a mounted goroutine wait for a P (a racy look; {@link #giveToWaiter} decides under the lock). */
+    boolean hasPWaiters() {
+        return pWaiterCount > 0;
+    }
+
+    /** At a scheduling point: if Ms with a mounted goroutine wait for a P, give them ours. */
+    boolean giveToWaiter(M m) {
+        synchronized (lock) {
+            if (pWaiters.isEmpty()) return false;
+            stopSpinningLocked(m); // before the waiter can have the P: see there
+            P p = releasep(m);
+            pidleputLocked(p);
+        }
+        return true;
+    }
+
+    /**
+     * findRunnable's M gives its P away (to a P-waiter, or retiring it) and will stop without
+     * looking for work: it stops counting as spinning here, holding the lock, <em>before</em> the
+     * P can reach anyone.
+     *
+     * <p>Why before: handoffp and wakep start nobody while {@code nmspinning != 0}, trusting the
+     * spinner to find the work, or to go idle through findRunnable's re-check and take the
+     * timer-sleeper role. An M that has given its P away does neither. Were it still counted, the
+     * P-waiter (a locked goroutine's carrier) could wake with the P, run its goroutine, sleep and
+     * hand the P off while the count still held the old spinner: handoffp and its watchTimer's
+     * wakep would see "someone spins" and leave the P idle, the old spinner would go to stopm,
+     * and the P's due timers would never run (one P, locked sleepers: every goroutine asleep
+     * for good; SchedulingTest.lockedSleepersSharingOneProcessorAllWake).
+     *
+     * <p>Ordering: the decrement (an atomic read-modify-write) happens under the lock before
+     * pidleputLocked's {@code wakeup()} (a volatile store of the token), and the waiter reads
+     * anything only after consuming that token (CAS); so every read of {@code nmspinning} made
+     * by the P's next owner happens-after the decrement. A retired P's timers are moved, and
+     * watched (Procs.retireAllLocked's watchTimer), after it in program order.
+     */
+    void stopSpinningLocked(M m) {
+        if (!m.spinning) return;
+        m.spinning = false;
+        if (nmspinning.decrementAndGet() < 0) throw new IllegalStateException("gort: negative nmspinning");
+    }
+
+    /** m takes p, which must be free or already m's. */
+    void acquirep(M m, P p) {
+        if (p == null || p.m != null && p.m != m) {
+            throw new IllegalStateException("gort: acquirep of " + (p == null ? "null P" : "P" + p.id + " held by M" + p.m.id));
+        }
+        p.m = m;
+        p.status = P.RUNNING;
+        m.p = p;
+        // A busy P needs sysmon (preemption, stuck carriers). Every P taken from the idle list
+        // decremented npidle first, the other half of sysmon's sleep check.
+        s.sysmon.wake();
+    }
+
+    /** m drops its P, which the caller then hands on. */
+    static P releasep(M m) {
+        P p = m.p;
+        if (p == null) throw new IllegalStateException("gort: releasep without a P");
+        p.m = null;
+        m.p = null;
+        return p;
+    }
+
+    /** Holding lock: p goes to the first P-waiter, or is retired, or goes idle. */
+    void pidleputLocked(P p) {
+        M w = pWaiters.pollFirst();
+        if (w != null) {
+            pWaiterCount = pWaiters.size();
+            p.m = null;
+            w.nextP = p;
+            w.wakeup();
+            return;
+        }
+        if (s.procs.retireLockedIfExcess(p)) return;
+        p.status = P.IDLE;
+        p.m = null;
+        p.idleNext = pidle;
+        pidle = p;
+        npidle.incrementAndGet();
+    }
+
+    /** Holding lock: an idle P, or null. */
+    P pidlegetLocked() {
+        P p = pidle;
+        if (p != null) {
+            pidle = p.idleNext;
+            p.idleNext = null;
+            npidle.decrementAndGet();
+        }
+        return p;
+    }
+
+    /** Takes the lock for one pidlegetLocked. */
+    P pidleget() {
+        synchronized (lock) {
+            return pidlegetLocked();
+        }
+    }
+}

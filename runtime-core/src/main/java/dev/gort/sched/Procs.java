@@ -1,0 +1,231 @@
+package dev.gort.sched;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The set of Ps (Go's {@code allp} and {@code procresize}): how many there are, GOMAXPROCS, the
+ * spare Ps added for stuck carriers, and the retirement of Ps no longer wanted.
+ *
+ * <h2>Stuck carriers</h2>
+ * A goroutine may block its carrier without telling the scheduler ({@code Thread.sleep}, a JDK
+ * lock, blocking JDK I/O, a loop with no safepoint). sysmon notices a P whose schedtick has not
+ * moved for {@value Scheduler#STUCK_NANOS} ns, marks it {@link P#stuck} and adds a
+ * <em>spare</em> P ({@link #markStuck}), so that {@code maxProcs} Ps keep running goroutines. The
+ * stuck P is not taken from its M (its owner may touch its run queue at any moment, so a transfer
+ * would need a handshake on every runtime call); other Ps steal its queued goroutines as usual.
+ * When the stuck goroutine comes back to the scheduler, the flag is cleared ({@link #unstick}) and
+ * one P is retired ({@link #excess}) by the next M that looks for work ({@link #tryRetire}).
+ * {@link #setMaxProcs} shrinks the same way: idle Ps retire at once, busy ones when their M next
+ * looks for work.
+ *
+ * <h2>Retirement</h2>
+ * A retired P is marked DEAD and leaves allp; its queued goroutines go to the global queue, its
+ * timers to a surviving P (both heaps locked: see {@link #retireAllLocked}), and its goroutine
+ * count to {@link #retiredBalance}. A P is never reused: a grown set gets new Ps.
+ *
+ * <h2>Who writes what</h2>
+ * {@link #allp}, {@link #nprocs}, {@link #excess} and {@link #nextPid} are written only under
+ * {@link Idle#lock}. allp is replaced, never changed in place (copy-on-write), and read without the
+ * lock everywhere (a volatile read: a reader sees a whole array, old or new, and re-checks a P's
+ * status where a DEAD one matters, as addTimer does under the heap lock). excess and nprocs are
+ * read without the lock as hints (findRunnable's fast check; lockOSThread's limit); every decision
+ * on them is taken again under the lock.
+ */
+final class Procs {
+    private final Scheduler s;
+
+    /** Every live P. Copy-on-write under Idle.lock; read anywhere. */
+    private volatile P[] allp;
+    /** GOMAXPROCS. Written under Idle.lock. */
+    private volatile int nprocs;
+    /** Ps to retire: set by setMaxProcs (shrink) and when a stuck P comes back. Written under Idle.lock. */
+    private volatile int excess;
+    /** The next P's id. Under Idle.lock (or the constructor). */
+    private int nextPid;
+    /** The spawned-minus-ended balance of retired Ps (see Scheduler.numGoroutine). */
+    final AtomicLong retiredBalance = new AtomicLong();
+    /** Spare Ps added for stuck carriers (a metric). */
+    final AtomicLong stuckRetakes = new AtomicLong();
+    /** Tests: runs in retireAllLocked with both heaps locked, before a retired P's timers move (null: nothing). */
+    static volatile Runnable timerMoveHookForTests;
+
+    Procs(Scheduler s, int procs) {
+        this.s = s;
+        P[] ps = new P[procs];
+        for (int i = 0; i < procs; i++) {
+            ps[i] = new P(nextPid++);
+        }
+        allp = ps;
+        nprocs = procs;
+    }
+
+    P[] allp() {
+        return allp;
+    }
+
+    int nprocs() {
+        return nprocs;
+    }
+
+    /** Some live P has goroutines in its ring (findRunnable's re-check; wake-up and deadlock checks). */
+    boolean anyLocalWork() {
+        for (P q : allp) {
+            if (q.status != P.DEAD && !q.runq.isEmpty()) return true;
+        }
+        return false;
+    }
+
+    /** findRunnable's fast check: Ps are to be retired (a racy read; {@link #tryRetire} decides). */
+    boolean retiring() {
+        return excess > 0;
+    }
+
+    /**
+     * Sets GOMAXPROCS; shrinking retires Ps as their Ms next look for work (idle ones at once).
+     * Linear in the number of Ps, under the scheduler lock.
+     *
+     * @return the old value
+     * @throws IllegalArgumentException if n is not in 1..min(MAX_PROCS, gort.maxthreads)
+     */
+    int setMaxProcs(int n) {
+        if (n < 1 || n > Scheduler.MAX_PROCS) {
+            throw new IllegalArgumentException("maxProcs must be in 1.." + Scheduler.MAX_PROCS + ", got " + n);
+        }
+        int maxThreads = s.config.maxThreads();
+        if (n > maxThreads) {
+            throw new IllegalArgumentException("maxProcs " + n + " is above gort.maxthreads=" + maxThreads);
+        }
+        Idle idle = s.idle;
+        int old;
+        synchronized (idle.lock) {
+            old = nprocs;
+            int add = n - old;
+            if (add > 0) {
+                int cancel = Math.min(excess, add);
+                excess -= cancel;
+                add -= cancel;
+                P[] ps = Arrays.copyOf(allp, allp.length + add);
+                for (int i = 0; i < add; i++) {
+                    P p = new P(nextPid++);
+                    ps[ps.length - add + i] = p;
+                }
+                allp = ps;
+                for (int i = 0; i < add; i++) idle.pidleputLocked(ps[ps.length - add + i]);
+            } else if (add < 0) {
+                excess += -add;
+                // Idle Ps retire at once, in one batch; busy ones when their M next looks for work.
+                int k = 0;
+                P[] gone = new P[Math.min(excess, idle.npidle.get())];
+                P p;
+                while (k < gone.length && (p = idle.pidlegetLocked()) != null) {
+                    gone[k++] = p;
+                }
+                excess -= k;
+                retireAllLocked(gone, k);
+            }
+            nprocs = n;
+        }
+        if (!s.global.isEmpty() || anyLocalWork()) s.wake.wakep();
+        return old;
+    }
+
+    /** At the top of findRunnable when Ps must be retired: retire m's own P. @return false if none is to go now */
+    boolean tryRetire(M m) {
+        Idle idle = s.idle;
+        synchronized (idle.lock) {
+            if (excess <= 0) return false;
+            idle.stopSpinningLocked(m); // or retireAllLocked's watchTimer and the wakep below see m as a spinner
+            retireLockedIfExcess(Idle.releasep(m));
+        }
+        s.wake.wakep();
+        return true;
+    }
+
+    /** Holding Idle.lock: if a P is to retire, p does (leaves allp; its goroutines go to the global queue). */
+    boolean retireLockedIfExcess(P p) {
+        if (excess <= 0) return false;
+        excess--;
+        retireAllLocked(new P[] {p}, 1);
+        return true;
+    }
+
+    /**
+     * Holding Idle.lock: the first n of {@code gone} (taken off the idle list, or released by their
+     * M, and counted out of {@link #excess} by the caller) leave allp; their queued goroutines
+     * go to the global queue, their timers to one surviving P. Linear in allp plus the moved
+     * timers: one new allp for the whole batch, each timer moved once (one retirement at a time
+     * would build an array per P and could hand the same timers on from P to P: O(P^2) under
+     * this lock, which every carrier that goes idle or retires waits for).
+     */
+    private void retireAllLocked(P[] gone, int n) {
+        if (n == 0) return;
+        for (int i = 0; i < n; i++) {
+            P p = gone[i];
+            p.status = P.DEAD; // before taking its timers: addTimer re-checks it under the heap lock
+            p.runq.drainTo(s.global);
+            retiredBalance.addAndGet(p.balance());
+            p.m = null;
+        }
+        // allp holds no DEAD P but those just marked (a P leaves allp when it is marked, here),
+        // so the status is the filter: no per-P search.
+        P[] ps = allp;
+        P[] next = new P[ps.length - n];
+        int j = 0;
+        for (P q : ps) if (q.status != P.DEAD) next[j++] = q;
+        allp = next;
+        // Their timers go to a live P (Go's moveTimers), both heaps locked so that a concurrent
+        // deleteTimer never finds a timer in neither (TimerHeap.moveAllTo). Only one retirement
+        // runs at a time (under the scheduler lock) and nothing else holds two heap locks, so the
+        // order from-then-to cannot deadlock. A carrier that computed earliestTimer() between the
+        // new allp and the move saw them in neither heap and may sleep past them: the move then
+        // pokes the timed sleeper (or wakes an M), as addTimer does.
+        TimerHeap to = next[0].timers;
+        long first = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            TimerHeap from = gone[i].timers;
+            from.lock.lock();
+            to.lock.lock();
+            Runnable hook = timerMoveHookForTests;
+            if (hook != null) hook.run();
+            long w = from.next;
+            if (from.size() > 0 && (first == Long.MAX_VALUE || w - first < 0)) first = w;
+            from.moveAllTo(to);
+            to.lock.unlock();
+            from.lock.unlock();
+        }
+        if (first != Long.MAX_VALUE) s.timers.watchTimer(first, true);
+    }
+
+    /** sysmon: p's goroutine blocks its carrier; add a spare P so maxProcs Ps keep running. */
+    void markStuck(P p) {
+        Idle idle = s.idle;
+        synchronized (idle.lock) {
+            if (p.stuck || p.status != P.RUNNING) return;
+            if (excess > 0) {
+                excess--; // a retirement was pending: keep that P instead of adding one
+            } else {
+                // Allocations first: an OutOfMemoryError here changes nothing, and sysmon's
+                // next round tries again (p is not yet stuck).
+                P spare = new P(nextPid);
+                P[] ps = Arrays.copyOf(allp, allp.length + 1);
+                ps[ps.length - 1] = spare;
+                nextPid++;
+                allp = ps;
+                idle.pidleputLocked(spare);
+            }
+            p.stuck = true;
+            stuckRetakes.incrementAndGet();
+        }
+        s.wake.wakep();
+    }
+
+    /** The stuck goroutine came back to the scheduler (execute): one P too many now. */
+    void unstick(P p) {
+        synchronized (s.idle.lock) {
+            if (!p.stuck) return;
+            p.stuck = false;
+            excess++;
+        }
+    }
+}

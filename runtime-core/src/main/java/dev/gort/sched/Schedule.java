@@ -1,0 +1,347 @@
+package dev.gort.sched;
+
+/**
+ * The carrier loop (Go's {@code schedule}, {@code execute}, {@code findRunnable}): what an M does
+ * with its P, forever: find a goroutine, run it until it yields, parks or ends, deal with why it
+ * stopped, and go idle when there is nothing to find.
+ *
+ * <h2>Finding work ({@link #findRunnable})</h2>
+ * On its own P, in this order: retire the P or give it to a P-waiter if asked to; run due timers;
+ * every 61st tick one goroutine of the global queue (so that it is not starved by two goroutines
+ * handing off to each other in runnext); runnext, then the local ring; a batch of the global queue
+ * ({@link #globrunqget}); a non-blocking network poll ({@link Polling#pollNow}); stealing, while
+ * spinners are fewer than half the busy Ps (4 rounds over the other Ps from a random start, half a
+ * victim's ring, its runnext only in the last round: {@link #stealWork}); nothing: release the P,
+ * re-check every queue (the spinner's half of "Spinning and wake-ups", {@link WakePolicy}), and
+ * park the M: as the timer sleeper if a timer is armed or I/O awaited and nobody holds the role
+ * ({@link Timers#stopmUntilTimer}), else plainly ({@link Idle#stopm}).
+ *
+ * <h2>Running a goroutine ({@link #execute})</h2>
+ * RUNNABLE -> RUNNING (release store: the goroutine's fields written by the queuer are ordered
+ * by the run queue), mount, run; back on the carrier, by the goroutine's {@link G#yieldKind}:
+ * a park sets WAITING and runs the commit (see Scheduler, "Parking"), a yield or preemption puts
+ * it on the global queue, an end counts it out. An owed wake-up is dropped here (the goroutine
+ * that owed it has left the carrier: {@link WakePolicy#carrierUnmounted}), and a stuck P whose
+ * goroutine came back is unstuck ({@link Procs#unstick}).
+ *
+ * <p>State: none of its own beyond the rate limit of its out-of-memory reports. The M and its P
+ * are the carrier thread's own while it holds the P (see {@link P}, {@link M}).
+ */
+final class Schedule {
+    private final Scheduler s;
+    private final GlobalQueue global;
+    private final Idle idle;
+    private final Procs procs;
+    private final WakePolicy wake;
+
+    private static final byte[] CARRIER_FATAL = ErrorOut.bytes("gort: fatal error in carrier ");
+    private static final byte[] CARRIER_OOM = ErrorOut.bytes("gort: out of memory in the scheduler; going on: carrier ");
+    private final ErrorOut.RateLimit carrierOomReports = new ErrorOut.RateLimit();
+
+    Schedule(Scheduler s) {
+        this.s = s;
+        this.global = s.global;
+        this.idle = s.idle;
+        this.procs = s.procs;
+        this.wake = s.wake;
+    }
+
+    /** The body of every carrier thread: takes the P startm handed over, then schedules forever. */
+    void carrierMain(M m) {
+        m.learnTid();
+        if (s.netpoll != null) m.cacheGroup = s.netpoll.carrierStarted(m.id);
+        try {
+            idle.acquirep(m, m.nextP);
+            m.nextP = null;
+            for (;;) {
+                try {
+                    schedule(m);
+                } catch (OutOfMemoryError e) {
+                    // An allocation of the runtime's own failed on this carrier (goroutines'
+                    // errors end in G.run): halting would take the application down for a heap
+                    // that may soon have room again. Report without allocating, and go on
+                    // scheduling; no goroutine runs on this carrier now.
+                    m.setCurg(null);
+                    if (carrierOomReports.allow()) {
+                        synchronized (ErrorOut.LOCK) {
+                            ErrorOut.write(CARRIER_OOM);
+                            ErrorOut.write(m.thread.getName());
+                            ErrorOut.newline();
+                        }
+                    }
+                }
+            }
+        } catch (Throwable t) {
+            // A bug in the runtime: say so loudly; the process cannot trust the scheduler now.
+            // (Written without allocating: the heap may be full.)
+            synchronized (ErrorOut.LOCK) {
+                ErrorOut.write(CARRIER_FATAL);
+                ErrorOut.write(m.thread.getName());
+                ErrorOut.newline();
+            }
+            try {
+                t.printStackTrace();
+            } catch (Throwable ignored) {
+                ErrorOut.write(t);
+                ErrorOut.newline();
+            }
+            Runtime.getRuntime().halt(2);
+        }
+    }
+
+    /** The carrier's scheduling loop: finds a goroutine and runs it, forever. */
+    private void schedule(M m) {
+        for (;;) {
+            if (m.p == null) {
+                idle.stopm(m);
+                continue;
+            }
+            G g = findRunnable(m);
+            if (g == null) continue;
+            if (m.spinning) wake.spinnerFoundWork(m);
+            execute(m, g);
+        }
+    }
+
+    /** Runs g until it yields, parks or ends, then deals with why it stopped. */
+    private void execute(M m, G g) {
+        P p = m.p;
+        p.tick();
+        if (g.status() != G.RUNNABLE) {
+            throw new IllegalStateException("gort: execute of " + g + " in status " + g.status());
+        }
+        g.setStatusRelease(G.RUNNING);
+        g.m = m;
+        m.setCurg(g);
+        if (g.interruptsCarrier) mountInterruptible(g, m);
+        g.continuation.run();
+        m.setCurg(null);
+        boolean carrierFlag = g.interruptsCarrier && unmountInterruptible(g, m);
+        Preemption.clear(g);
+        WakePolicy.carrierUnmounted(p);
+        p = m.p; // a pinned park or a blocking call may have changed it
+        if (g.continuation.isDone()) {
+            g.m = null;
+            goexit(g, p);
+        } else {
+            int kind = g.yieldKind;
+            g.yieldKind = G.YIELD_NONE;
+            switch (kind) {
+                case G.YIELD_PARK -> {
+                    ParkCommit c = g.commit;
+                    g.commit = null;
+                    g.m = null;
+                    g.setStatusRelease(G.WAITING); // published by the commit's lock release
+                    if (c != null && !c.afterUnmount(g)) {
+                        Scheduler.backFromWaiting(g, G.RUNNABLE);
+                        p.runq.put(g, true, global);
+                    }
+                }
+                case G.YIELD_GOSCHED, G.YIELD_PREEMPT, G.YIELD_NO_P -> {
+                    g.m = null;
+                    g.setStatusRelease(G.RUNNABLE);
+                    global.put(g);
+                    wake.wakep();
+                }
+                default -> throw new IllegalStateException("gort: " + g + " yielded with kind " + kind);
+            }
+            // The goroutine set its carrier's flag itself (Thread.currentThread().interrupt()):
+            // it becomes its status, applied after the park commit (the interrupt may cancel the
+            // wait it just parked in, which needs the wait's lock that the commit released).
+            if (carrierFlag) g.interrupt();
+        }
+        if (p != null && p.stuck) {
+            procs.unstick(p);
+        }
+    }
+
+    /**
+     * Mount of a goroutine whose interrupts reach its carrier (see G.interrupt()): drop a stray
+     * carrier flag, publish where it is mounted, then (Dekker with the interrupter) carry a
+     * pending interrupt to the carrier.
+     */
+    private static void mountInterruptible(G g, M m) {
+        // A flag already on the carrier is not this goroutine's (a plain goroutine that called
+        // Thread.currentThread().interrupt() leaves it behind): the task must not see it.
+        Thread.interrupted();
+        g.mountedOn = m;
+        if (g.isInterrupted()) m.thread.interrupt();
+    }
+
+    /**
+     * Unmount of such a goroutine: no interrupter may reach this carrier for it afterwards, and
+     * the carrier's flag, the goroutine's while it ran, is cleared so that it never leaks to the
+     * next goroutine. (A flag the goroutine set on its carrier itself, by
+     * Thread.currentThread().interrupt(), is kept as the goroutine's status.) A flag found while
+     * the status is set needs nothing: it is the status's mirror (or the task's own, which the
+     * status already stands for). Re-applying such a mirror as a new interrupt, after the
+     * goroutine was requeued, would let it consume the status on another carrier first and then
+     * end its next wait with the same interrupt. The goroutine does not run between here and the
+     * requeue, and an interrupter mirrors only a set status (G.interrupt()), so a flag with the
+     * status clear is the task's own.
+     */
+    private static boolean unmountInterruptible(G g, M m) {
+        g.mountedOn = null;
+        m.awaitNoInterrupters();
+        return Thread.interrupted() && !g.isInterrupted();
+    }
+
+    private void goexit(G g, P p) {
+        if (g.registered) s.registry.remove(g);
+        s.syscalls.lockedGoroutineEnded(g);
+        p.exited(); // p is never null here: a goroutine ends only on a carrier holding a P
+        g.finish();
+    }
+
+    /** Go's findRunnable: returns a goroutine with m holding a P, or null if m lost its P. */
+    private G findRunnable(M m) {
+        for (;;) {
+            P p = m.p;
+            if (p == null) return null;
+            if ((procs.retiring() && procs.tryRetire(m)) || (idle.hasPWaiters() && idle.giveToWaiter(m))) {
+                // m lost its P, and stopped spinning before it did (see Idle.stopSpinningLocked).
+                afterGivingUpP();
+                return null;
+            }
+
+            G g;
+            long firstTimer = p.timers.next;
+            if (firstTimer != Long.MAX_VALUE && firstTimer - System.nanoTime() <= 0) {
+                Timers.runTimers(p, System.nanoTime()); // readies their goroutines into p's queue
+            }
+            if (p.schedtick() % 61 == 0 && !global.isEmpty() && (g = global.pollInto(p.runq)) != null) {
+                return g;
+            }
+            if ((g = p.runq.poll()) != null) return g;
+            long owedSince = p.pollOwedSince;
+            if (owedSince != 0) P.POLL_OWED_SINCE.compareAndSet(p, owedSince, 0L); // ran it all ourselves
+            if ((g = globrunqget(p, 0)) != null) return g;
+            Polling polling = s.polling;
+            if (polling.hasWaiters() && !polling.pollerBlocked() && (g = polling.pollNow(m, p)) != null) return g;
+
+            P[] ps = procs.allp();
+            if (m.spinning || 2 * idle.nmspinning.get() < ps.length - idle.npidle.get()) {
+                if (!m.spinning) {
+                    m.spinning = true;
+                    idle.nmspinning.incrementAndGet();
+                }
+                if ((g = stealWork(m, p, ps)) != null) return g;
+            }
+
+            // Nothing to do: give up the P.
+            synchronized (idle.lock) {
+                if (!global.isEmpty() && (g = globrunqget(p, 0)) != null) return g;
+                Idle.releasep(m);
+                idle.pidleputLocked(p);
+            }
+            boolean wasSpinning = m.spinning;
+            if (wasSpinning) {
+                m.spinning = false;
+                if (idle.nmspinning.decrementAndGet() < 0) throw new IllegalStateException("gort: negative nmspinning");
+            }
+            // Re-check after the full fences above (see WakePolicy, "Spinning and wake-ups").
+            if (!global.isEmpty() || (wasSpinning && procs.anyLocalWork())) {
+                P p2 = idle.pidleget();
+                if (p2 != null) {
+                    idle.acquirep(m, p2);
+                    if (wasSpinning) {
+                        m.spinning = true;
+                        idle.nmspinning.incrementAndGet();
+                    }
+                    continue;
+                }
+            }
+            Timers timers = s.timers;
+            boolean io = polling.hasWaiters();
+            if ((io || timers.earliestTimer() != Long.MAX_VALUE) && timers.claimSleeper(m)) {
+                timers.stopmUntilTimer(m);
+            } else {
+                if (io) {
+                    // The timer sleeper may be in a plain timed park, from before anyone waited
+                    // for I/O: poke it, so that it comes back and blocks in the poller instead.
+                    M sleeper = timers.sleeper();
+                    if (sleeper != null && !sleeper.netpolling) sleeper.poke();
+                }
+                idle.stopm(m);
+            }
+        }
+    }
+
+    /**
+     * Go's globrunqget: one goroutine to run now and a fair share of the rest into p's ring.
+     * Counts entries, so an overflow batch counts once (and comes whole; see GlobalQueue).
+     */
+    private G globrunqget(P p, int max) {
+        int size = global.size();
+        if (size <= 0) return null;
+        int n = size / Math.max(procs.nprocs(), 1) + 1;
+        if (n > size) n = size;
+        if (max > 0 && n > max) n = max;
+        if (n > RunQueue.CAPACITY / 2) n = RunQueue.CAPACITY / 2;
+        G g = global.pollInto(p.runq);
+        if (g == null) return null;
+        for (int i = 1; i < n && p.runq.size() < RunQueue.CAPACITY / 2; i++) {
+            G x = global.pollInto(p.runq);
+            if (x == null) break;
+            p.runq.put(x, false, global);
+        }
+        return g;
+    }
+
+    /** Four rounds over the other Ps from a random start; runnext only in the last round. */
+    private G stealWork(M m, P p, P[] ps) {
+        int n = ps.length;
+        int group = m.cacheGroup;
+        for (int round = 0; round < 4; round++) {
+            boolean stealRunnext = round == 3;
+            // With pinned carriers (gort.affinity), the first round only visits Ps run by
+            // carriers whose CPUs share our last-level cache: their goroutines' data is likely
+            // in our cache already. Go has no such preference.
+            boolean nearOnly = round == 0 && group >= 0;
+            int start = (m.nextRandom() & Integer.MAX_VALUE) % n;
+            for (int k = 0; k < n; k++) {
+                P victim = ps[(start + k) % n];
+                if (victim == p || victim.status == P.DEAD) continue;
+                if (nearOnly) {
+                    M owner = victim.m; // racy read: a heuristic only
+                    if (owner == null || owner.cacheGroup != group) continue;
+                }
+                long due = victim.timers.next;
+                if (due != Long.MAX_VALUE && due - System.nanoTime() <= 0
+                    && Timers.runTimers(victim, System.nanoTime()) > 0) {
+                    // The victim's timers readied goroutines into our queue (Go's checkTimers
+                    // while stealing: a busy or stuck P does not hold its timers back).
+                    G g = p.runq.poll();
+                    if (g != null) return g;
+                }
+                if (victim.status != P.RUNNING) continue;
+                boolean offered = victim.offersRunnext;
+                G g = victim.runq.stealInto(p.runq, stealRunnext || offered, !victim.stuck && !offered);
+                if (g != null) {
+                    if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id);
+                    return g;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * After findRunnable's M gave its P away (it now stops without the timer-sleeper role).
+     * Go's rule for an M that stops spinning: a submitter that saw it spinning started nobody,
+     * so look at the queues again (the decrement and the submitter's wakep are "store, full
+     * fence, load" on both sides: see WakePolicy). And the timers: addTimer spares the wake-up
+     * when the scheduler arms a timer on a carrier about to look for work, counting on that
+     * carrier to become the sleeper, which this one no longer will; so watch the earliest timer
+     * as handoffp does (a no-op when a sleeper already waits for it, or when every P is busy:
+     * then the P's next owner meets its timers in findRunnable or handoffp).
+     */
+    private void afterGivingUpP() {
+        if (!global.isEmpty() || procs.anyLocalWork()) {
+            wake.wakep();
+            return;
+        }
+        long when = s.timers.earliestTimer();
+        if (when != Long.MAX_VALUE) s.timers.watchTimer(when, true);
+    }
+}

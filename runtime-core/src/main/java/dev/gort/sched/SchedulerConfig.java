@@ -1,0 +1,68 @@
+package dev.gort.sched;
+
+/**
+ * Every {@code -Dgort.*} knob of the scheduler, read once at start-up ({@link #fromSystemProperties})
+ * and never again: the scheduler keeps this record and each owner reads its own setting from it.
+ * Sysmon prints it as the first line of {@code -Dgort.schedtrace} ({@link #describe}).
+ *
+ * <p>The netpoll module reads its own knobs ({@code gort.netpoll}'s choice of poller,
+ * {@code gort.uring.*}, {@code gort.affinity}); here {@code gort.netpoll=none} only says whether the
+ * scheduler loads a poller at all.
+ *
+ * @param maxProcs       {@code gort.maxprocs}: Ps at start (GOMAXPROCS); default: available processors
+ * @param maxThreads     {@code gort.maxthreads}: the most carrier threads; default 10,000
+ * @param stackSize      {@code gort.stacksize}: a carrier thread's stack size in bytes; 0: the JVM's default
+ * @param schedtraceMillis {@code gort.schedtrace}: sysmon prints a schedtrace line this often; 0: never
+ * @param netpoll        false when {@code gort.netpoll=none}: no network poller is loaded
+ * @param deferWake      {@code gort.deferwake} (default true): ready() may owe a carrier's wake-up
+ *                       (see {@link WakePolicy})
+ * @param pollWakeOwed   {@code gort.pollwake=owed} (the default; {@code eager}: false): a netpoll
+ *                       batch's wake-up may be owed (see {@link WakePolicy})
+ * @param spinNanos      {@code gort.spinnanos}: how long a channel wait may spin before parking;
+ *                       0 (the default): never (see {@link WakePolicy#spinBeforePark})
+ */
+record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedtraceMillis, boolean netpoll,
+                       boolean deferWake, boolean pollWakeOwed, long spinNanos) {
+
+    /** @throws IllegalArgumentException naming the property, when a value is out of range */
+    SchedulerConfig {
+        if (maxProcs < 1 || maxProcs > Scheduler.MAX_PROCS) {
+            throw new IllegalArgumentException("gort.maxprocs=" + maxProcs + " is out of range 1.." + Scheduler.MAX_PROCS);
+        }
+        if (maxThreads < maxProcs) {
+            throw new IllegalArgumentException("gort.maxthreads=" + maxThreads + " is below gort.maxprocs=" + maxProcs);
+        }
+    }
+
+    /** The configuration the system properties give; a value that does not parse is an error, not ignored. */
+    static SchedulerConfig fromSystemProperties() {
+        return new SchedulerConfig(
+            intProperty("gort.maxprocs", Runtime.getRuntime().availableProcessors()),
+            intProperty("gort.maxthreads", 10_000),
+            Long.getLong("gort.stacksize", 0L),
+            Long.getLong("gort.schedtrace", 0L),
+            !"none".equals(System.getProperty("gort.netpoll")),
+            !"false".equals(System.getProperty("gort.deferwake")),
+            !"eager".equals(System.getProperty("gort.pollwake", "owed")),
+            Long.getLong("gort.spinnanos", 0L));
+    }
+
+    /** An int system property, or {@code dflt} when unset; a value that is not an int is an error, not ignored. */
+    private static int intProperty(String name, int dflt) {
+        String v = System.getProperty(name);
+        if (v == null) return dflt;
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got \"" + v + "\"");
+        }
+    }
+
+    /** One line, in the properties' own names and values (schedtrace's first line). */
+    String describe() {
+        return "maxprocs=" + maxProcs + " maxthreads=" + maxThreads + " stacksize=" + stackSize
+            + " schedtrace=" + schedtraceMillis + " netpoll=" + (netpoll ? "auto" : "none")
+            + " deferwake=" + deferWake + " pollwake=" + (pollWakeOwed ? "owed" : "eager")
+            + " spinnanos=" + spinNanos;
+    }
+}
