@@ -26,33 +26,38 @@ import java.util.NoSuchElementException;
  * operation completes and the status stays set.
  *
  * <h2>For maintainers</h2>
- * Go's {@code hchan} ({@code runtime/chan.go}). Invariants, all guarded by {@link #lock}:
+ * Go's {@code hchan} ({@code runtime/chan.go}). Invariants, all guarded by {@code recvq}'s lock
+ * ("the lock"):
  * <ul>
- *   <li>at least one of {@code sendq} and {@code recvq} is empty: a sender that finds a waiting
- *       receiver hands over directly, and a receiver that finds a waiting sender takes directly;</li>
- *   <li>{@code count > 0} implies {@code recvq} is empty; {@code count < capacity} implies
- *       {@code sendq} is empty;</li>
+ *   <li>at least one of {@code sendq} and {@code recvq} holds no live waiter: a sender that finds
+ *       a waiting receiver hands over directly, and a receiver that finds a waiting sender takes
+ *       directly (a select's waiter that another case won stays queued, dead, until its select
+ *       unlinks it or an operation dequeues and drops it: {@code dequeueClaimed});</li>
+ *   <li>{@code count > 0} implies {@code recvq} holds no live waiter; {@code count < buf.length}
+ *       implies {@code sendq} holds none;</li>
  *   <li>{@code closed} implies {@code sendq} and {@code recvq} are empty (close wakes all).</li>
  * </ul>
- * A waiter is woken once, by whoever unlinked it under the lock, after that party has written
- * {@link Waiter#item} and {@link Waiter#success}; a goroutine waiter parks with the lock as its
- * commit, so it is off its carrier before anyone can unlink it. A sender handing its value to a
- * parked receiver readies that receiver into its own processor's {@code runnext}, which is what
- * makes ping-pong between two goroutines cheap.
+ * One protocol for every wait ({@link Waiter}): a waiter is woken once, by whoever unlinked it
+ * under the lock, after that party has written {@link Waiter#item} and {@link Waiter#success} and
+ * released the lock. The {@code *Locked} operations below do the unlinking and return the waiter
+ * to wake; their caller unlocks (every channel of a select), then wakes it. A goroutine waiter
+ * parks with the lock as its commit, so it is off its carrier before anyone can unlink it; on an
+ * unbuffered channel it may first spin for its partner ({@code -Dgort.spinnanos}, off by
+ * default: see {@link Waiter}). A sender handing its value to a parked receiver readies that
+ * receiver into its own processor's {@code runnext}, which is what makes ping-pong between two
+ * goroutines cheap.
  */
 public final class Chan<T> implements Iterable<T> {
     private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
-    /** What {@link #recvLocked} returns for a closed, drained channel. */
-    static final Object CLOSED = new Object();
-    /** Results of {@link #sendLocked}. */
-    static final int SENT = 0, FULL = 1, IS_CLOSED = 2;
+    /** An unbuffered channel's buffer: {@code buf.length} is the capacity (no field for it: W6). */
+    private static final Object[] NO_BUFFER = new Object[0];
 
     // immutable state
     /** Creation order: select locks its channels in this order, so two selects cannot deadlock. */
     final long id = IDS.incrementAndGet();
-    private final int capacity;
+    /** The buffer; its length is the capacity. */
     private final Object[] buf;
-    // mutable state, guarded by lock
+    // mutable state, guarded by the lock
     private int sendx, recvx, count;
     private boolean closed;
     /**
@@ -67,12 +72,9 @@ public final class Chan<T> implements Iterable<T> {
      * lock (recvq), which also orders its creation. See {@link #sendq()}.
      */
     private WaitQueue sendq;
-    /** A waiter taken by a *Locked operation, to be woken by the caller once it has unlocked. */
-    private Waiter pendingWake;
 
     private Chan(int capacity) {
-        this.capacity = capacity;
-        this.buf = capacity > 0 ? new Object[capacity] : null;
+        this.buf = capacity > 0 ? new Object[capacity] : NO_BUFFER;
     }
 
     /** An unbuffered channel: each send waits for a receiver. */
@@ -123,8 +125,7 @@ public final class Chan<T> implements Iterable<T> {
             throw e;
         }
         me.item = v;
-        if (!(me.g != null ? me.awaitSpinning(WaitReason.CHAN_SEND, recvq, capacity == 0)
-                           : me.await(WaitReason.CHAN_SEND, recvq))) {
+        if (!me.await(WaitReason.CHAN_SEND, recvq, buf.length == 0)) {
             sendq.remove(me); // interrupted (goroutine or thread); the lock is held again
             recvq.unlock();
             throw new InterruptedException();
@@ -147,37 +148,59 @@ public final class Chan<T> implements Iterable<T> {
         return false;
     }
 
-    /** Holding the lock: completes a send that needs no waiting and unlocks; false (still locked) otherwise. */
+    /**
+     * Holding the lock: completes a send that needs no waiting, unlocks and wakes the receiver
+     * it handed v to; false (still locked) if the send must wait.
+     *
+     * @throws ChannelClosedException (unlocked) if the channel is closed
+     */
     private boolean sendNow(T v) {
-        int r = sendLocked(v);
-        if (r == FULL) return false;
-        unlockAndWake();
-        if (r == IS_CLOSED) throw closedOnSend();
-        return true;
+        if (closed) {
+            recvq.unlock();
+            throw closedOnSend();
+        }
+        Waiter r = sendLocked(v);
+        if (r != null) {
+            recvq.unlock();
+            r.wake();
+            return true;
+        }
+        if (bufferLocked(v)) {
+            recvq.unlock();
+            return true;
+        }
+        return false;
     }
 
     /**
-     * Holding the lock (kept): a send that needs no waiting: to the longest-waiting receiver
-     * (left in {@link #pendingWake}), or into the buffer.
+     * Holding the lock (kept), the channel open: hands v to the longest-waiting receiver, if one
+     * waits (Go's {@code send} to a {@code sudog}).
      *
-     * @return {@link #SENT}, {@link #FULL} (would block) or {@link #IS_CLOSED}
+     * @return that receiver, unlinked, for the caller to wake once it has released the lock; or
+     *         null when no receiver waits (nothing done)
      */
-    int sendLocked(Object v) {
-        if (closed) return IS_CLOSED;
+    Waiter sendLocked(Object v) {
         Waiter r = dequeueClaimed(recvq);
         if (r != null) {
-            r.item = v; // direct hand-off
+            r.item = v;
             r.success = true;
-            pendingWake = r;
-            return SENT;
         }
-        if (count < capacity) {
-            buf[sendx] = v;
-            if (++sendx == capacity) sendx = 0;
-            count++;
-            return SENT;
-        }
-        return FULL;
+        return r;
+    }
+
+    /** Holding the lock (kept), no receiver waiting: puts v in the buffer; false if it is full. */
+    boolean bufferLocked(Object v) {
+        Object[] b = buf;
+        if (count == b.length) return false;
+        b[sendx] = v;
+        if (++sendx == b.length) sendx = 0;
+        count++;
+        return true;
+    }
+
+    /** Holding the lock. */
+    boolean closedLocked() {
+        return closed;
     }
 
     /** The longest waiter of q that is still live (a select's waiter may have been won elsewhere). */
@@ -186,14 +209,6 @@ public final class Chan<T> implements Iterable<T> {
             Waiter w = q.dequeue();
             if (w == null || w.claim()) return w;
         }
-    }
-
-    /** Releases the lock, then wakes the waiter a *Locked operation took, if any. */
-    void unlockAndWake() {
-        Waiter w = pendingWake;
-        pendingWake = null;
-        recvq.unlock();
-        if (w != null) w.wake();
     }
 
     private static ChannelClosedException closedOnSend() {
@@ -230,8 +245,7 @@ public final class Chan<T> implements Iterable<T> {
         }
         Waiter me = Waiter.current(recvq); // unlocks if it runs out of memory
         recvq.enqueue(me);
-        if (!(me.g != null ? me.awaitSpinning(WaitReason.CHAN_RECEIVE, recvq, capacity == 0)
-                           : me.await(WaitReason.CHAN_RECEIVE, recvq))) {
+        if (!me.await(WaitReason.CHAN_RECEIVE, recvq, buf.length == 0)) {
             recvq.remove(me);
             recvq.unlock();
             throw new InterruptedException();
@@ -249,47 +263,59 @@ public final class Chan<T> implements Iterable<T> {
         return (T) v;
     }
 
-    /** Holding the lock: takes a value that needs no waiting and unlocks; null (still locked) otherwise. */
+    /**
+     * Holding the lock: takes a value that needs no waiting, unlocks and wakes the sender it
+     * took from, if any; null (still locked) if there is none (empty, or closed and drained).
+     */
     private Object receiveNow() {
-        Object v = recvLocked();
-        if (v == null || v == CLOSED) return null;
-        unlockAndWake();
+        Waiter s = recvLocked();
+        if (s != null) {
+            Object v = s.item;
+            s.item = null;
+            recvq.unlock();
+            s.wake();
+            return v;
+        }
+        Object v = unbufferLocked();
+        if (v != null) recvq.unlock();
         return v;
     }
 
     /**
-     * Holding the lock (kept): a receive that needs no waiting: from the longest-waiting sender
-     * (left in {@link #pendingWake}) or the buffer.
+     * Holding the lock (kept): a receive from the longest-waiting sender, if one waits (Go's
+     * {@code recv} from a {@code sudog}). Unbuffered, its value is the one received; buffered
+     * (the buffer is then full), the buffer's head is, and the sender's value takes the freed
+     * slot at the tail, keeping FIFO order.
      *
-     * @return the value, {@link #CLOSED} when closed and drained, or null (would block)
+     * @return that sender, unlinked, its {@link Waiter#item} exchanged for the value received:
+     *         the caller reads it, then wakes the sender once it has released the lock; or null
+     *         when no sender waits (nothing done)
      */
-    Object recvLocked() {
+    Waiter recvLocked() {
         Waiter s = sendq == null ? null : dequeueClaimed(sendq);
         if (s != null) {
-            Object v;
-            if (capacity == 0) {
-                v = s.item; // direct from the longest-waiting sender
-            } else {
-                // The buffer is full: take its head, and the sender's value takes the freed slot
-                // at the tail, keeping FIFO order.
-                v = buf[recvx];
-                buf[recvx] = s.item;
-                if (++recvx == capacity) recvx = 0;
+            Object[] b = buf;
+            if (b.length > 0) {
+                Object v = b[recvx];
+                b[recvx] = s.item;
+                if (++recvx == b.length) recvx = 0;
                 sendx = recvx;
+                s.item = v;
             }
-            s.item = null;
             s.success = true;
-            pendingWake = s;
-            return v;
         }
-        if (count > 0) {
-            Object v = buf[recvx];
-            buf[recvx] = null;
-            if (++recvx == capacity) recvx = 0;
-            count--;
-            return v;
-        }
-        return closed ? CLOSED : null;
+        return s;
+    }
+
+    /** Holding the lock (kept), no sender waiting: the buffer's head, taken out; null if it is empty. */
+    Object unbufferLocked() {
+        if (count == 0) return null;
+        Object[] b = buf;
+        Object v = b[recvx];
+        b[recvx] = null;
+        if (++recvx == b.length) recvx = 0;
+        count--;
+        return v;
     }
 
     // ---- for Select (holding the lock)
@@ -311,17 +337,13 @@ public final class Chan<T> implements Iterable<T> {
     /** Holding the lock: the send queue, created on first use. */
     private WaitQueue sendq() {
         WaitQueue q = sendq;
-        if (q == null) sendq = q = new WaitQueue(recvq);
+        if (q == null) sendq = q = WaitQueue.guardedBy(recvq);
         return q;
     }
 
     /** Holding the lock: unlink a select's waiter that did not win. */
     void removeSelect(Waiter w, boolean send) {
         (send ? sendq : recvq).remove(w);
-    }
-
-    SpinLock lockObject() {
-        return recvq;
     }
 
     // ---- close and state
@@ -390,7 +412,7 @@ public final class Chan<T> implements Iterable<T> {
 
     /** The buffer's capacity (0 for unbuffered). */
     public int cap() {
-        return capacity;
+        return buf.length;
     }
 
     /**
@@ -433,6 +455,6 @@ public final class Chan<T> implements Iterable<T> {
 
     @Override
     public String toString() {
-        return "Chan[cap=" + capacity + ", len=" + len() + (isClosed() ? ", closed" : "") + "]";
+        return "Chan[cap=" + buf.length + ", len=" + len() + (isClosed() ? ", closed" : "") + "]";
     }
 }

@@ -101,7 +101,7 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
     private Task head;
     private int running;
     private final ArrayDeque<Task> backlog = new ArrayDeque<>();
-    private final WaitQueue terminationWaiters = new WaitQueue(lock);
+    private final WaitQueue terminationWaiters = WaitQueue.guardedBy(lock);
 
     /** An executor without a bound: every task starts at once in its own goroutine. */
     public GoExecutorService() {
@@ -440,12 +440,12 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
         long deadline = GoFuture.deadline(nanos);
         Waiter w = Waiter.current(lock);
         terminationWaiters.enqueue(w);
-        int r = w.awaitUntil(WaitReason.EXECUTOR_TERMINATION, lock, deadline); // 0: no deadline
-        if (r == Waiter.WOKEN) return true;
+        Waiter.Result r = w.awaitUntil(WaitReason.EXECUTOR_TERMINATION, lock, deadline); // 0: no deadline
+        if (r == Waiter.Result.WOKEN) return true;
         terminationWaiters.remove(w); // lock held again
         boolean terminated = runState == TERMINATED;
         lock.unlock();
-        if (r == Waiter.INTERRUPTED) throw new InterruptedException();
+        if (r == Waiter.Result.INTERRUPTED) throw new InterruptedException();
         return terminated;
     }
 

@@ -42,7 +42,7 @@ final class GoFuture<V> implements RunnableFuture<V> {
     /** The goroutine (or platform thread) running the task; claimed (CAS from null) before the RUNNING CAS. */
     private volatile Object runner;
     private final SpinLock lock = new SpinLock();
-    private final WaitQueue waiters = new WaitQueue(lock);
+    private final WaitQueue waiters = WaitQueue.guardedBy(lock);
     /** Called once, by the completer, after the waiters are woken (invokeAny's hook); or null. */
     volatile Runnable onDone;
 
@@ -188,12 +188,12 @@ final class GoFuture<V> implements RunnableFuture<V> {
         }
         Waiter w = Waiter.current(lock);
         waiters.enqueue(w);
-        int r = w.awaitUntil(WaitReason.FUTURE, lock, deadline); // 0: no deadline
-        if (r == Waiter.WOKEN) return state;
+        Waiter.Result r = w.awaitUntil(WaitReason.FUTURE, lock, deadline); // 0: no deadline
+        if (r == Waiter.Result.WOKEN) return state;
         waiters.remove(w); // lock held again
         s = state;
         lock.unlock();
-        if (r == Waiter.INTERRUPTED) throw new InterruptedException();
+        if (r == Waiter.Result.INTERRUPTED) throw new InterruptedException();
         return s;
     }
 

@@ -33,16 +33,26 @@ import java.util.function.Consumer;
  * again; its cases and actions are kept.
  *
  * <p>For maintainers: Go's {@code selectgo}. The channels are locked in a fixed order (their
- * creation ids), the cases polled in a random order; if none is ready, one {@link Waiter} per
- * case is queued on its channel under the locks, all sharing one {@link SelectGroup}, and the
- * goroutine parks with a commit that releases every lock. The channel operation that dequeues
- * one of the waiters first claims the group (a CAS); waiters dequeued after that are dropped.
- * After waking, the selecting goroutine locks the channels again and unlinks its other waiters.
+ * creation ids), the cases ({@code Recv} or {@code Send}, a sealed type) polled in a random
+ * order with the channel's {@code *Locked} operations, which return the waiter to wake once every
+ * lock is released. If none is ready, one {@link Waiter.SelectCase} per case is queued on its
+ * channel under the locks, all sharing one {@link SelectGroup}, and the goroutine parks with a
+ * commit that releases every lock. The channel operation that dequeues one of the waiters first
+ * claims the group (a CAS); waiters dequeued after that are dropped. After waking, the selecting
+ * goroutine locks the channels again and unlinks its other waiters.
  */
 public final class Select {
-    private static final int RECV = 0, SEND = 1;
+    /** A case: a channel operation and what runs when it happens. */
+    private sealed interface Case {
+        /** The channel, or null (never ready: Go's nil channel). */
+        Chan<?> chan();
+    }
 
-    private record Case(int kind, Chan<?> chan, Object value, Consumer<Object> onRecv, Runnable onSend) {}
+    /** A receive case: {@code action} gets the value, or null once the channel is closed and drained. */
+    private record Recv(Chan<?> chan, Consumer<Object> action) implements Case {}
+
+    /** A send case: {@code value} is sent, then {@code action} runs. */
+    private record Send(Chan<?> chan, Object value, Runnable action) implements Case {}
 
     private final List<Case> cases = new ArrayList<>();
     private Runnable otherwise;
@@ -53,7 +63,7 @@ public final class Select {
     @SuppressWarnings("unchecked")
     public <T> Select recv(Chan<T> ch, Consumer<? super T> action) {
         Objects.requireNonNull(action, "action");
-        cases.add(new Case(RECV, ch, null, (Consumer<Object>) action, null));
+        cases.add(new Recv(ch, (Consumer<Object>) action));
         return this;
     }
 
@@ -61,7 +71,7 @@ public final class Select {
     public <T> Select send(Chan<T> ch, T value, Runnable action) {
         Objects.requireNonNull(value, "channel values must not be null");
         Objects.requireNonNull(action, "action");
-        cases.add(new Case(SEND, ch, value, null, action));
+        cases.add(new Send(ch, value, action));
         return this;
     }
 
@@ -108,7 +118,7 @@ public final class Select {
             return;
         }
         dev.gort.time.Timer timer = dev.gort.time.Timer.start(timeout);
-        cases.add(new Case(RECV, timer.c(), null, v -> onTimeout.run(), null));
+        cases.add(new Recv(timer.c(), v -> onTimeout.run()));
         try {
             runCases();
         } finally {
@@ -126,7 +136,7 @@ public final class Select {
         // The distinct channels, in lock order.
         List<Chan<?>> chans = new ArrayList<>();
         for (Case c : cases) {
-            if (c.chan != null && !chans.contains(c.chan)) chans.add(c.chan);
+            if (c.chan() != null && !chans.contains(c.chan())) chans.add(c.chan());
         }
         chans.sort((a, b) -> Long.compare(a.id, b.id));
         // A random order in which to poll the cases.
@@ -143,27 +153,37 @@ public final class Select {
         lockAll(chans);
         for (int k = 0; k < n; k++) {
             Case c = cases.get(order[k]);
-            if (c.chan == null) continue;
-            if (c.kind == RECV) {
-                Object v = c.chan.recvLocked();
-                if (v != null) {
-                    Chan<?> done = c.chan;
-                    unlockAllBut(chans, done);
-                    done.unlockAndWake();
-                    c.onRecv.accept(v == Chan.CLOSED ? null : v);
-                    return;
+            Chan<?> ch = c.chan();
+            if (ch == null) continue;
+            // instanceof, not a pattern switch, while the locks are held: a pattern switch links
+            // through invokedynamic at its first run, a call too deep for the stack the select
+            // reserved (see StackReserve).
+            if (c instanceof Recv r) {
+                Object v;
+                Waiter sender = ch.recvLocked();
+                if (sender != null) {
+                    v = sender.item;
+                    sender.item = null;
+                } else {
+                    v = ch.unbufferLocked();
+                    if (v == null && !ch.closedLocked()) continue; // would wait
                 }
-            } else {
-                int r = c.chan.sendLocked(c.value);
-                if (r != Chan.FULL) {
-                    Chan<?> done = c.chan;
-                    unlockAllBut(chans, done);
-                    done.unlockAndWake();
-                    if (r == Chan.IS_CLOSED) throw new ChannelClosedException("send on closed channel");
-                    c.onSend.run();
-                    return;
-                }
+                unlockAll(chans);
+                if (sender != null) sender.wake(); // after the unlock (see Chan)
+                r.action().accept(v); // null: closed and drained
+                return;
             }
+            Send snd = (Send) c;
+            if (ch.closedLocked()) {
+                unlockAll(chans);
+                throw new ChannelClosedException("send on closed channel");
+            }
+            Waiter receiver = ch.sendLocked(snd.value());
+            if (receiver == null && !ch.bufferLocked(snd.value())) continue; // would wait
+            unlockAll(chans);
+            if (receiver != null) receiver.wake(); // after the unlock (see Chan)
+            snd.action().run();
+            return;
         }
         if (otherwise != null) {
             unlockAll(chans);
@@ -184,10 +204,10 @@ public final class Select {
                 // a later operation meets first is random too (Go's TestPseudoRandomSend).
                 int i = order[k];
                 Case c = cases.get(i);
-                if (c.chan == null) continue;
+                if (c.chan() == null) continue;
                 Waiter w = Waiter.forSelect(group, i);
-                if (c.kind == SEND) w.item = c.value;
-                c.chan.enqueueSelect(w, c.kind == SEND);
+                if (c instanceof Send snd) w.item = snd.value();
+                c.chan().enqueueSelect(w, c instanceof Send);
                 waiters[i] = w;
             }
             if (self != null) {
@@ -202,7 +222,7 @@ public final class Select {
             unlockAll(chans);
             throw e;
         }
-        Waiter winner;
+        Waiter.SelectCase winner;
         if (self != null) {
             // Interruptible (see G.interrupt()): the group is installed as the goroutine's wait
             // while every channel is locked, so no case can win before the install; an
@@ -238,24 +258,22 @@ public final class Select {
         // Unlink the waiters that did not win.
         lockAll(chans);
         for (int i = 0; i < n; i++) {
-            if (waiters[i] != null && waiters[i] != winner) {
-                cases.get(i).chan.removeSelect(waiters[i], cases.get(i).kind == SEND);
-            }
+            if (waiters[i] != null && waiters[i] != winner) remove(i, waiters[i]);
         }
         unlockAll(chans);
-        Case c = cases.get(winner.caseIndex);
-        if (c.kind == RECV) {
-            c.onRecv.accept(winner.success ? winner.item : null);
-        } else {
-            if (!winner.success) throw new ChannelClosedException("send on closed channel");
-            c.onSend.run();
+        switch (cases.get(winner.caseIndex)) {
+            case Recv r -> r.action().accept(winner.success ? winner.item : null);
+            case Send snd -> {
+                if (!winner.success) throw new ChannelClosedException("send on closed channel");
+                snd.action().run();
+            }
         }
     }
 
     /** A platform thread waits for a case to win; null if interrupted first (interrupt cleared). */
-    private static Waiter awaitPlatform(SelectGroup group) {
+    private static Waiter.SelectCase awaitPlatform(SelectGroup group) {
         for (;;) {
-            Waiter w = group.winner();
+            Waiter.SelectCase w = group.winner();
             if (w != null && w != SelectGroup.CANCELLED && w.isWoken()) return w;
             if (w == null && Thread.interrupted()) {
                 if (group.cancel()) return null;
@@ -268,8 +286,14 @@ public final class Select {
 
     private void removeAll(Waiter[] waiters) {
         for (int i = 0; i < waiters.length; i++) {
-            if (waiters[i] != null) cases.get(i).chan.removeSelect(waiters[i], cases.get(i).kind == SEND);
+            if (waiters[i] != null) remove(i, waiters[i]);
         }
+    }
+
+    /** Holding case i's channel's lock: unlinks w, case i's waiter, if it is still queued. */
+    private void remove(int i, Waiter w) {
+        Case c = cases.get(i);
+        c.chan().removeSelect(w, c instanceof Send);
     }
 
     private static void lockAll(List<Chan<?>> chans) {
@@ -280,9 +304,4 @@ public final class Select {
         for (int i = chans.size() - 1; i >= 0; i--) chans.get(i).unlockForSelect();
     }
 
-    private static void unlockAllBut(List<Chan<?>> chans, Chan<?> keep) {
-        for (int i = chans.size() - 1; i >= 0; i--) {
-            if (chans.get(i) != keep) chans.get(i).unlockForSelect();
-        }
-    }
 }

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The spin-before-park hand-off of unbuffered channels (Waiter.awaitSpinning with
- * {@code -Dgort.spinnanos} > 0): every race between a waker and a waiter that spins, gives up,
- * or is parking must end with the value delivered exactly once and no goroutine readied twice
- * (a double ready throws in the scheduler and fails the run; a lost wake hangs it and the
- * deadlock detector or the timeout fails it). The spins here are long (200 us) so that wakes
- * land in every state of the protocol: SPINNING, PARKING and PARKED.
+ * The spin-before-park hand-off of unbuffered channels (Waiter.await's spin with
+ * {@code -Dgort.spinnanos} > 0): every race between a waker and a waiter that spins, gives up
+ * and takes the lock again, or is parked must end with the value delivered exactly once and no
+ * goroutine readied twice (a double ready throws in the scheduler and fails the run; a lost wake
+ * hangs it and the deadlock detector or the timeout fails it). The spins here are long (200 us)
+ * so that wakes land in every state: spinning, giving up (unlinked or still linked) and parked.
  */
 class SpinHandoffTest {
     private static final long SEED = 0x5EED_5A1DL;

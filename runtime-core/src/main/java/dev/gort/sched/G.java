@@ -123,6 +123,13 @@ public final class G implements Goroutine, Runnable {
         Deadlock.RunState runState;
         /** The name given at spawn, or null for "goroutine-<id>". */
         String name;
+        /**
+         * Spin-before-park history (see Waiter's spin): after a spin that ended in a park, the
+         * next {@code spinSkip} waits park at once; the penalty doubles with each lost spin and
+         * resets with a won one. Here, not in the goroutine's waiter, because only goroutines
+         * that spin (an option, off by default) need it.
+         */
+        int spinPenalty, spinSkip;
     }
 
     private static final VarHandle STATUS;

@@ -12,9 +12,9 @@ import java.lang.invoke.VarHandle;
  */
 public final class SelectGroup implements InterruptibleWait {
     /** Claimed by the selecting thread itself (interrupted): no case won. */
-    public static final Waiter CANCELLED = Waiter.sentinel();
+    public static final Waiter.SelectCase CANCELLED = Waiter.selectSentinel();
 
-    private volatile Waiter winner;
+    private volatile Waiter.SelectCase winner;
     /**
      * A selecting goroutine's park lock: held by the goroutine from before it installs this
      * group as its interruptible wait until its park commit, which releases it last (after the
@@ -26,14 +26,14 @@ public final class SelectGroup implements InterruptibleWait {
 
     static {
         try {
-            WINNER = MethodHandles.lookup().findVarHandle(SelectGroup.class, "winner", Waiter.class);
+            WINNER = MethodHandles.lookup().findVarHandle(SelectGroup.class, "winner", Waiter.SelectCase.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     /** @return true if w is the first (and only) waiter of the group to be claimed */
-    boolean claim(Waiter w) {
+    boolean claim(Waiter.SelectCase w) {
         return WINNER.compareAndSet(this, null, w);
     }
 
@@ -65,7 +65,7 @@ public final class SelectGroup implements InterruptibleWait {
         Scheduler.get().ready(g);
     }
 
-    public Waiter winner() {
+    public Waiter.SelectCase winner() {
         return winner;
     }
 }

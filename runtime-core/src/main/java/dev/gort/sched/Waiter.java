@@ -6,13 +6,23 @@ import java.util.concurrent.locks.LockSupport;
  * One waiter on a wait queue (Go's {@code sudog}): either a parked goroutine or a parked
  * platform thread, so that every Gort primitive works from both.
  *
- * <p>Protocol: the waiter is linked into a queue while the queue's {@link SpinLock} is held;
- * whoever unlinks it under that lock owns the right to {@link #wake()} it, exactly once.
- * A goroutine waiter parks with {@link Scheduler#park(WaitReason, ParkCommit)} passing that lock,
- * which the carrier releases only after the goroutine has unmounted, so the wake never races
- * with the park. A platform-thread waiter releases the lock and parks on {@link #woken}.
+ * <p>Protocol, the one every wait of a goroutine on a {@link WaitQueue} follows: the waiter is
+ * linked into a queue while the queue's {@link SpinLock} is held; whoever unlinks it under that
+ * lock owns the right to {@link #wake()} it, exactly once, and wakes it after releasing the lock.
+ * A goroutine waiter parks with {@link Scheduler#park(WaitReason, ParkCommit)} passing that lock
+ * as the commit, which the carrier releases only after the goroutine has unmounted, so the wake
+ * never races with the park. A platform-thread waiter releases the lock and parks on
+ * {@link #woken}.
+ *
+ * <p>An unbuffered channel's wait may spin before it parks ({@code -Dgort.spinnanos}, off by
+ * default; see {@link #await(WaitReason, SpinLock, boolean)}): a step in front of the protocol,
+ * not a second one. The spinning goroutine releases the lock and watches {@link #parkState};
+ * a waker that unlinks it meanwhile finds {@link #SPINNING} there and stores {@link #SPIN_WOKEN}
+ * instead of readying it. If the spin ends first, the goroutine takes the lock again: still
+ * linked, it parks as above (lock as commit); unlinked, its waker is between its unlock and its
+ * wake, and the goroutine waits for the SPIN_WOKEN that follows.
  */
-public final class Waiter implements InterruptibleWait, ParkCommit {
+public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCase {
     /** The waiting goroutine, or null for a platform thread. */
     public final G g;
     /** The waiting platform thread, or null for a goroutine. */
@@ -26,10 +36,6 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
      * over), false when it ended otherwise (the channel closed). Read by the waiter after waking.
      */
     public boolean success;
-    /** For a select: the group of this select's waiters (one per case), else null. */
-    public final SelectGroup group;
-    /** For a select: which case this waiter stands for. */
-    public final int caseIndex;
     /** Queue links; guarded by the owning structure's lock. */
     public Waiter next;
     public Waiter prev;
@@ -37,10 +43,11 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
     WaitQueue queue;
     /**
      * Goroutine waiters: how the wait ended when it was not woken by the structure:
-     * {@link #TIMED_OUT} or {@link #INTERRUPTED} (0: woken). Written by the canceller under the
-     * queue's lock before it readies the goroutine; read by the goroutine after it resumes.
+     * {@link Result#TIMED_OUT} or {@link Result#INTERRUPTED} (null: woken). Written by the
+     * canceller under the queue's lock before it wakes the goroutine; read by the goroutine after
+     * it resumes.
      */
-    private int cancelled;
+    private Result cancelled;
     /**
      * Goroutine waiters: true while the current wait may be cancelled by an interrupt. Reset by
      * {@link #current()} (before the waiter is queued), set by {@link #await} under the queue's
@@ -52,68 +59,73 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
      * timer cancels only the wait it was armed for. Bumped by {@link #current()} before queueing.
      */
     private int waitSeq;
-
-    /*
-     * Spin-then-park (goroutine waiters of awaitSpinning only): the waiter is linked and the
-     * structure's lock released BEFORE the goroutine unmounts, so the lock cannot order the wake
-     * after the park as it does for await(). parkState does instead; it moves
-     *
-     *   SPINNING --(waiter: spin over)--> PARKING --(carrier, after unmount)--> PARKED
-     *       \                                 \
-     *        +--(waker)--> SPIN_WOKEN          +--(waker)--> SPIN_WOKEN
-     *
-     * by CAS, so exactly one of the two sides moves it out of SPINNING and out of PARKING:
-     * - waker wins SPINNING->SPIN_WOKEN: the goroutine never parked; it sees SPIN_WOKEN and goes on
-     *   without a context switch (the point of spinning: no park, no ready, no futex);
-     * - waker wins PARKING->SPIN_WOKEN: the commit (afterUnmount) fails and the carrier puts the
-     *   goroutine straight back on its run queue;
-     * - the commit wins PARKING->PARKED: the goroutine is WAITING and unmounted (its status was
-     *   set before the commit runs), so the waker, seeing PARKED, readies it as usual.
-     * Memory ordering: the waker writes item/success before its CAS (under the structure's lock,
-     * then a volatile CAS), and the waiter reads them after reading SPIN_WOKEN (volatile) or after
-     * being readied (run-queue hand-off): every outcome publishes the result.
-     * Waiters of the other await methods never leave NORMAL, and wake() readies them directly.
+    /**
+     * Goroutine waiters that spin before parking (see the class comment): {@link #SPINNING} from
+     * before the spinning goroutine releases the lock (so a waker, which unlinks it under that
+     * lock, reads it) until the waker stores {@link #SPIN_WOKEN} or the goroutine, holding the
+     * lock again and still linked, stores {@link #NOT_SPINNING} to park. Any value but SPINNING
+     * tells a waker to ready the goroutine, so a wait that does not spin never writes it.
+     * Memory ordering: the waker writes item and success before its volatile store of SPIN_WOKEN;
+     * the goroutine reads them after its volatile read of SPIN_WOKEN.
      */
-    static final int NORMAL = 0, SPINNING = 1, PARKING = 2, PARKED = 3, SPIN_WOKEN = 4;
-    private volatile int parkState;
-    private static final java.lang.invoke.VarHandle PARK_STATE;
+    private volatile byte parkState;
+    static final byte NOT_SPINNING = 0, SPINNING = 1, SPIN_WOKEN = 2;
 
-    static {
-        try {
-            PARK_STATE = java.lang.invoke.MethodHandles.lookup().findVarHandle(Waiter.class, "parkState", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+    /** How a wait ended (see {@link #awaitUntil}). */
+    public enum Result {
+        /** Woken by the structure (a value handed over, a permit, a close...). */
+        WOKEN,
+        /** The deadline passed first. */
+        TIMED_OUT,
+        /** The waiter was interrupted first (status cleared). */
+        INTERRUPTED
     }
 
     private Waiter(G g, Thread thread) {
-        this(g, thread, null, -1);
-    }
-
-    private Waiter(G g, Thread thread, SelectGroup group, int caseIndex) {
         this.g = g;
         this.thread = thread;
-        this.group = group;
-        this.caseIndex = caseIndex;
+    }
+
+    /**
+     * The waiter of one case of a blocked select: one of a {@link SelectGroup}, of which only the
+     * first claimed completes (see {@link #claim()}). A subclass, so that the plain waiter every
+     * goroutine keeps (W6 parks a million) carries no select fields.
+     */
+    public static final class SelectCase extends Waiter {
+        /** The group of this select's waiters (one per case). */
+        public final SelectGroup group;
+        /** Which case this waiter stands for. */
+        public final int caseIndex;
+
+        private SelectCase(G g, Thread thread, SelectGroup group, int caseIndex) {
+            super(g, thread);
+            this.group = group;
+            this.caseIndex = caseIndex;
+        }
     }
 
     /** A waiter of the calling goroutine or thread for case {@code caseIndex} of a select. */
-    public static Waiter forSelect(SelectGroup group, int caseIndex) {
+    public static SelectCase forSelect(SelectGroup group, int caseIndex) {
         G g = Scheduler.currentG();
-        return g != null ? new Waiter(g, null, group, caseIndex) : new Waiter(null, Thread.currentThread(), group, caseIndex);
+        return new SelectCase(g, g != null ? null : Thread.currentThread(), group, caseIndex);
     }
 
     /**
      * Whoever dequeues a waiter must call this before using it: a select's waiters sit on several
      * queues and only the first to claim one of them may complete it; the others drop theirs.
      */
-    public boolean claim() {
-        return group == null || group.claim(this);
+    public final boolean claim() {
+        return !(this instanceof SelectCase c) || c.group.claim(c);
     }
 
     /** A waiter that is never woken: for structures that need a marker node. */
     static Waiter sentinel() {
         return new Waiter(null, null);
+    }
+
+    /** A select waiter that is never woken: for {@link SelectGroup#CANCELLED}. */
+    static SelectCase selectSentinel() {
+        return new SelectCase(null, null, null, -1);
     }
 
     /**
@@ -152,9 +164,8 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             w.item = null;
             w.success = false;
             w.next = w.prev = null;
-            w.cancelled = 0;
+            w.cancelled = null;
             w.interruptible = false;
-            PARK_STATE.set(w, NORMAL); // plain: published with the waiter by the queue's lock
         }
         w.waitSeq++;
         return w;
@@ -174,13 +185,17 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
         }
     }
 
-    /** Makes the waiter runnable again; called once, by whoever unlinked it. */
+    /**
+     * Makes the waiter runnable again; called once, by whoever unlinked it (after releasing the
+     * lock it unlinked it under). A goroutine that is still spinning (see the class comment) is
+     * told so instead of being readied: it has not parked.
+     */
     public void wake() {
         if (g != null) {
-            for (;;) {
-                int s = parkState;
-                if (s != SPINNING && s != PARKING) break; // NORMAL or PARKED: a parked goroutine
-                if (PARK_STATE.compareAndSet(this, s, SPIN_WOKEN)) return; // it has not parked: no ready
+            // Stable here: only the goroutine changes SPINNING, and only while still linked.
+            if (parkState == SPINNING) {
+                parkState = SPIN_WOKEN; // volatile: publishes item and success to the spinner
+                return;
             }
             Scheduler.get().ready(g);
         } else {
@@ -209,7 +224,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
     /**
      * Parks until {@link #wake()}: an interruptible wait. The caller holds {@code lock}, which
      * guards the {@link WaitQueue} it has linked this waiter into; the lock is released before
-     * waiting (after the unmount, for a goroutine).
+     * waiting (by the park's commit, after the unmount, for a goroutine).
      *
      * <p>A goroutine's wait ends early when it is interrupted ({@link G#interrupt()}), and does
      * not start when its interrupt status is already set: see {@link #cancel}.
@@ -221,18 +236,37 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
      *         unlocks and throws InterruptedException
      */
     public boolean await(WaitReason reason, SpinLock lock) {
-        if (g != null) {
-            interruptible = true; // under lock: see the field
-            if (!g.beginInterruptibleWait(this)) {
-                g.clearInterruptForThrow();
-                return false; // lock still held, waiter still linked
-            }
-            Scheduler.get().park(g, reason, lock);
-            if (cancelled == 0) return true;
-            lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
+        return await(reason, lock, false);
+    }
+
+    /**
+     * {@link #await(WaitReason, SpinLock)}, where a goroutine may first spin for its wake
+     * ({@code maySpin}: an unbuffered channel's wait, whose partner may be running right now on
+     * another P). It spins only when {@code -Dgort.spinnanos} is set and the scheduler deems it
+     * worthwhile ({@link WakePolicy#spinBeforePark}); see the class comment for how the spin hands
+     * over to the park. Same result as {@link #await(WaitReason, SpinLock)}.
+     */
+    public boolean await(WaitReason reason, SpinLock lock, boolean maySpin) {
+        if (g == null) return awaitThread(lock);
+        interruptible = true; // under lock: see the field
+        if (!g.beginInterruptibleWait(this)) {
             g.clearInterruptForThrow();
-            return false;
+            return false; // lock still held, waiter still linked
         }
+        Scheduler s = Scheduler.get();
+        // spinNanos is 0 unless -Dgort.spinnanos is set: the default path parks at once.
+        if (!maySpin || s.wake.spinNanos() <= 0 || !spinUntilWoken(s, lock)) {
+            s.park(g, reason, lock);
+        }
+        // Woken by the structure, or cancelled by an interrupt (cancel() wakes through wake()).
+        if (cancelled == null) return true;
+        lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
+        g.clearInterruptForThrow();
+        return false;
+    }
+
+    /** A platform thread's {@link #await(WaitReason, SpinLock)}. */
+    private boolean awaitThread(SpinLock lock) {
         lock.unlock();
         boolean interrupted = false;
         while (!woken) {
@@ -252,64 +286,53 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
     }
 
     /**
-     * Goroutines only: like {@link #await}, but the lock is released at once and, when the
-     * scheduler deems it worthwhile ({@link WakePolicy#spinBeforePark}: another P is running,
-     * possibly the partner, and this P has nothing else to run), the goroutine spins a short,
-     * bounded time for its wake before parking. A hand-off between goroutines running on two Ps
-     * then completes without a park, a ready, or a futex wake of another carrier. See the
-     * parkState protocol above. Interruptible exactly as {@link #await}, with the same result.
+     * The optional spin in front of a goroutine's park (see the class comment). Holding
+     * {@code lock}, this waiter linked and its interruptible wait installed.
+     *
+     * @return true when the wait ended during the spin (woken, or cancelled: see
+     *         {@link #cancelled}), the lock not held; false to park as usual: the lock held, the
+     *         waiter still linked, {@link #parkState} not SPINNING
      */
-    public boolean awaitSpinning(WaitReason reason, SpinLock lock, boolean maySpin) {
-        interruptible = true; // under lock: see the field
-        if (!g.beginInterruptibleWait(this)) {
-            g.clearInterruptForThrow();
-            return false; // lock still held, waiter still linked
+    private boolean spinUntilWoken(Scheduler s, SpinLock lock) {
+        G.Extra x;
+        try {
+            x = g.extra(); // a spinning goroutine's first spin allocates it
+        } catch (OutOfMemoryError e) {
+            return false; // park without spinning; the lock is still held, for the commit
         }
-        Scheduler s = Scheduler.get();
-        P p = !maySpin ? null : spinSkip > 0 ? skipSpin() : s.wake.spinBeforePark(g);
-        boolean parked = true;
-        if (p == null) {
-            PARK_STATE.set(this, PARKING); // published by the unlock
-            lock.unlock();
-        } else {
-            PARK_STATE.set(this, SPINNING);
-            lock.unlock();
-            boolean won = spin();
-            if (p.offersRunnext) p.offersRunnext = false;
-            if (won) {
-                spinPenalty = 0;
-                parked = false;
-            } else {
-                spinSkip = spinPenalty = Math.min(spinPenalty * 2 + 1, MAX_SPIN_PENALTY);
-                // false: woken (or cancelled) just now, between the spin's last look and here
-                parked = PARK_STATE.compareAndSet(this, SPINNING, PARKING);
-            }
+        if (x.spinSkip > 0) {
+            x.spinSkip--;
+            return false;
         }
-        if (parked) s.park(g, reason, this);
-        // Woken by the structure, or cancelled by an interrupt (cancel() wakes through wake()).
-        if (cancelled == 0) return true;
+        P p = s.wake.spinBeforePark(g);
+        if (p == null) return false;
+        parkState = SPINNING; // before the unlock: a waker unlinks this waiter under the lock
+        lock.unlock();
+        boolean won = spin(s.wake.spinNanos());
+        if (p.offersRunnext) p.offersRunnext = false;
+        if (won) {
+            x.spinPenalty = 0;
+            return true;
+        }
+        x.spinSkip = x.spinPenalty = Math.min(x.spinPenalty * 2 + 1, MAX_SPIN_PENALTY);
         lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
-        g.clearInterruptForThrow();
-        return false;
+        if (queue != null) {
+            parkState = NOT_SPINNING; // under the lock: the waker that unlinks it later readies it
+            return false;
+        }
+        // Unlinked: the waker (or canceller) stores SPIN_WOKEN right after its unlock.
+        lock.unlock();
+        for (int i = 1; parkState != SPIN_WOKEN; i++) {
+            if (i < 100) Thread.onSpinWait(); else Thread.yield(); // its carrier was descheduled
+        }
+        return true;
     }
 
-    /*
-     * The goroutine's spin history (its cached waiter lives as long as it does): after a spin
-     * that ended in a park, the next spinPenalty waits park at once; the penalty doubles with
-     * each lost spin and resets with a won one. A goroutine whose waits are long (a ring where
-     * the token comes back after hundreds of hops, a worker waiting for rare jobs) soon stops
-     * burning its P; a ping-pong partner keeps spinning. Owned by the goroutine.
-     */
+    /** The most waits a goroutine parks at once, without spinning, after spins that ended in a park. */
     private static final int MAX_SPIN_PENALTY = 4095;
-    private int spinPenalty, spinSkip;
 
-    private P skipSpin() {
-        spinSkip--;
-        return null;
-    }
-
-    /** Spins until SPIN_WOKEN or {@code WakePolicy.spinNanos()} have passed; true when woken. */
-    private boolean spin() {
+    /** Spins until SPIN_WOKEN or {@code nanos} have passed; true when woken. */
+    private boolean spin(long nanos) {
         long deadline = 0L;
         for (int i = 1; ; i++) {
             if (parkState == SPIN_WOKEN) return true;
@@ -317,18 +340,12 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             if ((i & 31) == 0) {
                 long now = System.nanoTime();
                 if (deadline == 0L) {
-                    deadline = now + Scheduler.get().wake.spinNanos();
+                    deadline = now + nanos;
                 } else if (now - deadline > 0) {
                     return parkState == SPIN_WOKEN;
                 }
             }
         }
-    }
-
-    /** The park commit of {@link #awaitSpinning}: stays parked unless the waker came first. */
-    @Override
-    public boolean afterUnmount(G g) {
-        return PARK_STATE.compareAndSet(this, PARKING, PARKED);
     }
 
     /**
@@ -342,7 +359,7 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             return;
         }
         boolean interrupted = false;
-        while (!await(reason, lock)) {
+        while (!awaitThread(lock)) {
             interrupted = true; // lock held again, still queued: wait again
         }
         if (interrupted) Thread.currentThread().interrupt();
@@ -350,25 +367,25 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
 
     /**
      * The canceller's side of a goroutine's wait (an interrupt, or a timed wait's timer): takes
-     * the waiter out of its queue and readies the goroutine, if and only if it is still queued
-     * in the same wait.
+     * the waiter out of its queue and wakes the goroutine, if and only if it is still queued in
+     * the same wait.
      *
      * <p>Exactly-once: every waker unlinks the waiter under the queue's lock before waking it;
      * so does this, after checking {@code queue} under that lock (see {@link WaitQueue}'s
      * invariant). A waiter already unlinked (woken, a value handed over) is left alone. A
-     * goroutine found still linked is parked (await: it holds the lock until its park commit,
-     * after the unmount) or spinning/parking (awaitSpinning: the parkState protocol), and
-     * {@link #wake()} handles both. {@code queue} is read first without the lock
-     * to find which lock to take; a stale read only makes the check under the lock fail.
+     * goroutine found still linked is parked (it held the lock until its park commit, after the
+     * unmount) or spinning (see the class comment), and {@link #wake()} handles both.
+     * {@code queue} is read first without the lock to find which lock to take; a stale read only
+     * makes the check under the lock fail.
      *
-     * @param why {@link #INTERRUPTED} or {@link #TIMED_OUT}
+     * @param why {@link Result#INTERRUPTED} or {@link Result#TIMED_OUT}
      * @param seq the wait to cancel ({@link #waitSeq}), or -1 for whatever interruptible wait
      *        the goroutine is in
      */
-    void cancel(int why, int seq) {
+    void cancel(Result why, int seq) {
         WaitQueue q = queue;
         if (q == null) return;
-        SpinLock l = q.lock;
+        SpinLock l = q.guard();
         l.lock();
         // An interrupt (seq -1) ends the wait only while its status is still set: the waiter is
         // reused, and an interrupter that read it from interruptState may come here late, after
@@ -380,29 +397,27 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             cancelled = why;
         }
         l.unlock();
-        if (mine) wake(); // the goroutine may still be spinning or parking (awaitSpinning): wake() knows
+        if (mine) wake();
     }
 
     @Override
     public void interruptWait(G target) {
-        cancel(INTERRUPTED, -1);
+        cancel(Result.INTERRUPTED, -1);
     }
-
-    /** Results of {@link #awaitUntil}. */
-    public static final int WOKEN = 0, TIMED_OUT = 1, INTERRUPTED = 2;
 
     /**
      * Like {@link #await}, giving up at {@code deadline} (System.nanoTime; 0: no deadline, the
-     * same as {@link #await}, which callers with an optional timeout need not spell out). A goroutine's timeout
-     * is a runtime timer, armed after the unmount, that cancels this wait (see {@link #cancel});
-     * it is disarmed when the wait ends otherwise, so no timer outlives the wait.
+     * same as {@link #await}, which callers with an optional timeout need not spell out). A
+     * goroutine's timeout is a runtime timer, armed after the unmount, that cancels this wait
+     * (see {@link #cancel}); it is disarmed when the wait ends otherwise, so no timer outlives
+     * the wait.
      *
-     * @return {@link #WOKEN}; or {@link #TIMED_OUT} / {@link #INTERRUPTED} with {@code lock} held
-     *         again, the waiter possibly still linked, for the caller to {@link WaitQueue#remove}
-     *         (interrupt status cleared)
+     * @return {@link Result#WOKEN}; or {@link Result#TIMED_OUT} / {@link Result#INTERRUPTED}
+     *         with {@code lock} held again, the waiter possibly still linked, for the caller to
+     *         {@link WaitQueue#remove} (interrupt status cleared)
      */
-    public int awaitUntil(WaitReason reason, SpinLock lock, long deadline) {
-        if (deadline == 0L) return await(reason, lock) ? WOKEN : INTERRUPTED;
+    public Result awaitUntil(WaitReason reason, SpinLock lock, long deadline) {
+        if (deadline == 0L) return await(reason, lock) ? Result.WOKEN : Result.INTERRUPTED;
         if (g != null) return awaitUntilGoroutine(reason, lock, deadline);
         lock.unlock();
         while (!woken) {
@@ -410,29 +425,29 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             boolean interrupted = Thread.interrupted();
             if (left <= 0 || interrupted) {
                 lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
-                if (queue != null) return interrupted ? INTERRUPTED : TIMED_OUT; // still linked
+                if (queue != null) return interrupted ? Result.INTERRUPTED : Result.TIMED_OUT; // still linked
                 // Unlinked: a waker took this waiter and wakes it right after its unlock: the
                 // wake wins (keep the interrupt).
                 lock.unlock();
                 while (!woken) LockSupport.park(this);
                 if (interrupted) Thread.currentThread().interrupt();
-                return WOKEN;
+                return Result.WOKEN;
             }
             LockSupport.parkNanos(this, left);
         }
-        return WOKEN;
+        return Result.WOKEN;
     }
 
-    private int awaitUntilGoroutine(WaitReason reason, SpinLock lock, long deadline) {
+    private Result awaitUntilGoroutine(WaitReason reason, SpinLock lock, long deadline) {
         interruptible = true;
         if (!g.beginInterruptibleWait(this)) {
             g.clearInterruptForThrow();
-            return INTERRUPTED;
+            return Result.INTERRUPTED;
         }
-        if (deadline - System.nanoTime() <= 0) return TIMED_OUT; // lock held, still linked
+        if (deadline - System.nanoTime() <= 0) return Result.TIMED_OUT; // lock held, still linked
         int seq = waitSeq;
         Scheduler s = Scheduler.get();
-        TimerEntry t = new TimerEntry(() -> cancel(TIMED_OUT, seq));
+        TimerEntry t = new TimerEntry(() -> cancel(Result.TIMED_OUT, seq));
         // Armed in the commit, after the unmount, before the lock is released: a canceller needs
         // the lock, so it cannot ready the goroutine before it is parked.
         s.park(reason, x -> {
@@ -446,10 +461,10 @@ public final class Waiter implements InterruptibleWait, ParkCommit {
             return true;
         });
         s.deleteTimer(t); // woken or interrupted first: the timer must not outlive the wait
-        int c = cancelled;
-        if (c == 0) return WOKEN;
+        Result c = cancelled;
+        if (c == null) return Result.WOKEN;
         lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
-        if (c == INTERRUPTED) g.clearInterruptForThrow();
+        if (c == Result.INTERRUPTED) g.clearInterruptForThrow();
         return c;
     }
 }

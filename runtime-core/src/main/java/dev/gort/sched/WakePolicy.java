@@ -190,12 +190,12 @@ final class WakePolicy {
     }
 
     /**
-     * Whether the waiting goroutine g should spin before parking (Waiter.awaitSpinning): its P,
+     * Whether the waiting goroutine g should spin before parking (Waiter.await's spin): its P,
      * or null for "park at once". Spinning is worth it only when the partner may be running right
      * now on another P (some other P is not idle) and this P has nothing else to run (its queue
      * and the global queue are empty): then it costs only this P's idle time. Never on one P,
      * never for a goroutine sysmon wants preempted, and not after recent spins failed (the
-     * waiter's penalty).
+     * goroutine's penalty, G.Extra).
      */
     P spinBeforePark(G g) {
         if (spinNanos <= 0) return null;

@@ -47,10 +47,10 @@
  * runnext, with nothing else queued, does not wake an idle carrier at once
  * ({@code -Dgort.deferwake}, on by default), since a channel hand-off's waker usually parks next;
  * likewise for the network poller's batches ({@code -Dgort.pollwake=owed}); sysmon pays such a
- * debt when the P stops making progress. Goroutine channel waits park with the
- * {@link dev.gort.sched.Waiter} as their commit (its {@code parkState} protocol), which also
- * allows an optional spin before parking ({@code -Dgort.spinnanos}). Every {@code -Dgort.*} knob
- * of the scheduler is read once, into {@code SchedulerConfig}.
+ * debt when the P stops making progress. Goroutine channel waits park with their wait queue's
+ * lock as the commit, like every wait ({@link dev.gort.sched.Waiter}); an unbuffered channel's
+ * wait may spin before it parks ({@code -Dgort.spinnanos}, off by default). Every
+ * {@code -Dgort.*} knob of the scheduler is read once, into {@code SchedulerConfig}.
  *
  * <h2>Where things live</h2>
  * Each file owns the state it names; another file reads that state only through the owner's

@@ -17,7 +17,7 @@ import dev.gort.sched.Waiter;
 public final class Cond {
     private final Mutex mutex;
     private final SpinLock lock = new SpinLock();
-    private final WaitQueue queue = new WaitQueue(lock);
+    private final WaitQueue queue = WaitQueue.guardedBy(lock);
 
     public Cond(Mutex mutex) {
         this.mutex = java.util.Objects.requireNonNull(mutex, "mutex");

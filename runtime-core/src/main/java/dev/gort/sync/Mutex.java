@@ -34,7 +34,7 @@ public final class Mutex {
 
     private volatile int state;
     private final SpinLock queueLock = new SpinLock();
-    private final WaitQueue queue = new WaitQueue(queueLock);
+    private final WaitQueue queue = WaitQueue.guardedBy(queueLock);
 
     private static final VarHandle STATE;
 

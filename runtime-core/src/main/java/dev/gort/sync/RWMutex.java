@@ -19,8 +19,8 @@ public final class RWMutex {
     private final SpinLock lock = new SpinLock();
     private int readers;
     private boolean writer;
-    private final WaitQueue readq = new WaitQueue(lock);
-    private final WaitQueue writeq = new WaitQueue(lock);
+    private final WaitQueue readq = WaitQueue.guardedBy(lock);
+    private final WaitQueue writeq = WaitQueue.guardedBy(lock);
     private int writersWaiting;
 
     public void rlock() {

@@ -18,7 +18,7 @@ public final class Semaphore {
     private final long size;
     private final SpinLock lock = new SpinLock();
     private long used;
-    private final WaitQueue queue = new WaitQueue(lock);
+    private final WaitQueue queue = WaitQueue.guardedBy(lock);
 
     public Semaphore(long permits) {
         if (permits < 0) throw new IllegalArgumentException("negative permits: " + permits);

@@ -20,7 +20,7 @@ public final class WaitGroup {
     private final java.util.concurrent.atomic.AtomicLong state = new java.util.concurrent.atomic.AtomicLong();
     private final SpinLock lock = new SpinLock();
     /** Waiters; guarded by lock. */
-    private final WaitQueue waiters = new WaitQueue(lock);
+    private final WaitQueue waiters = WaitQueue.guardedBy(lock);
 
     /** Adds delta (may be negative) to the counter; at zero every waiter is released. */
     public void add(int delta) {
