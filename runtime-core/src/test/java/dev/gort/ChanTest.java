@@ -309,4 +309,65 @@ class ChanTest {
         assertEquals(2, primes[0]);
         assertEquals(541, primes[99]);
     }
+
+    /**
+     * A goroutine parked in a receive: its dump stack runs from the receive down to its task and
+     * stops there; the runtime's entry into the goroutine (the continuation's frames) is left out.
+     */
+    @Test
+    void aParkedReceiversDumpShowsItsStackDownToItsTask() throws Exception {
+        Chan<Integer> c = Chan.make();
+        Goroutine g = Go.spawn("dumped-receiver", () -> {
+            try {
+                c.receive();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        GoTestSupportAccess.awaitWaiting(g);
+        String dump = Go.dump();
+        c.send(1);
+        g.join();
+        int from = dump.indexOf("\"dumped-receiver\"");
+        assertTrue(from >= 0, dump);
+        int to = dump.indexOf("\ngoroutine ", from);
+        String entry = dump.substring(from, to < 0 ? dump.length() : to);
+        assertTrue(entry.contains("dev.gort.Chan.receive"), entry);
+        assertTrue(entry.contains("ChanTest"), entry);
+        assertFalse(entry.contains("GoContinuation$Entry"), entry);
+        assertFalse(entry.contains("jdk.internal.vm.Continuation"), entry);
+    }
+
+    /** {@link #platformThreadsNeedNoExportForChannels}, in a child JVM without --add-exports. */
+    static final class WithoutExport {
+        public static void main(String[] args) throws Exception {
+            Chan<Integer> c = Chan.make();
+            Thread t = Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 1; i <= 100; i++) c.send(i);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                c.close();
+            });
+            int sum = 0;
+            for (int v : c) sum += v;
+            t.join();
+            System.out.println(sum);
+        }
+    }
+
+    /**
+     * Channels between platform threads start no goroutine, so they work on a JVM that does not
+     * export jdk.internal.vm: nothing on their path loads the goroutine class (a continuation).
+     */
+    @Test
+    void platformThreadsNeedNoExportForChannels() throws Exception {
+        String javaBin = System.getProperty("java.home") + java.io.File.separator + "bin" + java.io.File.separator + "java";
+        Process p = new ProcessBuilder(List.of(javaBin, "-cp", System.getProperty("java.class.path"),
+            WithoutExport.class.getName())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.waitFor(), out);
+        assertEquals("5050", out);
+    }
 }

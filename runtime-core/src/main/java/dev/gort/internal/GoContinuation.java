@@ -4,12 +4,20 @@ import jdk.internal.vm.Continuation;
 import jdk.internal.vm.ContinuationScope;
 
 /**
- * The one class of Gort that touches {@code jdk.internal.vm}: a goroutine's stack.
+ * The one class of Gort that names {@code jdk.internal.vm}: a goroutine's stack, which the
+ * goroutine ({@code dev.gort.sched.G}) extends, so that a goroutine and its continuation are one
+ * object.
  *
- * <p>Do not load this class before {@link ContinuationSupport#ensureAvailable()} has passed:
- * without {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED} its loading fails with
- * an {@link IllegalAccessError} naming a JDK class, which is the stack of reflection errors the
- * runtime promises never to show.
+ * <p>Do not load this class, or a subclass, before {@link ContinuationSupport#ensureAvailable()}
+ * has passed: without {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED} its loading
+ * fails with an {@link IllegalAccessError} naming a JDK class, which is the stack of reflection
+ * errors the runtime promises never to show.
+ *
+ * <p>The JDK's continuation takes its body as a {@code Runnable} at construction, before the
+ * subclass exists to be named; every goroutine therefore shares one entry ({@link Entry}), which
+ * finds the continuation it runs in and calls its {@link #body()}. Compiled, the entry's call is
+ * inlined (one implementation), so a parked goroutine's stack holds no frame more than a
+ * continuation with its own body would.
  *
  * <p>{@link #onPinned} is overridden to do nothing, so that a yield from a pinned frame (a native
  * frame, {@link #pinCurrent()}) returns {@code false} instead of throwing; the scheduler then
@@ -18,11 +26,25 @@ import jdk.internal.vm.ContinuationScope;
  * their exclusion only for virtual threads): the safepoint agent pins goroutines in
  * {@code synchronized} code of the classes it instruments ({@code Scheduler.monitorEnter}).
  */
-public final class GoContinuation extends Continuation {
+public abstract class GoContinuation extends Continuation {
     private static final ContinuationScope SCOPE = new ContinuationScope("gort");
+    private static final Runnable ENTRY = new Entry();
+    /** The entry's class name: where a goroutine's stack trace reaches the runtime's frames. */
+    public static final String ENTRY_CLASS = "dev.gort.internal.GoContinuation$Entry"; // a constant: reading it loads nothing
 
-    public GoContinuation(Runnable body) {
-        super(SCOPE, body);
+    protected GoContinuation() {
+        super(SCOPE, ENTRY);
+    }
+
+    /** What the continuation runs, on its own stack, the first time it is run. */
+    protected abstract void body();
+
+    /** The body every goroutine's continuation is constructed with: see the class comment. */
+    private static final class Entry implements Runnable {
+        @Override
+        public void run() {
+            ((GoContinuation) Continuation.getCurrentContinuation(SCOPE)).body();
+        }
     }
 
     /**
@@ -44,7 +66,7 @@ public final class GoContinuation extends Continuation {
     }
 
     @Override
-    protected void onPinned(Continuation.Pinned reason) {
+    protected final void onPinned(Continuation.Pinned reason) {
         // A pinned yield returns false; the caller falls back to blocking its carrier.
     }
 }

@@ -3,9 +3,10 @@
  *
  * <p>{@link dev.gort.internal.GoContinuation} is a goroutine's stack: a
  * {@code jdk.internal.vm.Continuation} in Gort's own scope whose pinned yields return false
- * instead of throwing. {@link dev.gort.internal.ContinuationSupport} checks, before that class
- * is loaded, that the JVM exports the package to Gort, and otherwise fails with one line naming
- * the flag {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED}.
+ * instead of throwing, and the superclass of the goroutine ({@code dev.gort.sched.G}), so that a
+ * goroutine and its stack are one object. {@link dev.gort.internal.ContinuationSupport} checks,
+ * before either class is loaded, that the JVM exports the package to Gort, and otherwise fails
+ * with one line naming the flag {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED}.
  *
  * <p>Nothing here is public API.
  */

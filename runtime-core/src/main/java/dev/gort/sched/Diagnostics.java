@@ -1,6 +1,7 @@
 package dev.gort.sched;
 
 import dev.gort.Goroutine;
+import dev.gort.internal.GoContinuation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -297,7 +298,7 @@ final class Diagnostics {
             raw = t.getStackTrace();
         } else if (g.casStatus(G.WAITING, G.DUMPING)) {
             try {
-                raw = g.continuation.getStackTrace();
+                raw = g.getStackTrace();
             } finally {
                 g.setStatus(G.WAITING);
             }
@@ -308,7 +309,7 @@ final class Diagnostics {
         }
         List<StackTraceElement> out = new ArrayList<>();
         for (StackTraceElement e : raw) {
-            if (e.getClassName().startsWith("jdk.internal.vm.Continuation")) break;
+            if (e.getClassName().startsWith("jdk.internal.vm.Continuation") || e.getClassName().equals(GoContinuation.ENTRY_CLASS)) break;
             out.add(e);
         }
         return out.toArray(new StackTraceElement[0]);

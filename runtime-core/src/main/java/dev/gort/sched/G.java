@@ -7,7 +7,8 @@ import java.lang.invoke.VarHandle;
 import java.time.Duration;
 
 /**
- * A goroutine: a continuation (its stack) plus the state the scheduler needs (Go's {@code g}).
+ * A goroutine (Go's {@code g}): a continuation (its stack; G extends {@link GoContinuation}, so
+ * a goroutine is one object) plus the state the scheduler needs.
  *
  * <h2>States and who owns what</h2>
  * <ul>
@@ -33,7 +34,7 @@ import java.time.Duration;
  * above), so they are plain; the hand-offs between owners (run queues, wait-structure locks,
  * the status CAS) order them.
  */
-public final class G implements Goroutine, Runnable {
+public final class G extends GoContinuation implements Goroutine {
     static final int RUNNABLE = 0, RUNNING = 1, WAITING = 2, SYSCALL = 3, DEAD = 4, DUMPING = 5;
 
     /** Why the goroutine's continuation returned control to its carrier. Written by the goroutine, read by its carrier. */
@@ -42,7 +43,6 @@ public final class G implements Goroutine, Runnable {
     // immutable state
     final long id;
     private final Runnable task;
-    final GoContinuation continuation;
 
     // mutable state
     /**
@@ -58,7 +58,7 @@ public final class G implements Goroutine, Runnable {
     /**
      * Coarse time of the park in milliseconds (Scheduler.coarseNanos() / 10^6, truncated to an
      * int: the dump subtracts with int arithmetic, right for waits under 24 days), for the dump.
-     * An int, not a long: with it G is 8 bytes smaller (W6 counts every byte of a parked goroutine).
+     * An int, not a long: W6 counts every byte of a parked goroutine.
      */
     int waitSinceMillis;
     /** sysmon's preemption request, honoured at the next safepoint. */
@@ -133,12 +133,20 @@ public final class G implements Goroutine, Runnable {
     }
 
     private static final VarHandle STATUS;
+    /**
+     * {@link #preempt}, for sysmon's request and its clearing ({@code Preemption}). Here, not in
+     * Preemption: G extends the JDK's continuation, so it must not be loaded before the runtime
+     * has checked that the JVM exports {@code jdk.internal.vm}, and Preemption is loaded earlier
+     * (every safepoint poll, a platform thread's channel operation included, reads it).
+     */
+    static final VarHandle PREEMPT;
     private static final VarHandle JOINERS;
     private static final VarHandle INTERRUPT_STATE;
 
     static {
         try {
             STATUS = MethodHandles.lookup().findVarHandle(G.class, "status", int.class);
+            PREEMPT = MethodHandles.lookup().findVarHandle(G.class, "preempt", boolean.class);
             JOINERS = MethodHandles.lookup().findVarHandle(G.class, "joiners", Waiter.class);
             INTERRUPT_STATE = MethodHandles.lookup().findVarHandle(G.class, "interruptState", Object.class);
         } catch (ReflectiveOperationException e) {
@@ -148,9 +156,8 @@ public final class G implements Goroutine, Runnable {
 
     G(long id, String name, Runnable task) {
         this.id = id;
-        if (name != null) extra().name = name; // most goroutines have none: G stays 80 bytes
+        if (name != null) extra().name = name; // most goroutines have none: no Extra for them
         this.task = task;
-        this.continuation = new GoContinuation(this);
     }
 
     Extra extra() {
@@ -196,7 +203,7 @@ public final class G implements Goroutine, Runnable {
 
     /** The continuation's body: runs the task and records how it ended. Never throws. */
     @Override
-    public void run() {
+    protected void body() {
         try {
             task.run();
         } catch (Throwable t) {

@@ -36,7 +36,6 @@ final class Preemption {
     /** Goroutines with a request pending; read by every safepoint poll (see the class comment). */
     private static volatile int pending;
     private static final VarHandle PENDING;
-    private static final VarHandle G_PREEMPT;
     /** Yields honoured (a metric; written by the goroutines that yield). */
     static final AtomicLong preemptions = new AtomicLong();
 
@@ -44,7 +43,6 @@ final class Preemption {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             PENDING = l.findStaticVarHandle(Preemption.class, "pending", int.class);
-            G_PREEMPT = MethodHandles.privateLookupIn(G.class, l).findVarHandle(G.class, "preempt", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -81,14 +79,14 @@ final class Preemption {
 
     /** sysmon: asks g to yield at its next safepoint. */
     static void request(G g) {
-        if (G_PREEMPT.compareAndSet(g, false, true)) {
+        if (G.PREEMPT.compareAndSet(g, false, true)) {
             PENDING.getAndAdd(1);
         }
     }
 
     /** Clears g's request, if any. @return true if there was one */
     static boolean clear(G g) {
-        if (g.preempt && G_PREEMPT.compareAndSet(g, true, false)) {
+        if (g.preempt && G.PREEMPT.compareAndSet(g, true, false)) {
             PENDING.getAndAdd(-1);
             return true;
         }

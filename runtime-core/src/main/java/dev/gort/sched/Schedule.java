@@ -114,13 +114,13 @@ final class Schedule {
         g.m = m;
         m.setCurg(g);
         if (g.interruptsCarrier) mountInterruptible(g, m);
-        g.continuation.run();
+        g.run();
         m.setCurg(null);
         boolean carrierFlag = g.interruptsCarrier && unmountInterruptible(g, m);
         Preemption.clear(g);
         WakePolicy.carrierUnmounted(p);
         p = m.p; // a pinned park or a blocking call may have changed it
-        if (g.continuation.isDone()) {
+        if (g.isDone()) {
             g.m = null;
             goexit(g, p);
         } else {
