@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.Go;
 import dev.gort.GoExecutorService;
-import dev.gort.GoTestSupportAccess;
+import dev.gort.GoTestSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class ExecutorInterruptOnceTest {
     @AfterEach
     void atRest() throws InterruptedException {
-        GoTestSupportAccess.assertSchedulerAtRest();
+        GoTestSupport.assertSchedulerAtRest();
     }
 
     @Test
@@ -94,7 +94,7 @@ class ExecutorInterruptOnceTest {
                 cancellers.add(th);
             }
             for (Thread th : cancellers) th.join();
-            GoTestSupportAccess.awaitTrueFor(20_000, () -> exec.toString().contains("running tasks = 0"));
+            GoTestSupport.awaitTrue("no task running", 20_000, () -> exec.toString().contains("running tasks = 0"));
             String counts = "seed " + seed + ": " + seen + " interrupted tasks; carrier flag still set after "
                     + flagAfter + ", status still set after " + statusAfter + ", next sleep interrupted in " + nextSleepInterrupted;
             assertTrue(seen.get() > 0, counts);

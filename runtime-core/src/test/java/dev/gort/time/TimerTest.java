@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gort.Chan;
 import dev.gort.DeadlockException;
 import dev.gort.Go;
-import dev.gort.GoTestSupportAccess;
+import dev.gort.GoTestSupport;
 import dev.gort.Goroutine;
 import dev.gort.Select;
 import dev.gort.sync.WaitGroup;
@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
 class TimerTest {
     @AfterEach
     void schedulerAtRest() throws InterruptedException {
-        GoTestSupportAccess.assertSchedulerAtRest();
+        GoTestSupport.assertSchedulerAtRest();
         // Every test here stops or lets fire every timer it starts.
-        GoTestSupportAccess.awaitTrue(() -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
     private static void run(ThrowingBody body) {
@@ -254,7 +254,7 @@ class TimerTest {
         // As in Go, any armed timer means "not a deadlock": wait out timers of other tests first
         // (once, in a CI-like run, this test hung with some timer armed: see the closing note).
         try {
-            GoTestSupportAccess.awaitTrueFor(20_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
+            GoTestSupport.awaitTrue("no timer left armed", 20_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -299,7 +299,7 @@ class TimerTest {
     void timerArmedByABusyGoroutineFiresBesideAnIdleProcessor() throws Exception {
         int old = Go.setMaxProcs(2);
         try {
-            GoTestSupportAccess.awaitTrue(() -> Go.metrics().processors() == 2);
+            GoTestSupport.awaitTrue("processors down to 2", 10_000, () -> Go.metrics().processors() == 2);
             for (int round = 0; round < 20; round++) {
                 java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
                 AtomicLong waited = new AtomicLong(-1);
@@ -347,7 +347,7 @@ class TimerTest {
     @Test
     void timerArmedAfterTheSleeperFoundNoneStillFires() throws Exception {
         run(() -> { }); // the runtime is up, and at rest
-        GoTestSupportAccess.assertSchedulerAtRest();
+        GoTestSupport.assertSchedulerAtRest();
         java.util.concurrent.CountDownLatch hooked = new java.util.concurrent.CountDownLatch(1);
         AtomicReference<Timer> first = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
