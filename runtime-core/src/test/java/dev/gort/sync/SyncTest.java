@@ -293,8 +293,8 @@ class SyncTest {
     }
     /**
      * await() without holding the mutex throws IllegalStateException and leaves the Cond as it
-     * was. It used to throw with the Cond's own lock still held and its waiter still queued:
-     * every later signal() spun forever.
+     * was: a throw with the Cond's own lock still held and its waiter still queued would make
+     * every later signal() spin forever.
      */
     @Test
     void condAwaitWithoutTheMutexLeavesTheCondUsable() throws Exception {
