@@ -72,33 +72,31 @@ class ChanGoPortsTest {
     }
 
     /** TestPseudoRandomSend: a select with two ready send cases picks both, not always the first. */
-    @Test
-    void pseudoRandomSend() {
-        for (int cap : new int[] {0, 100}) {
-            run(() -> {
-                int n = 100;
-                Chan<Integer> c = Chan.make(cap);
-                int[] got = new int[n];
-                Goroutine r = Go.spawn(() -> {
-                    try {
-                        for (int i = 0; i < n; i++) {
-                            got[i] = c.receive();
-                            if (cap == 0) Go.yield();
-                        }
-                    } catch (InterruptedException e) {
-                        throw new AssertionError(e);
+    @WithCapacities({0, 100})
+    void pseudoRandomSend(int cap) {
+        run(() -> {
+            int n = 100;
+            Chan<Integer> c = Chan.make(cap);
+            int[] got = new int[n];
+            Goroutine r = Go.spawn(() -> {
+                try {
+                    for (int i = 0; i < n; i++) {
+                        got[i] = c.receive();
+                        if (cap == 0) Go.yield();
                     }
-                });
-                for (int i = 0; i < n; i++) {
-                    new Select().send(c, 1, () -> { }).send(c, 0, () -> { }).run();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
                 }
-                r.join();
-                int ones = 0;
-                for (int v : got) ones += v;
-                int zeros = n - ones;
-                assertTrue(zeros > n / 10 && ones > n / 10, "want pseudo-random, got " + zeros + " zeros and " + ones + " ones");
             });
-        }
+            for (int i = 0; i < n; i++) {
+                new Select().send(c, 1, () -> { }).send(c, 0, () -> { }).run();
+            }
+            r.join();
+            int ones = 0;
+            for (int v : got) ones += v;
+            int zeros = n - ones;
+            assertTrue(zeros > n / 10 && ones > n / 10, "want pseudo-random, got " + zeros + " zeros and " + ones + " ones");
+        });
     }
 
     /** test/chan/fifo.go: asynchronous FIFO, and a synchronous FIFO through a chain of goroutines. */
@@ -158,29 +156,27 @@ class ChanGoPortsTest {
     }
 
     /** test/chan/nonblock.go, in part: non-blocking sends and receives on every capacity. */
-    @Test
-    void nonblock() throws Exception {
-        for (int cap : new int[] {0, 1, 2, 10}) {
-            Chan<Integer> c = Chan.make(cap);
-            assertEquals(null, c.tryReceive());
-            for (int i = 0; i < cap; i++) assertTrue(c.trySend(i));
-            AtomicBoolean sent = new AtomicBoolean(c.trySend(99));
-            assertTrue(!sent.get(), "cap " + cap + ": send to a full channel did not block");
-            // A waiting receiver makes a non-blocking send on an unbuffered channel succeed.
-            if (cap == 0) {
-                AtomicInteger got = new AtomicInteger();
-                Goroutine r = Go.spawn(() -> {
-                    try {
-                        got.set(c.receive());
-                    } catch (InterruptedException e) {
-                        throw new AssertionError(e);
-                    }
-                });
-                GoTestSupport.awaitTrue("receiver waiting", 10_000, () -> r.state() == Goroutine.State.WAITING);
-                assertTrue(c.trySend(7));
-                r.join();
-                assertEquals(7, got.get());
-            }
+    @WithCapacities({0, 1, 2, 10})
+    void nonblock(int cap) throws Exception {
+        Chan<Integer> c = Chan.make(cap);
+        assertEquals(null, c.tryReceive());
+        for (int i = 0; i < cap; i++) assertTrue(c.trySend(i));
+        AtomicBoolean sent = new AtomicBoolean(c.trySend(99));
+        assertTrue(!sent.get(), "cap " + cap + ": send to a full channel did not block");
+        // A waiting receiver makes a non-blocking send on an unbuffered channel succeed.
+        if (cap == 0) {
+            AtomicInteger got = new AtomicInteger();
+            Goroutine r = Go.spawn(() -> {
+                try {
+                    got.set(c.receive());
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            GoTestSupport.awaitTrue("receiver waiting", 10_000, () -> r.state() == Goroutine.State.WAITING);
+            assertTrue(c.trySend(7));
+            r.join();
+            assertEquals(7, got.get());
         }
     }
 }

@@ -10,28 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Channel behaviour, ported from Go's runtime/chan_test.go TestChan and friends: every test at
- * capacities 0, 1, 2, 10, 100, 1000, with the other parties as goroutines and as platform
+ * each capacity of {@link WithCapacities}, with the other parties as goroutines and as platform
  * threads (the test body itself is a platform thread).
  */
 class ChanTest {
     enum Mode { GOROUTINE, PLATFORM }
-
-    static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (int cap : new int[] {0, 1, 2, 10, 100, 1000}) {
-            for (Mode m : Mode.values()) out.add(Arguments.of(cap, m));
-        }
-        return out.stream();
-    }
 
     interface Body {
         void run() throws Exception;
@@ -85,8 +73,7 @@ class ChanTest {
         GoTestSupport.awaitTrue("party waiting", 10_000, p::waiting);
     }
 
-    @ParameterizedTest(name = "cap {0}, {1}")
-    @MethodSource("cases")
+    @WithCapacities
     void receiveFromEmptyChannelWaitsForASend(int cap, Mode mode) throws Exception {
         Chan<Integer> c = Chan.make(cap);
         AtomicLong got = new AtomicLong(-1);
@@ -99,8 +86,7 @@ class ChanTest {
         assertEquals(42, got.get());
     }
 
-    @ParameterizedTest(name = "cap {0}, {1}")
-    @MethodSource("cases")
+    @WithCapacities
     void sendToFullChannelWaitsForAReceive(int cap, Mode mode) throws Exception {
         Chan<Integer> c = Chan.make(cap);
         for (int i = 0; i < cap; i++) assertTrue(c.trySend(i), "send " + i + " of " + cap);
@@ -115,8 +101,7 @@ class ChanTest {
         assertEquals(0, c.len());
     }
 
-    @ParameterizedTest(name = "cap {0}, {1}")
-    @MethodSource("cases")
+    @WithCapacities
     void closeWakesEveryWaitingReceiver(int cap, Mode mode) throws Exception {
         Chan<Integer> c = Chan.make(cap);
         List<Party> receivers = new ArrayList<>();
@@ -135,8 +120,7 @@ class ChanTest {
         assertTrue(c.isClosed());
     }
 
-    @ParameterizedTest(name = "cap {0}, {1}")
-    @MethodSource("cases")
+    @WithCapacities
     void closeMakesWaitingSendersThrow(int cap, Mode mode) throws Exception {
         Chan<Integer> c = Chan.make(cap);
         for (int i = 0; i < cap; i++) c.send(i);
@@ -157,8 +141,7 @@ class ChanTest {
         assertNull(c.receiveOrNull());
     }
 
-    @ParameterizedTest(name = "cap {0}, {1}")
-    @MethodSource("cases")
+    @WithCapacities
     void fifoOfAHundredValues(int cap, Mode mode) throws Exception {
         Chan<Integer> c = Chan.make(cap);
         Party s = new Party(mode, () -> {
@@ -172,8 +155,7 @@ class ChanTest {
     }
 
     /** 4 senders x 1000 values arrive as the same multiset (Go's TestChan "Send 1000 integers in 4 goroutines"). */
-    @ParameterizedTest(name = "cap {0}, {1}")
-    @MethodSource("cases")
+    @WithCapacities
     void fourSendersArriveAsTheSameMultiset(int cap, Mode mode) throws Exception {
         Chan<Integer> c = Chan.make(cap);
         List<Party> senders = new ArrayList<>();
@@ -190,8 +172,7 @@ class ChanTest {
     }
 
     /** Go's TestMultiConsumer: 23 workers pass on 271,828 items; the sums match. */
-    @ParameterizedTest(name = "cap {0}, {1}")
-    @MethodSource("cases")
+    @WithCapacities
     void multiConsumer(int cap, Mode mode) throws Exception {
         int workers = 23, items = mode == Mode.PLATFORM ? 27_182 : 271_828;
         Chan<Integer> q = Chan.make(cap);
@@ -219,8 +200,7 @@ class ChanTest {
         assertNull(r.tryReceive());
     }
 
-    @ParameterizedTest(name = "cap {0}")
-    @MethodSource("cases")
+    @WithCapacities
     void interruptedPlatformThreadGivesUpWithNothingLost(int cap, Mode mode) throws Exception {
         if (mode != Mode.PLATFORM) return; // goroutines are not interrupted (yet)
         Chan<Integer> c = Chan.make(cap);

@@ -33,8 +33,8 @@ class DeadlockTest {
 
     /**
      * A goroutine locked to its carrier (or pinned) that waits on a channel blocks its carrier,
-     * but it is asleep like any other: Go reports this deadlock. (It used to count like a
-     * blocking call in progress, and the program hung.)
+     * but it is asleep like any other: Go reports this deadlock. (Counted like a blocking call in
+     * progress, it would leave the program hung.)
      */
     @Test
     void aLockedGoroutineAsleepIsADeadlockToo() throws Exception {

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -221,5 +223,42 @@ class DumpTest {
         }
         assertTrue(initializer.join(Duration.ofSeconds(10)));
         assertTrue(user.join(Duration.ofSeconds(10)));
+    }
+
+    /**
+     * Go.dump() in a loop on a platform thread while pairs ping-pong, half of them locked to
+     * their carrier. The dump holds a parked goroutine in DUMPING while it reads the stack, then
+     * puts WAITING back: a locked goroutine must not take DUMPING for "woken" and run on, and a
+     * park whose commit failed must not store its new status where the dump overwrites it; either
+     * would run a goroutine twice or never ("ready of ... in status 4", "Mounted!!!!").
+     */
+    @Test
+    void dumpRacingParksLosesNoWakeUp() throws Exception {
+        int pairs = 4, rounds = 30_000;
+        AtomicLong dumps = new AtomicLong();
+        GoTestSupport.whileRepeating(() -> {
+            Go.dump();
+            dumps.incrementAndGet();
+        }, () -> GoTestSupport.runMain(() -> {
+            List<Goroutine> all = new ArrayList<>();
+            for (int k = 0; k < pairs; k++) {
+                Chan<Integer> ping = Chan.make(), pong = Chan.make();
+                all.add(GoTestSupport.echo(ping, pong));
+                boolean lock = k % 2 == 0;
+                all.add(Go.spawn(() -> {
+                    if (lock) Go.lockOSThread();
+                    try {
+                        for (int i = 0; i < rounds; i++) GoTestSupport.roundTrip(ping, pong, i);
+                        ping.close();
+                    } catch (InterruptedException e) {
+                        throw new RuntimeException(e);
+                    } finally {
+                        if (lock) Go.unlockOSThread();
+                    }
+                }));
+            }
+            GoTestSupport.joinAllSucceeded(all);
+        }));
+        assertTrue(dumps.get() > 0, "the dumper never ran");
     }
 }

@@ -493,9 +493,9 @@ class GoExecutorServiceTest {
     }
     /**
      * Two parties running one future at once (allowed, as for FutureTask: the second returns at
-     * once): cancel(true) interrupts the one that runs the task. Both used to store themselves as
-     * the runner, the loser possibly last, so cancel(true) interrupted it and the task slept on
-     * (2 runs in 3 failed). The runner is now claimed by CAS, as FutureTask does.
+     * once): cancel(true) interrupts the one that runs the task. The runner is claimed by CAS, as
+     * FutureTask does: were both to store themselves as the runner, the loser possibly last,
+     * cancel(true) would interrupt it and the task would sleep on.
      */
     @Test
     void cancelInterruptsTheRunnerWhenTwoRunTheFuture() throws Exception {

@@ -2,10 +2,13 @@ package dev.gort;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.sched.G;
+import dev.gort.sync.WaitGroup;
 import java.lang.reflect.Field;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -104,5 +107,35 @@ class GoLocalTest {
             withInitial.remove();
             assertEquals("new-initial", withInitial.get());
         });
+    }
+
+    /** Each goroutine sees its own GoLocal values, on one carrier shared by turns, and a platform thread its own. */
+    @Test
+    void goLocalValuesBelongToTheirGoroutine() throws Exception {
+        GoLocal<String> local = GoLocal.withInitial(() -> "unset");
+        AtomicBoolean ok = new AtomicBoolean(true);
+        GoTestSupport.withMaxProcs(1, () -> {
+            Go.run(() -> {
+                WaitGroup wg = new WaitGroup();
+                wg.add(2);
+                for (String v : new String[] {"x", "y"}) {
+                    Go.spawn(() -> {
+                        if (!local.get().equals("unset")) ok.set(false);
+                        local.set(v);
+                        for (int i = 0; i < 20; i++) {
+                            Go.yield(); // the other goroutine runs on the same carrier
+                            if (!local.get().equals(v)) ok.set(false);
+                        }
+                        local.remove();
+                        if (!local.get().equals("unset")) ok.set(false);
+                        wg.done();
+                    });
+                }
+                GoTestSupport.await(wg);
+            });
+        });
+        assertTrue(ok.get());
+        local.set("platform");
+        assertSame("platform", local.get());
     }
 }

@@ -458,10 +458,10 @@ class InterruptTest {
      * each receive parks, and sees the interrupt); a platform thread interrupts the receiver and
      * waits for its count to go up by one before the next interrupt. The goroutine reuses one
      * waiter, and a wait that ended normally stays installed for an interrupter to find: an
-     * interrupter that arrived late, after the goroutine had already thrown for this interrupt
-     * (its next wait saw the status at once) and queued the same waiter again, ended that next
-     * wait too (e.g. 56,625 exceptions after 56,624 interrupts; 2 runs in 4 before the fix). Run
-     * from the test's platform thread, which joins everything without holding a carrier.
+     * interrupter that arrives late, after the goroutine has already thrown for this interrupt
+     * (its next wait saw the status at once) and queued the same waiter again, must not end that
+     * next wait too (which shows as, e.g., 56,625 exceptions after 56,624 interrupts). Run from
+     * the test's platform thread, which joins everything without holding a carrier.
      */
     @Test
     void oneInterruptEndsOneWait() throws Exception {
@@ -530,11 +530,10 @@ class InterruptTest {
     /**
      * A platform thread's wait that a waker has already completed is not undone by an interrupt.
      * The waker unlinks the waiter and hands it a value or a permit under the queue's lock, and
-     * marks it woken just after unlocking; a waiter interrupted in between took the lock, found it
-     * not yet woken, and threw: the handed value or permit was lost (or, for a send, the value
-     * the receiver already had was sent again by a retrying sender). The waiter now asks whether
-     * it is still linked. Each test interrupts the waiting thread non-stop; before the fix
-     * receives lost values and acquires leaked permits in 7 runs of 7, sends duplicated in 2 of 3.
+     * marks it woken just after unlocking. A waiter interrupted in between asks whether it is
+     * still linked, not whether it was woken: one that threw because it was not yet marked would
+     * lose the handed value or permit (or, for a send, have the value the receiver already has
+     * sent again by a retrying sender). Each test interrupts the waiting thread non-stop.
      */
     @Test
     void platformReceiveInterruptedWhileHandedAValueKeepsIt() throws Exception {

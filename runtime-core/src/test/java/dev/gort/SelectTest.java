@@ -132,38 +132,36 @@ class SelectTest {
     }
 
     /** Go's TestSelfSelect: a goroutine's send and receive cases on one channel never pair up. */
-    @Test
-    void selectNeverPairsWithItself() {
+    @WithCapacities({0, 10})
+    void selectNeverPairsWithItself(int cap) {
         run(() -> {
-            for (int cap : new int[] {0, 10}) {
-                Chan<Integer> c = Chan.make(cap);
-                WaitGroup wg = new WaitGroup();
-                wg.add(2);
-                AtomicReference<Throwable> bad = new AtomicReference<>();
-                for (int p = 0; p < 2; p++) {
-                    int me = p;
-                    Go.spawn(() -> {
-                        try {
-                            for (int i = 0; i < 1000; i++) {
-                                if ((me == 0 ? i : i + 1) % 2 == 0) {
-                                    new Select().send(c, me, () -> { }).recv(c, v -> {
-                                        if (cap == 0 && v == me) bad.set(new AssertionError("received own value"));
-                                    }).run();
-                                } else {
-                                    new Select().recv(c, v -> {
-                                        if (cap == 0 && v == me) bad.set(new AssertionError("received own value"));
-                                    }).send(c, me, () -> { }).run();
-                                }
+            Chan<Integer> c = Chan.make(cap);
+            WaitGroup wg = new WaitGroup();
+            wg.add(2);
+            AtomicReference<Throwable> bad = new AtomicReference<>();
+            for (int p = 0; p < 2; p++) {
+                int me = p;
+                Go.spawn(() -> {
+                    try {
+                        for (int i = 0; i < 1000; i++) {
+                            if ((me == 0 ? i : i + 1) % 2 == 0) {
+                                new Select().send(c, me, () -> { }).recv(c, v -> {
+                                    if (cap == 0 && v == me) bad.set(new AssertionError("received own value"));
+                                }).run();
+                            } else {
+                                new Select().recv(c, v -> {
+                                    if (cap == 0 && v == me) bad.set(new AssertionError("received own value"));
+                                }).send(c, me, () -> { }).run();
                             }
-                        } catch (InterruptedException e) {
-                            bad.set(e);
                         }
-                        wg.done();
-                    });
-                }
-                wg.await();
-                assertNull(bad.get());
+                    } catch (InterruptedException e) {
+                        bad.set(e);
+                    }
+                    wg.done();
+                });
             }
+            wg.await();
+            assertNull(bad.get());
         });
     }
 

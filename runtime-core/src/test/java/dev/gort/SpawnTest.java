@@ -95,8 +95,8 @@ class SpawnTest {
     }
 
     /**
-     * A goroutine's timed join parks with a runtime timer: it gives up after the timeout (it
-     * used to wait without one), its timer is gone after a join that ends either way, an
+     * A goroutine's timed join parks with a runtime timer: it gives up after the timeout, its
+     * timer is gone after a join that ends either way, an
      * interrupt still ends it, and a second timed join sees the goroutine end.
      */
     @Test

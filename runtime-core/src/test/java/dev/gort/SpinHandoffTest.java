@@ -193,7 +193,7 @@ class SpinHandoffTest {
                         }
                         ran.set(true);
                     });
-                    GoTestSupportAccess.awaitWaiting(sleeper);
+                    GoTestSupport.awaitWaiting(sleeper);
                     Goroutine waker = Go.spawn(() -> {
                         // Wait until the other P is idle and no carrier spins for work: then no
                         // one but sysmon can come for what this goroutine readies.

@@ -103,7 +103,7 @@ final class Diagnostics {
             .append(" [");
         for (int i = 0; i < ps.length; i++) {
             if (i > 0) sb.append(' ');
-            sb.append(ps[i].runq.size());
+            sb.append(ps[i].steal.size());
         }
         sb.append(']');
         if (s.netpoll != null) sb.append(" netpoll=").append(s.netpoll.name());
@@ -124,7 +124,7 @@ final class Diagnostics {
             idleThreads = idle.nmidle;
         }
         int local = 0;
-        for (P p : ps) local += p.runq.size();
+        for (P p : ps) local += p.steal.size();
         Syscalls sys = s.syscalls;
         return new Scheduler.Metrics(s.procs.nprocs(), ps.length, s.numGoroutine(), threads, idleThreads,
             idle.npidle.get(), idle.nmspinning.get(), s.global.size(), local, Preemption.preemptions.get(),
@@ -173,7 +173,7 @@ final class Diagnostics {
             G g = m.curgAcquire();
             if (g != null) few.add(g);
         }
-        for (P p : s.procs.allp()) p.runq.snapshotInto(few);
+        for (P p : s.procs.allp()) p.steal.snapshotInto(few);
         List<G> parked = s.registry.snapshot();
         G[] gs = new G[parked.size() + few.size()];
         int n = 0;

@@ -36,7 +36,7 @@ final class GlobalQueue {
      * Takes one entry. A single goroutine is returned; of a batch, the first is returned and the
      * rest go to {@code local}, whose owner the caller must be.
      */
-    G pollInto(RunQueue local) {
+    G pollInto(RunQueue.Owner local) {
         Object e = queue.poll();
         if (e == null) return null;
         if (e instanceof G g) return g;

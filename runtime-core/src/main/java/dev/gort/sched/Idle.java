@@ -241,7 +241,7 @@ final class Idle {
      * hand the P off while the count still held the old spinner: handoffp and its watchTimer's
      * wakep would see "someone spins" and leave the P idle, the old spinner would go to stopm,
      * and the P's due timers would never run (one P, locked sleepers: every goroutine asleep
-     * for good; SchedulingTest.lockedSleepersSharingOneProcessorAllWake).
+     * for good; ProcessorTimersTest.lockedSleepersSharingOneProcessorAllWake).
      *
      * <p>Ordering: the decrement (an atomic read-modify-write) happens under the lock before
      * pidleputLocked's {@code wakeup()} (a volatile store of the token), and the waiter reads

@@ -6,14 +6,17 @@ package dev.gort.sched;
  * {@link Procs}, "Stuck carriers").
  *
  * <p>Owner: the M in {@link #m} (set by acquire, cleared by release under {@link Idle#lock} or
- * by the hand-off protocol). The owner alone writes {@link #schedtick} and pushes to
- * {@link #runq}; others only steal from {@code runq} and read the rest racily (sysmon, traces).
+ * by the hand-off protocol). The owner alone writes {@link #schedtick} and uses {@link #runq};
+ * others reach the run queue only through {@link #steal} and read the rest racily (sysmon, traces).
  */
 public final class P {
     static final int IDLE = 0, RUNNING = 1, DEAD = 2;
 
     final int id;
-    final RunQueue runq = new RunQueue();
+    /** The run queue as its owner sees it: put and poll, only by the M holding this P. */
+    final RunQueue.Owner runq = new RunQueue.Owner();
+    /** The same run queue as every other thread sees it: steals and estimates. */
+    final RunQueue.Thief steal = runq.thief();
     /** This P's timers (Go's per-P timer heap). */
     final TimerHeap timers = new TimerHeap();
     /**

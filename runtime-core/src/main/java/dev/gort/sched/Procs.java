@@ -71,7 +71,7 @@ final class Procs {
     /** Some live P has goroutines in its ring (findRunnable's re-check; wake-up and deadlock checks). */
     boolean anyLocalWork() {
         for (P q : allp) {
-            if (q.status != P.DEAD && !q.runq.isEmpty()) return true;
+            if (q.status != P.DEAD && !q.steal.isEmpty()) return true;
         }
         return false;
     }

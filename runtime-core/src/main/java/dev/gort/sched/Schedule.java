@@ -316,7 +316,7 @@ final class Schedule {
                 }
                 if (victim.status != P.RUNNING) continue;
                 boolean offered = victim.offersRunnext;
-                G g = victim.runq.stealInto(p.runq, stealRunnext || offered, !victim.stuck && !offered);
+                G g = victim.steal.stealInto(p.runq, stealRunnext || offered, !victim.stuck && !offered);
                 if (g != null) {
                     if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id);
                     return g;

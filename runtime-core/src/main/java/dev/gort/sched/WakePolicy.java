@@ -176,7 +176,7 @@ final class WakePolicy {
                 }
             }
             if (since != 0) {
-                if (p.runq.isEmpty()) {
+                if (p.steal.isEmpty()) {
                     P.POLL_OWED_SINCE.compareAndSet(p, since, 0L);
                 } else if (stalled || now - since >= POLL_WAKE_DELAY) {
                     pay |= P.POLL_OWED_SINCE.compareAndSet(p, since, 0L);
@@ -184,7 +184,7 @@ final class WakePolicy {
                     owed = true;
                 }
             }
-            if (pay && !p.runq.isEmpty()) wakep();
+            if (pay && !p.steal.isEmpty()) wakep();
         }
         return owed;
     }

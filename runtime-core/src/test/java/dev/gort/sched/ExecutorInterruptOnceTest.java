@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.Go;
 import dev.gort.GoExecutorService;
-import dev.gort.GoTestSupportAccess;
+import dev.gort.GoTestSupport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,20 +18,20 @@ import org.junit.jupiter.api.Test;
 /**
  * An executor task's interrupt (cancel(true)) is delivered once: to the goroutine's status and,
  * while it is mounted, to its carrier's flag as a mirror, and consuming it (InterruptedException
- * from a Gort wait, Go.interrupted()) clears both for good. Before the fix, with 3 processors
- * and two platform threads cancelling tasks, 10 runs of 10 failed (943 to 11,939 interrupted
- * tasks a run; the carrier's flag still set after 8 to 433 of them, the status after 1 to 9, the
- * next sleep interrupted in 15 to 788); after it, 10 of 10 passed. Three ways one interrupt was
- * seen twice:
+ * from a Gort wait, Go.interrupted()) clears both for good. With 3 processors and two platform
+ * threads cancelling thousands of tasks a run, each of these ways to see one interrupt twice
+ * fails the test in every run (a carrier's flag still set after a task, a status still set, or
+ * the next sleep interrupted):
  * <ul>
- *   <li>The interrupter readied a task parked in Go.sleep, which ran on another carrier, threw
- *       and cleared status and flag before the interrupter reached its carrier step, which then
- *       set the flag anyway.</li>
- *   <li>A carrier found with its flag set at unmount took the mirror for the task's own
- *       Thread.currentThread().interrupt() and interrupted the goroutine again after requeueing
- *       it, by which time it might have consumed the interrupt on another carrier.</li>
- *   <li>Go.interrupted() read the status before taking the flag: an interrupt between the two
- *       had its mirror consumed (true returned) and its status left set.</li>
+ *   <li>The interrupter readies a task parked in Go.sleep, which runs on another carrier, throws
+ *       and clears status and flag before the interrupter reaches its carrier step: that step
+ *       must not set the flag after it.</li>
+ *   <li>A carrier found with its flag set at unmount must not take the mirror for the task's
+ *       own Thread.currentThread().interrupt() and interrupt the goroutine again after
+ *       requeueing it, by which time it may have consumed the interrupt on another carrier.</li>
+ *   <li>Go.interrupted() takes the flag before it reads the status: the other way round, an
+ *       interrupt between the two would have its mirror consumed (true returned) and its status
+ *       left set.</li>
  * </ul>
  * The carrier's flag is read with {@link CarrierLookup#carrierInterrupted}, never inlined: a
  * compiled task may reuse a read of Thread.currentThread() from before its park, another
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 class ExecutorInterruptOnceTest {
     @AfterEach
     void atRest() throws InterruptedException {
-        GoTestSupportAccess.assertSchedulerAtRest();
+        GoTestSupport.assertSchedulerAtRest();
     }
 
     @Test
@@ -94,7 +94,7 @@ class ExecutorInterruptOnceTest {
                 cancellers.add(th);
             }
             for (Thread th : cancellers) th.join();
-            GoTestSupportAccess.awaitTrueFor(20_000, () -> exec.toString().contains("running tasks = 0"));
+            GoTestSupport.awaitTrue("no task running", 20_000, () -> exec.toString().contains("running tasks = 0"));
             String counts = "seed " + seed + ": " + seen + " interrupted tasks; carrier flag still set after "
                     + flagAfter + ", status still set after " + statusAfter + ", next sleep interrupted in " + nextSleepInterrupted;
             assertTrue(seen.get() > 0, counts);

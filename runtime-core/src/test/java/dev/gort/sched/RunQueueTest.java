@@ -28,7 +28,7 @@ class RunQueueTest {
 
     @Test
     void fifoThenRunnextFirst() {
-        RunQueue q = new RunQueue();
+        RunQueue.Owner q = new RunQueue.Owner();
         GlobalQueue global = new GlobalQueue();
         G[] gs = goroutines(4);
         q.put(gs[0], false, global);
@@ -45,14 +45,14 @@ class RunQueueTest {
 
     @Test
     void overflowMovesHalfPlusOneToTheGlobalQueue() {
-        RunQueue q = new RunQueue();
+        RunQueue.Owner q = new RunQueue.Owner();
         GlobalQueue global = new GlobalQueue();
         G[] gs = goroutines(RunQueue.CAPACITY + 1);
         for (int i = 0; i < RunQueue.CAPACITY; i++) assertFalse(q.put(gs[i], false, global));
         assertTrue(q.put(gs[RunQueue.CAPACITY], false, global), "the 257th put spills");
         assertEquals(1, global.size(), "one batch entry");
         // Order is kept: the oldest half went to the global queue, then the newcomer.
-        RunQueue taker = new RunQueue();
+        RunQueue.Owner taker = new RunQueue.Owner();
         assertSame(gs[0], global.pollInto(taker));
         for (int i = 1; i < RunQueue.CAPACITY / 2; i++) assertSame(gs[i], taker.poll());
         assertSame(gs[RunQueue.CAPACITY], taker.poll());
@@ -64,25 +64,26 @@ class RunQueueTest {
 
     @Test
     void stealTakesHalfAndRunnextOnlyWhenAsked() {
-        RunQueue victim = new RunQueue(), thief = new RunQueue();
+        RunQueue.Owner victim = new RunQueue.Owner(), thief = new RunQueue.Owner();
+        RunQueue.Thief stealer = victim.thief();
         GlobalQueue global = new GlobalQueue();
         G[] gs = goroutines(11);
         for (int i = 0; i < 10; i++) victim.put(gs[i], false, global);
         victim.put(gs[10], true, global);
-        G got = victim.stealInto(thief, false, false);
+        G got = stealer.stealInto(thief, false, false);
         assertSame(gs[4], got); // five taken, the last one returned to run
         for (int i = 0; i < 4; i++) assertSame(gs[i], thief.poll());
         assertNull(thief.poll());
         assertEquals(6, victim.size()); // five left plus runnext
         int taken = 0;
-        while (victim.stealInto(thief, false, false) != null) {
+        while (stealer.stealInto(thief, false, false) != null) {
             taken++;
             while (thief.poll() != null) taken++;
         }
         assertEquals(5, taken);
         // Only runnext is left now.
-        assertNull(victim.stealInto(thief, false, false));
-        assertSame(gs[10], victim.stealInto(thief, true, false));
+        assertNull(stealer.stealInto(thief, false, false));
+        assertSame(gs[10], stealer.stealInto(thief, true, false));
         assertNull(victim.poll());
     }
 
@@ -98,7 +99,8 @@ class RunQueueTest {
         int total = 2_000_000;
         G[] gs = goroutines(total);
         AtomicIntegerArray seen = new AtomicIntegerArray(total);
-        RunQueue owner = new RunQueue();
+        RunQueue.Owner owner = new RunQueue.Owner();
+        RunQueue.Thief stealer = owner.thief();
         GlobalQueue global = new GlobalQueue();
         AtomicBoolean done = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -107,12 +109,12 @@ class RunQueueTest {
         for (int t = 0; t < thieves; t++) {
             int id = t;
             Thread th = new Thread(() -> {
-                RunQueue mine = new RunQueue();
+                RunQueue.Owner mine = new RunQueue.Owner();
                 SplittableRandom r = new SplittableRandom(seed * 31 + id);
                 try {
                     start.await();
-                    while (!done.get() || !owner.isEmpty()) {
-                        G g = owner.stealInto(mine, r.nextInt(4) == 0, false);
+                    while (!done.get() || !stealer.isEmpty()) {
+                        G g = stealer.stealInto(mine, r.nextInt(4) == 0, false);
                         if (g == null) { Thread.onSpinWait(); continue; }
                         seen.incrementAndGet((int) g.id);
                         G x;
@@ -142,7 +144,7 @@ class RunQueueTest {
         while ((g = owner.poll()) != null) seen.incrementAndGet((int) g.id);
         done.set(true);
         for (Thread th : ts) th.join(60_000);
-        RunQueue scratch = new RunQueue();
+        RunQueue.Owner scratch = new RunQueue.Owner();
         while ((g = global.pollInto(scratch)) != null) {
             seen.incrementAndGet((int) g.id);
             G x;

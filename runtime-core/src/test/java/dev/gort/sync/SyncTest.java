@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class SyncTest {
     @org.junit.jupiter.api.AfterEach
     void schedulerAtRest() throws InterruptedException {
-        dev.gort.GoTestSupportAccess.assertSchedulerAtRest();
+        dev.gort.GoTestSupport.assertSchedulerAtRest();
     }
 
     /** Starts n goroutines and n platform threads running body; waits for all; rethrows failures. */
@@ -154,7 +154,7 @@ class SyncTest {
             rw.lock();
             rw.unlock();
         });
-        dev.gort.GoTestSupportAccess.awaitWaiting(writer);
+        dev.gort.GoTestSupport.awaitWaiting(writer);
         assertFalse(rw.tryRLock(), "a new reader overtook a waiting writer");
         rw.runlock();
         writer.join();
@@ -253,7 +253,7 @@ class SyncTest {
             seen[0] = order.incrementAndGet();
             sem.release(4);
         });
-        dev.gort.GoTestSupportAccess.awaitWaiting(big);
+        dev.gort.GoTestSupport.awaitWaiting(big);
         assertFalse(sem.tryAcquire(1), "a small request overtook the waiting large one");
         Goroutine small = Go.spawn(() -> {
             try {
@@ -264,7 +264,7 @@ class SyncTest {
             seen[1] = order.incrementAndGet();
             sem.release(1);
         });
-        dev.gort.GoTestSupportAccess.awaitWaiting(small);
+        dev.gort.GoTestSupport.awaitWaiting(small);
         sem.release(3);
         big.join();
         small.join();
@@ -284,7 +284,7 @@ class SyncTest {
                 thrown.set(e);
             }
         });
-        dev.gort.GoTestSupportAccess.awaitTrue(() -> t.getState() == Thread.State.WAITING);
+        dev.gort.GoTestSupport.awaitTrue("thread waiting", 10_000, () -> t.getState() == Thread.State.WAITING);
         t.interrupt();
         t.join();
         assertTrue(thrown.get() instanceof InterruptedException);
@@ -293,8 +293,8 @@ class SyncTest {
     }
     /**
      * await() without holding the mutex throws IllegalStateException and leaves the Cond as it
-     * was. It used to throw with the Cond's own lock still held and its waiter still queued:
-     * every later signal() spun forever.
+     * was: a throw with the Cond's own lock still held and its waiter still queued would make
+     * every later signal() spin forever.
      */
     @Test
     void condAwaitWithoutTheMutexLeavesTheCondUsable() throws Exception {

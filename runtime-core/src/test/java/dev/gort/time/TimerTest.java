@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gort.Chan;
 import dev.gort.DeadlockException;
 import dev.gort.Go;
-import dev.gort.GoTestSupportAccess;
+import dev.gort.GoTestSupport;
 import dev.gort.Goroutine;
 import dev.gort.Select;
 import dev.gort.sync.WaitGroup;
@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
 class TimerTest {
     @AfterEach
     void schedulerAtRest() throws InterruptedException {
-        GoTestSupportAccess.assertSchedulerAtRest();
+        GoTestSupport.assertSchedulerAtRest();
         // Every test here stops or lets fire every timer it starts.
-        GoTestSupportAccess.awaitTrue(() -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
+        GoTestSupport.awaitTrue("no timer left armed", 10_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
     }
 
     private static void run(ThrowingBody body) {
@@ -63,8 +63,8 @@ class TimerTest {
     }
 
     /**
-     * Durations of centuries are "forever", not an overflow: beyond 292 years Go.sleep and the
-     * timers threw ArithmeticException (Duration.toNanos); now every delay saturates at
+     * Durations of centuries are "forever", not an overflow: beyond 292 years Duration.toNanos
+     * throws ArithmeticException, so Go.sleep and the timers saturate every delay at
      * Scheduler.MAX_DELAY_NANOS, which also keeps nanoTime deadlines from wrapping around.
      */
     @Test
@@ -181,11 +181,12 @@ class TimerTest {
 
     /**
      * reset() racing the ticks of a fast ticker leaves one chain of timers, and no tick comes
-     * after stop() returns. A tick sent before it looked at the ticker's state, and re-armed
-     * whichever timer it was: a reset() after a timer had fired (its delete found nothing) left
-     * that timer's chain running beside the new one, and stop() deleted only one of them, so the
-     * other ticked on after the stop (3 runs in 3 before the fix; the pendingTimers check after
-     * each test sees such a chain too). Runs on a platform thread, so it needs no scheduling.
+     * after stop() returns. A tick looks at the ticker's state before it sends: one that sent
+     * first and re-armed whichever timer it was would, after a reset() that came once a timer had
+     * fired (its delete found nothing), leave that timer's chain running beside the new one, and
+     * stop() deletes only one of them, so the other would tick on after the stop (the
+     * pendingTimers check after each test sees such a chain too). Runs on a platform thread, so
+     * it needs no scheduling.
      */
     @Test
     void tickerResetRacingItsTicksLeavesOneChain() throws Exception {
@@ -254,7 +255,7 @@ class TimerTest {
         // As in Go, any armed timer means "not a deadlock": wait out timers of other tests first
         // (once, in a CI-like run, this test hung with some timer armed: see the closing note).
         try {
-            GoTestSupportAccess.awaitTrueFor(20_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
+            GoTestSupport.awaitTrue("no timer left armed", 20_000, () -> dev.gort.sched.Scheduler.get().pendingTimers() == 0);
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -299,7 +300,7 @@ class TimerTest {
     void timerArmedByABusyGoroutineFiresBesideAnIdleProcessor() throws Exception {
         int old = Go.setMaxProcs(2);
         try {
-            GoTestSupportAccess.awaitTrue(() -> Go.metrics().processors() == 2);
+            GoTestSupport.awaitTrue("processors down to 2", 10_000, () -> Go.metrics().processors() == 2);
             for (int round = 0; round < 20; round++) {
                 java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
                 AtomicLong waited = new AtomicLong(-1);
@@ -337,17 +338,16 @@ class TimerTest {
     }
 
     /**
-     * The lost-timer race (fixed in session 2; it hung GoExecutorServiceTest about 1 run in 6):
-     * an idle M takes the timer-sleeper role because a timer is armed, the timer is stopped
+     * An idle M takes the timer-sleeper role because a timer is armed, and the timer is stopped
      * before the M reads the earliest deadline, so it finds none. It must still wake when a
-     * later timer pokes it: before the fix it slept in a park that ignored pokes, every other M
-     * went idle without the role, and the new timer never fired. A scheduler hook stops the
+     * later timer pokes it: in a park that ignored pokes it would sleep on, every other M would
+     * go idle without the role, and the new timer would never fire. A scheduler hook stops the
      * first timer in exactly that window, so the race happens every time here.
      */
     @Test
     void timerArmedAfterTheSleeperFoundNoneStillFires() throws Exception {
         run(() -> { }); // the runtime is up, and at rest
-        GoTestSupportAccess.assertSchedulerAtRest();
+        GoTestSupport.assertSchedulerAtRest();
         java.util.concurrent.CountDownLatch hooked = new java.util.concurrent.CountDownLatch(1);
         AtomicReference<Timer> first = new AtomicReference<>();
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();

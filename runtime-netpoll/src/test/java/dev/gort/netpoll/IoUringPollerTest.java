@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The io_uring poller's owner thread, driven directly (no scheduler): registrations from many
  * threads while the owner sleeps in io_uring_enter, wake-ups racing a blocking poll, and close.
- * Sockets over io_uring are SocketTest's (its uring execution).
+ * Sockets over io_uring are the Socket*Test classes' (their uring executions).
  */
 class IoUringPollerTest {
     @BeforeAll

@@ -185,9 +185,8 @@ class RecvQueueTest {
     }
 
     /**
-     * The platform reader of a handed-over socket parks in the descriptor's read slot (it used to
-     * nap 100 us at a time) and is unparked by the driver's report, by a deadline change and by
-     * close.
+     * The platform reader of a handed-over socket parks in the descriptor's read slot (it does not
+     * nap and poll) and is unparked by the driver's report, by a deadline change and by close.
      */
     @Test
     void aPlatformReaderOfAHandedOverSocketParksAndIsUnparked() throws Exception {

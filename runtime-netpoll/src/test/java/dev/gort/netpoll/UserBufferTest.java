@@ -72,7 +72,7 @@ class UserBufferTest {
      */
     @Test
     void aPositionMovedWhileAReadIsParkedNeverLetsTheReadPassTheBuffersEnd() {
-        SocketTest.onConnectedPair((s, peer) -> {
+        SocketTestSupport.onConnectedPair((s, peer) -> {
             int cap = 64 * 1024, moved = 60_000;
             ByteBuffer guarded = ByteBuffer.allocateDirect(2 * cap);
             for (int i = cap; i < 2 * cap; i++) guarded.put(i, GUARD);
@@ -100,7 +100,7 @@ class UserBufferTest {
     /** As above for a heap buffer: the read fits its array's [position, limit) at the time of the call. */
     @Test
     void aPositionMovedWhileAHeapReadIsParkedNeverLetsTheReadPassTheLimit() {
-        SocketTest.onConnectedPair((s, peer) -> {
+        SocketTestSupport.onConnectedPair((s, peer) -> {
             int cap = 64 * 1024, moved = 60_000;
             byte[] array = new byte[2 * cap];
             Arrays.fill(array, cap, 2 * cap, GUARD);
@@ -125,7 +125,7 @@ class UserBufferTest {
     /** The JDK's SocketChannel: IllegalStateException "Already closed"; nothing is sent. */
     @Test
     void aWriteFromTheBufferOfAClosedArenaThrowsAndSendsNothing() {
-        SocketTest.onConnectedPair((s, peer) -> {
+        SocketTestSupport.onConnectedPair((s, peer) -> {
             Arena arena = Arena.ofShared();
             ByteBuffer src = arena.allocate(4096).asByteBuffer();
             src.put(pattern(4096, 3)).flip();
@@ -145,7 +145,7 @@ class UserBufferTest {
     /** A read into the buffer of a closed arena throws; the data stays in the socket for the next read. */
     @Test
     void aReadIntoTheBufferOfAClosedArenaThrowsAndLeavesTheDataInTheSocket() {
-        SocketTest.onConnectedPair((s, peer) -> {
+        SocketTestSupport.onConnectedPair((s, peer) -> {
             byte[] data = pattern(100, 5);
             peer.write(data, 0, data.length);
             Arena arena = Arena.ofShared();
@@ -162,7 +162,7 @@ class UserBufferTest {
      */
     @Test
     void anArenaClosedWhileAReadIsParkedFailsTheReadAndLeavesTheData() {
-        SocketTest.onConnectedPair((s, peer) -> {
+        SocketTestSupport.onConnectedPair((s, peer) -> {
             Arena arena = Arena.ofShared();
             ByteBuffer dst = arena.allocate(4096).asByteBuffer().position(2048);
             AtomicReference<Integer> read = new AtomicReference<>();
@@ -180,7 +180,7 @@ class UserBufferTest {
     /** The JDK's SocketChannel: IllegalArgumentException "Read-only buffer"; the buffer is unchanged. */
     @Test
     void aReadIntoAReadOnlyBufferThrowsAndLeavesItUnchanged() {
-        SocketTest.onConnectedPair((s, peer) -> {
+        SocketTestSupport.onConnectedPair((s, peer) -> {
             byte[] data = pattern(10, 7);
             peer.write(data, 0, data.length);
             ByteBuffer direct = ByteBuffer.allocateDirect(10);

@@ -61,7 +61,7 @@ import java.util.concurrent.locks.LockSupport;
  * task_work queued), and an armed poll holds a reference to the <em>file</em>, so the socket
  * was never released (no FIN to the peer, its buffers kept) until the ring closed. The first
  * version of this class had that bug (with a synchronous POLL_REMOVE);
- * {@code SocketTest.closeReleasesTheSocketAndThePeerSeesEndOfStream} finds it (dozens of 1,000
+ * {@code SocketCloseTest.closeReleasesTheSocketAndThePeerSeesEndOfStream} finds it (dozens of 1,000
  * peers never saw the end of stream); the fd-count test could not (the fd is gone). A cancel
  * that still answers EALREADY is queued again.
  *

@@ -1,0 +1,104 @@
+package dev.gort.sched;
+
+import static dev.gort.GoTestSupport.assertSchedulerAndTimersAtRest;
+import static dev.gort.GoTestSupport.awaitTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gort.Go;
+import dev.gort.Goroutine;
+import dev.gort.sync.WaitGroup;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A carrier blocked in a call does not stop the other goroutines: told (Go.blocking hands its P
+ * off) or not (sysmon gives a spare P to a carrier stuck past the retake delay).
+ */
+class BlockedCarrierTest {
+    @AfterEach
+    void schedulerAtRest() throws InterruptedException {
+        assertSchedulerAndTimersAtRest();
+    }
+
+    /** Go.blocking on every P at once: the Ps go to other carriers, short goroutines still run. */
+    @Test
+    void blockingCallsOnEveryProcessorDoNotStopOthers() throws Exception {
+        int procs = Go.maxProcs();
+        long before = Go.metrics().blockingCalls();
+        WaitGroup entered = new WaitGroup();
+        entered.add(procs);
+        List<Goroutine> sleepers = new ArrayList<>();
+        for (int i = 0; i < procs; i++) {
+            sleepers.add(Go.spawn(() -> {
+                try {
+                    Go.blocking(() -> {
+                        entered.done();
+                        Thread.sleep(500);
+                        return null;
+                    });
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }));
+        }
+        entered.await();
+        assertOthersRunWhile(sleepers);
+        assertEquals(before + procs, Go.metrics().blockingCalls());
+        for (Goroutine g : sleepers) g.join();
+    }
+
+    /** A plain Thread.sleep in goroutines on every P: sysmon adds spare Ps after the retake delay. */
+    @Test
+    void plainBlockingOnEveryProcessorIsRetaken() throws Exception {
+        int procs = Go.maxProcs();
+        long retakesBefore = Go.metrics().stuckRetakes();
+        CountDown entered = new CountDown(procs);
+        List<Goroutine> sleepers = new ArrayList<>();
+        for (int i = 0; i < procs; i++) {
+            sleepers.add(Go.spawn(() -> {
+                entered.down();
+                try {
+                    Thread.sleep(1_000); // blocks the carrier; Gort is not told
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }));
+        }
+        awaitTrue("sleepers started", 10_000, () -> entered.left() == 0);
+        assertOthersRunWhile(sleepers);
+        assertTrue(Go.metrics().stuckRetakes() >= retakesBefore + 1, "no retake recorded");
+        for (Goroutine g : sleepers) g.join();
+    }
+
+    private static void assertOthersRunWhile(List<Goroutine> sleepers) throws InterruptedException {
+        AtomicInteger ran = new AtomicInteger();
+        List<Goroutine> shorts = new ArrayList<>();
+        for (int i = 0; i < 100; i++) shorts.add(Go.spawn(ran::incrementAndGet));
+        for (Goroutine g : shorts) g.join();
+        assertEquals(100, ran.get());
+        for (Goroutine s : sleepers) {
+            assertTrue(s.isAlive(), "the short goroutines only ran after a sleeper finished");
+        }
+    }
+
+    /** A countdown for platform-thread polling in tests. */
+    static final class CountDown {
+        private final AtomicInteger left;
+
+        CountDown(int n) {
+            left = new AtomicInteger(n);
+        }
+
+        void down() {
+            left.decrementAndGet();
+        }
+
+        int left() {
+            return left.get();
+        }
+    }
+}
