@@ -304,7 +304,7 @@ class ChanTest {
                 throw new AssertionError(e);
             }
         });
-        GoTestSupportAccess.awaitWaiting(g);
+        GoTestSupport.awaitWaiting(g);
         String dump = Go.dump();
         c.send(1);
         g.join();
