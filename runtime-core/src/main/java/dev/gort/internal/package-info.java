@@ -5,7 +5,8 @@
  * {@code jdk.internal.vm.Continuation} in Gort's own scope whose pinned yields return false
  * instead of throwing. {@link dev.gort.internal.ContinuationSupport} checks, before that class
  * is loaded, that the JVM exports the package to Gort, and otherwise fails with one line naming
- * the flag {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED}.
+ * the flag: {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED} on the class path,
+ * {@code =dev.gort.core} on the module path.
  *
  * <p>Nothing here is public API.
  */
