@@ -9,8 +9,10 @@ import java.util.function.BiConsumer;
  * package {@code runtime}).
  *
  * <p>The runtime starts at the first call. It needs the JVM flag
- * {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED}; without it the first call throws
- * {@link UnsupportedOperationException} whose message names that flag.
+ * {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED} on the class path, or
+ * {@code --add-exports java.base/jdk.internal.vm=dev.gort.core} when runtime-core is on the module
+ * path; without it the first call throws {@link UnsupportedOperationException} whose message
+ * names the flag.
  *
  * <p>System properties read at start: {@code gort.maxprocs} (number of Ps, default the available
  * processors, at most {@link Scheduler#MAX_PROCS}), {@code gort.maxthreads} (carrier threads,
@@ -183,7 +185,11 @@ public final class Go {
     }
 
     /** A snapshot of the scheduler's gauges and counters. */
-    public static Scheduler.Metrics metrics() {
-        return Scheduler.get().metrics();
+    public static Metrics metrics() {
+        var m = Scheduler.get().metrics();
+        return new Metrics(m.maxProcs(), m.processors(), m.goroutines(), m.threads(), m.idleThreads(),
+            m.idleProcs(), m.spinningThreads(), m.globalRunQueue(), m.localRunQueues(),
+            m.preemptions(), m.stuckRetakes(), m.blockingCalls(), m.carrierWakeups(),
+            m.netpoller(), m.netpollReadied());
     }
 }

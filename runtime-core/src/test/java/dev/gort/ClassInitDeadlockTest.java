@@ -67,7 +67,7 @@ class ClassInitDeadlockTest {
         Assumptions.assumeTrue(new File("/proc/thread-self").exists(), "needs the kernel's thread state (/proc)");
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<String> cmd = new ArrayList<>(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-            "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Dgort.maxprocs=2",
+            "--enable-native-access=ALL-UNNAMED", "-Dgort.maxprocs=2",
             "-cp", System.getProperty("java.class.path"), ClassInitDeadlockTest.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();

@@ -4,35 +4,38 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Without the export, the first use of Gort fails with one line naming the flag. */
+/**
+ * Without the export of {@code jdk.internal.vm}, the first use of Gort fails with one line naming
+ * the flag to add, for the way the JVM was started: {@code =ALL-UNNAMED} with runtime-core on the
+ * class path, {@code =dev.gort.core} with it on the module path.
+ */
 class MissingExportTest {
 
-    /** Run in a child JVM without --add-exports. */
-    public static void main(String[] args) {
-        try {
-            Go.spawn(() -> { });
-            System.out.println("started without the export?!");
-            System.exit(0);
-        } catch (UnsupportedOperationException e) {
-            System.out.println(e.getMessage());
-            System.exit(3);
-        }
+    @Test
+    void onTheClassPathTheErrorNamesAllUnnamed() throws Exception {
+        ChildJvm.Result r = ChildJvm.onClassPath(List.of());
+        assertEquals(3, r.exit(), r.toString());
+        assertEquals(1, r.stdout().lines().count(), r.toString());
+        assertTrue(r.stdout().contains("--add-exports java.base/jdk.internal.vm=ALL-UNNAMED"), r.toString());
+        assertFalse((r.stdout() + r.stderr()).contains("IllegalAccessError"), r.toString());
     }
 
     @Test
-    void firstUseNamesTheFlag() throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        Process p = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-            MissingExportTest.class.getName())).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertEquals(3, p.waitFor(), out);
-        assertEquals(1, out.lines().count(), out);
-        assertTrue(out.contains("--add-exports java.base/jdk.internal.vm=ALL-UNNAMED"), out);
-        assertFalse(out.contains("IllegalAccessError"), out);
+    void onTheModulePathTheErrorNamesGortsModule() throws Exception {
+        ChildJvm.Result r = ChildJvm.onModulePath(List.of());
+        assertEquals(3, r.exit(), r.toString());
+        assertEquals(1, r.stdout().lines().count(), r.toString());
+        assertTrue(r.stdout().contains("--add-exports java.base/jdk.internal.vm=dev.gort.core"), r.toString());
+        assertFalse((r.stdout() + r.stderr()).contains("IllegalAccessError"), r.toString());
+    }
+
+    @Test
+    void onTheModulePathTheNamedFlagIsEnough() throws Exception {
+        ChildJvm.Result r = ChildJvm.onModulePath(List.of("--add-exports", "java.base/jdk.internal.vm=dev.gort.core"));
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("ok dev.gort.core", r.stdout(), r.toString());
     }
 }

@@ -28,7 +28,7 @@ class ObservabilityTest {
     void schedtracePropertyPrintsSchedLines() throws Exception {
         String java = System.getProperty("java.home") + "/bin/java";
         Process p = new ProcessBuilder(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow", "-Dgort.schedtrace=50", "-Dgort.maxprocs=2",
+            "-Dgort.schedtrace=50", "-Dgort.maxprocs=2",
             "-cp", System.getProperty("java.class.path"), ObservabilityTest.class.getName()))
             .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

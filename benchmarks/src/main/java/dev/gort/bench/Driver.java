@@ -1,7 +1,7 @@
 package dev.gort.bench;
 
 import dev.gort.Go;
-import dev.gort.sched.Scheduler;
+import dev.gort.Metrics;
 import java.util.concurrent.CompletionException;
 
 /**
@@ -18,7 +18,7 @@ public enum Driver {
         @Override
         double[] run(Workload.Body body) throws Exception {
             double[][] out = new double[1][];
-            Scheduler.Metrics m0 = Go.metrics();
+            Metrics m0 = Go.metrics();
             try {
                 Go.run(() -> {
                     try {
@@ -30,7 +30,7 @@ public enum Driver {
             } catch (CompletionException e) {
                 throw unwrap(e);
             }
-            Scheduler.Metrics m1 = Go.metrics();
+            Metrics m1 = Go.metrics();
             System.out.printf("INFO gort sched: preemptions=+%d stuckRetakes=+%d blockingCalls=+%d carrierWakeups=+%d"
                     + " threads=%d goroutines=%d%n", m1.preemptions() - m0.preemptions(),
                 m1.stuckRetakes() - m0.stuckRetakes(), m1.blockingCalls() - m0.blockingCalls(),

@@ -6,7 +6,8 @@
  * instead of throwing, and the superclass of the goroutine ({@code dev.gort.sched.G}), so that a
  * goroutine and its stack are one object. {@link dev.gort.internal.ContinuationSupport} checks,
  * before either class is loaded, that the JVM exports the package to Gort, and otherwise fails
- * with one line naming the flag {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED}.
+ * with one line naming the flag: {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED} on
+ * the class path, {@code =dev.gort.core} on the module path.
  *
  * <p>Nothing here is public API.
  */

@@ -1,5 +1,6 @@
 package dev.gort.sched;
 
+import dev.gort.SchedulerMXBean;
 import java.lang.management.ManagementFactory;
 import javax.management.ObjectName;
 

@@ -1,9 +1,12 @@
-package dev.gort.sched;
+package dev.gort;
 
 /**
  * The scheduler as seen from JMX ({@code dev.gort:type=Scheduler}), registered when the runtime
  * starts and {@code java.management} is present: jconsole, VisualVM and JMX exporters see the
- * same gauges and counters as {@code Go.metrics()}.
+ * same gauges and counters as {@link Go#metrics()}.
+ *
+ * <p>Public API (a JMX client may make a proxy of it), and in an exported package because JMX
+ * calls its methods from an unnamed module of its own, which a qualified export cannot reach.
  */
 public interface SchedulerMXBean {
     int getMaxProcs();
@@ -34,7 +37,7 @@ public interface SchedulerMXBean {
 
     long getCarrierWakeups();
 
-    /** Go.dump(): every goroutine with its state, wait reason and stack (bounded: see Scheduler.DUMP_STRING_LIMIT). */
+    /** Go.dump(): every goroutine with its state, wait reason and stack (bounded: see Go.dump()). */
     String dump();
 
     /** One schedtrace line. */

@@ -1,0 +1,33 @@
+package dev.gort;
+
+/**
+ * A snapshot of the scheduler's gauges and counters, returned by {@link Go#metrics()}.
+ *
+ * <p>The fields are read one after another while the runtime runs, so they need not agree with
+ * each other (a goroutine may be counted in a run queue and be running by the time
+ * {@code goroutines} is read). Counters only grow; under contention an increment may be lost,
+ * so they are approximate.
+ *
+ * @param maxProcs        GOMAXPROCS: processors that run goroutines ({@link Go#maxProcs()})
+ * @param processors      processors that exist: {@code maxProcs} plus the spares added for
+ *                        stuck carriers, until they retire
+ * @param goroutines      live goroutines ({@link Go#numGoroutine()})
+ * @param threads         carrier threads started and not ended
+ * @param idleThreads     carrier threads parked with nothing to run
+ * @param idleProcs       processors that no carrier holds
+ * @param spinningThreads carriers looking for work (stealing) without having found any
+ * @param globalRunQueue  entries in the global run queue (an overflow batch counts once)
+ * @param localRunQueues  goroutines in the processors' own run queues, all together
+ * @param preemptions     yields at a safepoint of goroutines whose time slice was over
+ * @param stuckRetakes    processors taken from a carrier that ran one goroutine too long
+ *                        without reaching a safepoint, and given to a spare carrier
+ * @param blockingCalls   {@link Go#blocking} calls made by goroutines
+ * @param carrierWakeups  carriers started or unparked to run goroutines
+ * @param netpoller       the network poller's driver ({@code epoll}, {@code io_uring}, ...),
+ *                        {@code idle} before the first socket, {@code none} without runtime-netpoll
+ * @param netpollReadied  goroutines made runnable by the network poller
+ */
+public record Metrics(int maxProcs, int processors, int goroutines, int threads, int idleThreads,
+                      int idleProcs, int spinningThreads, int globalRunQueue, int localRunQueues,
+                      long preemptions, long stuckRetakes, long blockingCalls, long carrierWakeups,
+                      String netpoller, long netpollReadied) {}
