@@ -60,7 +60,7 @@ import java.util.concurrent.locks.LockSupport;
  * fails with EALREADY, and leaves the poll armed, when the poll has a wake-up in flight (its
  * task_work queued), and an armed poll holds a reference to the <em>file</em>, so the socket
  * would not be released (no FIN to the peer, its buffers kept) until the ring closed.
- * {@code SocketTest.closeReleasesTheSocketAndThePeerSeesEndOfStream} holds this (with
+ * {@code SocketCloseTest.closeReleasesTheSocketAndThePeerSeesEndOfStream} holds this (with
  * POLL_REMOVE, dozens of 1,000 peers never see the end of stream); a descriptor count cannot
  * (the fd is gone). A cancel that still answers EALREADY is queued again.
  *
