@@ -53,7 +53,7 @@ server_cmd() { # name -> command
     jvm-vt) echo "$JAVA" -XX:+UseG1GC -Djdk.virtualThreadScheduler.parallelism=2 -Dmaxlife=600 --source 25 "$ANCHORS/jvm/HttpServer.java" ;;
     gort-epoll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=epoll -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
     gort-uring) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
-    # io_uring with reads in readiness mode too (the default since session 4 is completion-mode receive)
+    # io_uring with reads in readiness mode too (completion-mode receive is io_uring's default)
     gort-uring-poll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -Dgort.uring.recv=poll -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
     *) die "unknown server $1" ;;
   esac

@@ -10,8 +10,9 @@ import java.util.List;
  * inserts a call to {@link dev.gort.Go#safepoint()} at every loop back-edge and at the entry of
  * every method of application classes as they are loaded, so that a goroutine spinning in a
  * plain loop with no runtime call is preempted at the end of its 10 ms time slice like any other
- * (DESIGN section 2, "Preemption"). Without it such a loop keeps its carrier until sysmon lends
- * its processor to a spare carrier (docs/DESIGN-NOTES.md, "Stuck carriers"); JDK virtual threads
+ * (docs/DESIGN.md, "sysmon and preemption"). Without it such a loop keeps its carrier and its
+ * processor until it ends: a carrier that computes is not stuck (docs/DESIGN.md, "Stuck
+ * carriers"), so sysmon lends no spare processor; JDK virtual threads
  * have no way to preempt it at all.
  *
  * <p>What it instruments ({@link SafepointTransformer}): classes defined by the application class

@@ -17,11 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Selection ({@link #select}): {@code -Dgort.netpoll=epoll|uring|kqueue} forces one (and
  * fails loudly if it cannot start; io_uring is probed first: a ring is set up and a multishot
  * poll round-trips, and a container's seccomp filter or {@code kernel.io_uring_disabled} refuses
- * it with EPERM/ENOSYS); otherwise epoll on Linux, kqueue on macOS/BSD. DESIGN section 5 makes
- * io_uring the default where the kernel allows it; it is not, because readiness-mode io_uring
- * measured slower than epoll on W8 (each batch of completions runs as task_work of the thread
- * that submitted the polls, which is woken for it: a carrier before, io_uring's owner thread
- * now; docs/DESIGN-NOTES.md). {@link #fallbackReason()} says so when no driver was forced.
+ * it with EPERM/ENOSYS); otherwise epoll on Linux, kqueue on macOS/BSD. io_uring is not the
+ * default where the kernel allows it, because it measures slower than epoll on W8: each batch of
+ * completions runs as task_work of the thread that submitted the polls, which is woken for it
+ * (io_uring's owner thread; docs/DESIGN.md, "epoll is the default, io_uring an option").
+ * {@link #fallbackReason()} says so when no driver was forced.
  */
 public final class Netpoll {
     private static volatile Netpoll instance;
@@ -95,8 +95,8 @@ public final class Netpoll {
     }
 
     /** {@link #fallbackReason()} when no driver was forced on Linux. */
-    static final String NOT_DEFAULT = "not the default: readiness-mode io_uring measured slower than epoll "
-        + "(docs/DESIGN-NOTES.md); -Dgort.netpoll=uring selects it";
+    static final String NOT_DEFAULT = "not the default: io_uring measured slower than epoll on W8 "
+        + "(docs/DESIGN.md); -Dgort.netpoll=uring selects it";
 
     /**
      * Why io_uring is not in use (null if it is, or if a driver was forced), or, with io_uring

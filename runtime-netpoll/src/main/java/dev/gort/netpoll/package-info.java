@@ -1,5 +1,5 @@
 /**
- * The network poller and goroutine sockets (DESIGN.md §5): a goroutine that reads a socket with
+ * The network poller and goroutine sockets (docs/DESIGN.md, section 7): a goroutine that reads a socket with
  * no data parks, and its carrier runs other goroutines; the poller wakes it when the kernel says
  * the socket is ready. Go's netpoll, on the JVM.
  *
@@ -31,10 +31,10 @@
  *       without blocking when they run out of work.</li>
  *   <li>Level-triggered registration (one epoll_ctl per wait): a syscall per park.</li>
  *   <li>Completion-mode io_uring for everything (RECV/SEND/ACCEPT): readiness mode keeps one
- *       PollDesc contract for all three pollers. Only receiving has a completion mode, as an
- *       io_uring option ({@code -Dgort.uring.recv=multishot}: a multishot RECV into provided
- *       buffers feeds a {@link dev.gort.netpoll.RecvQueue}; the reader still waits in its
- *       PollDesc). See docs/DESIGN-NOTES.md.</li>
+ *       PollDesc contract for all three pollers. Only receiving has a completion mode, under
+ *       io_uring (its default there; {@code -Dgort.uring.recv=poll} turns it off): a multishot
+ *       RECV into provided buffers feeds a {@link dev.gort.netpoll.RecvQueue}, and the reader
+ *       still waits in its PollDesc. See docs/DESIGN.md, section 7.</li>
  * </ul>
  *
  * <h2>Chosen approach</h2>

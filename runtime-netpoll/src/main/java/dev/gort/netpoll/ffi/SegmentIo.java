@@ -16,7 +16,7 @@ import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
 
 /**
  * read(2) and write(2) on the application's buffers, bound with the FFM API rather than JNR (see
- * docs/DESIGN-NOTES.md, "User buffers and the kernel"):
+ * docs/DESIGN.md, "User buffers and the kernel"):
  *
  * <ul>
  *   <li>Each call takes the buffer's {@code [position, limit)} as it is at that moment, as one
@@ -39,7 +39,7 @@ import org.agrona.concurrent.ManyToManyConcurrentArrayQueue;
  * direction, used under that direction's lock. Not thread-local memory: HotSpot treats
  * {@code Thread.currentThread()} as constant within a compiled method, so a goroutine that
  * parked and resumed on another carrier could go on using the first carrier's memory
- * (docs/DESIGN-NOTES.md, "The current carrier is never read inline"). The bounce buffers are
+ * (docs/DESIGN.md, "The current carrier is read in exactly one method"). The bounce buffers are
  * pooled for the same reason: taken for one call, given back after it.
  *
  * <p>Not public API.

@@ -31,18 +31,18 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Why an owner thread</h2>
  * io_uring runs a poll's completion as task_work of the task that <em>submitted</em> the
- * POLL_ADD, and wakes that task for it. When carriers submitted (the first version of this
- * class), every readiness change woke the carrier that had accepted the socket, asleep or not:
- * 0.40 voluntary context switches per request on W8 against epoll's 0.019 (docs/BENCHMARKS.md).
- * Now only the owner thread calls {@code io_uring_enter}: it creates the ring (with {@code
+ * POLL_ADD, and wakes that task for it. With carriers submitting, every readiness change woke the
+ * carrier that had accepted the socket, asleep or not: 0.27-0.40 voluntary context switches per
+ * request on W8 against epoll's 0.02 (docs/DESIGN.md, "epoll is the default, io_uring an option").
+ * So only the owner thread calls {@code io_uring_enter}: it creates the ring (with {@code
  * IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN}, so the kernel runs task_work only
  * when the owner asks for completions and never interrupts anyone for it), submits every SQE
  * and is the only thread that waits on the CQ. If the kernel refuses those flags (older than
  * 6.1) the same design runs without them ({@link #degraded()} says so): the task_work still
  * targets the owner, which is the thread waiting on the ring anyway. Measured (W8,
- * docs/BENCHMARKS.md session 4): the carriers' switches fell to epoll's level (0.02-0.05 per
- * request), but a poll completion still forces a wake-up of the waiting owner (~0.3 per
- * request, ~5 us of its CPU per request), so io_uring did not overtake epoll.
+ * docs/BENCHMARKS.md, "W8: the server's threads"): the carriers' switches are at epoll's level
+ * (0.02-0.05 per request), but a poll completion still forces a wake-up of the waiting owner
+ * (0.2-0.35 per request, ~5 us of its CPU per request), which keeps io_uring behind epoll.
  *
  * <h2>Carriers and the owner</h2>
  * {@link #register}/{@link #deregister} put a command on {@link #commands} (an MPSC queue) and
@@ -59,11 +59,10 @@ import java.util.concurrent.locks.LockSupport;
  * A poll is ended with {@code ASYNC_CANCEL} by user_data, not {@code POLL_REMOVE}: POLL_REMOVE
  * fails with EALREADY, and leaves the poll armed, when the poll has a wake-up in flight (its
  * task_work queued), and an armed poll holds a reference to the <em>file</em>, so the socket
- * was never released (no FIN to the peer, its buffers kept) until the ring closed. The first
- * version of this class had that bug (with a synchronous POLL_REMOVE);
- * {@code SocketCloseTest.closeReleasesTheSocketAndThePeerSeesEndOfStream} finds it (dozens of 1,000
- * peers never saw the end of stream); the fd-count test could not (the fd is gone). A cancel
- * that still answers EALREADY is queued again.
+ * would not be released (no FIN to the peer, its buffers kept) until the ring closed.
+ * {@code SocketCloseTest.closeReleasesTheSocketAndThePeerSeesEndOfStream} holds this (with
+ * POLL_REMOVE, dozens of 1,000 peers never see the end of stream); a descriptor count cannot
+ * (the fd is gone). A cancel that still answers EALREADY is queued again.
  *
  * <p>{@link #deregister} does not wait for the cancel to be submitted: the caller closes the fd
  * right after. That is safe: (1) the poll's own file reference keeps the socket alive until the
@@ -78,8 +77,8 @@ import java.util.concurrent.locks.LockSupport;
  * prepared under {@link #submitLock}, and {@link #deregister} takes it out of the table under the
  * same lock: a POLL_ADD or RECV is either submitted before the deregistration (it holds the old
  * file; the cancel behind it ends it) or never prepared. Without the lock a RECV prepared for a
- * socket closed before the submit went to whichever socket took the number next, and swallowed
- * that socket's data (its chunks dropped as the closed socket's; found by
+ * socket closed before the submit would go to whichever socket took the number next, and swallow
+ * that socket's data (its chunks dropped as the closed socket's;
  * {@code RecvQueueTest.aRecvQueuedForAClosedSocketNeverReadsTheSocketThatReusedItsNumber}). A
  * multishot poll that ends on its own is re-armed through the same check (a command).
  *
