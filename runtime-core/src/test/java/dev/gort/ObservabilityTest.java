@@ -15,7 +15,7 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 
-/** JMX and JFR see the scheduler (DESIGN §7). */
+/** JMX and JFR see the scheduler (docs/DESIGN.md, "Observability"). */
 class ObservabilityTest {
 
     /** Child JVM for the schedtrace test. */

@@ -158,8 +158,8 @@ final class Syscalls {
      * the VM to freeze frames that hold monitors, for virtual threads; nothing keeps the
      * exclusion for a plain continuation): a goroutine that yielded inside {@code synchronized}
      * would make the next goroutine that enters the monitor on its carrier block that carrier, and
-     * once a spare P ran the holder, goroutines would meet inside the block (docs/DESIGN-NOTES.md,
-     * "Monitors: the agent pins"). Pinned, a preemption poll does not yield and a park blocks
+     * once a spare P ran the holder, goroutines would meet inside the block (docs/DESIGN.md,
+     * "The safepoint agent"). Pinned, a preemption poll does not yield and a park blocks
      * the carrier (its P handed off), as for a native frame.
      * Counted per goroutine (the continuation is pinned once, while the count is above zero), so
      * that an exit without its enter can never unpin below zero, which would throw from inside

@@ -37,13 +37,13 @@ import java.lang.invoke.VarHandle;
  *       carrier then runs the readied goroutine itself. The debt is dropped when the waker
  *       leaves the carrier, and paid by sysmon if the P makes no progress for a round (the waker
  *       computes on without a runtime call): at most two sysmon rounds of
- *       {@code Sysmon.OWED_DELAY}. Measured in docs/BENCHMARKS.md ("Deferred wake-ups"): faster on
+ *       {@code Sysmon.OWED_DELAY}. Measured (docs/DESIGN.md, "Who wakes a carrier: the wake policy"): faster on
  *       W2-W5 on the 2-core machine (W4 sieve 1.64x -> 1.13x Go's time, W5 ring 1.32x -> 1.04x).</li>
  *   <li>{@code -Dgort.pollwake=owed} (the default; {@code eager} is Go's injectglist): a carrier
  *       that puts a netpoll batch into its own ring owes the wake-up of another carrier for the
  *       rest of the batch ({@link P#pollOwedSince}); sysmon pays it if the P stops making progress
  *       or its ring stays non-empty for {@link #POLL_WAKE_DELAY}, and drops it when the ring
- *       drains. docs/BENCHMARKS.md ("W8 tail latency"): W8's p99 on the 2-core machine went from
+ *       drains. Measured (docs/DESIGN.md, "Who wakes a carrier: the wake policy"): W8's p99 on the 2-core machine went from
  *       4.8-5.3 ms to 2.6-4.2 ms, at the same requests/s.</li>
  * </ul>
  *
@@ -51,7 +51,7 @@ import java.lang.invoke.VarHandle;
  * {@code -Dgort.spinnanos} (default 0: off): how long a goroutine waiting on an unbuffered
  * channel may spin for its partner before parking. A park, a ready and the futex wake of another
  * carrier cost microseconds, a partner running on another P answers in hundreds of ns; but the
- * measurements disagree between machines (docs/BENCHMARKS.md, "Spin before park": W2 gained on the
+ * measurements disagree between machines (docs/DESIGN.md, "Who wakes a carrier: the wake policy": W2 gained on the
  * 2-core machine and lost on the 16-core one confined to 2 CPUs), so it stays an option until it
  * wins everywhere.
  *
