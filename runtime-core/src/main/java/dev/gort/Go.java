@@ -135,8 +135,9 @@ public final class Go {
 
     /**
      * Tests and clears the interrupt status of the calling goroutine (see
-     * {@link Goroutine#interrupt()}), and of its carrier for an executor task; on a platform
-     * thread, {@link Thread#interrupted()}.
+     * {@link Goroutine#interrupt()}) and its carrier's flag, which is the goroutine's while it
+     * runs (set by {@code Thread.currentThread().interrupt()}, or an executor task's interrupt);
+     * on a platform thread, {@link Thread#interrupted()}.
      */
     public static boolean interrupted() {
         return Scheduler.interrupted();

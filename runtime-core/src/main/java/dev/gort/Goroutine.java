@@ -74,10 +74,18 @@ public interface Goroutine {
      *
      * <p>A goroutine is not its carrier thread: {@code Thread.currentThread().isInterrupted()}
      * and JDK blocking methods ({@code Thread.sleep}, {@code CountDownLatch.await}) see the
-     * carrier's flag. For the tasks of {@link GoExecutorService} (code written for thread pools),
-     * an interrupt also interrupts the carrier while the task's goroutine is mounted on it, and
-     * the carrier's flag is cleared when it unmounts, so it never reaches another goroutine; see
-     * the {@code dev.gort} package documentation.
+     * carrier's flag. The flag follows the goroutine: Java's idiom
+     * {@code Thread.currentThread().interrupt()} (in a catch block) sets it while the goroutine
+     * runs; when the goroutine next leaves its carrier (parks, yields, is preempted), the flag
+     * becomes its interrupt status and the carrier's is cleared, so the goroutine's next
+     * interruptible wait throws, as a thread's would (a wait it parks in at once is ended), and
+     * no other goroutine ever sees it; a goroutine that ends with the flag set drops it.
+     * {@link Go#interrupted()} counts a flag so set at once. Once resumed with its status set,
+     * a plain goroutine's {@code Thread.currentThread().isInterrupted()} is false (its carrier's
+     * flag; the status is {@link #isInterrupted()}). For the tasks of {@link GoExecutorService}
+     * (code written for thread pools), an interrupt also interrupts the carrier while the task's
+     * goroutine is mounted on it, so there it is true; see the {@code dev.gort} package
+     * documentation.
      */
     void interrupt();
 

@@ -33,11 +33,17 @@
  * {@link dev.gort.Goroutine#isInterrupted()}, {@link dev.gort.Go#interrupted()}), separate from
  * its carrier's: Gort's interruptible waits (channels, select, sleep, WaitGroup, Semaphore, join,
  * the executor's futures and waits) throw {@link java.lang.InterruptedException} and clear it.
- * {@code Thread.currentThread().interrupt()} inside a plain goroutine interrupts the carrier,
- * which is not the goroutine's: use {@code Go.current().interrupt()}. For the tasks of
+ * {@code Thread.currentThread().interrupt()} (Java's idiom for restoring an interrupt in a catch
+ * block) sets the carrier's flag, which follows the goroutine: at the goroutine's next park,
+ * yield or preemption it becomes the goroutine's interrupt status and the carrier's flag is
+ * cleared, so the goroutine's next interruptible wait throws (as a thread's would) and no other
+ * goroutine on that carrier ever sees it; a goroutine that ends with it set drops it.
+ * After the goroutine resumes, its status says it ({@code Go.current().isInterrupted()},
+ * {@code Go.interrupted()}), not {@code Thread.currentThread().isInterrupted()}, which reads the
+ * carrier's flag: false for a plain goroutine. For the tasks of
  * {@link dev.gort.GoExecutorService}, written for thread pools, an interrupt also sets the
  * carrier's flag while the task is mounted (so {@code Thread.sleep} and
- * {@code Thread.currentThread().isInterrupted()} see it), and the carrier's flag is cleared at
- * every unmount, so it never reaches another goroutine.
+ * {@code Thread.currentThread().isInterrupted()} see it, after a resume too), and the carrier's
+ * flag is cleared at every unmount, so it never reaches another goroutine.
  */
 package dev.gort;

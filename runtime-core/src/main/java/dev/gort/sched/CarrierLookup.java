@@ -102,8 +102,8 @@ final class CarrierLookup {
 
     /**
      * The calling thread's interrupt flag: read ({@code clear} false) or test-and-clear
-     * ({@code clear} true, Thread.interrupted()). For goroutines whose interrupts reach their
-     * carrier (see {@code G.interrupt()}); never inlined for the same reason as
+     * ({@code clear} true, Thread.interrupted()), the mounted goroutine's (see
+     * {@code G.interrupt()} and {@code Schedule.takeCarrierFlag}); never inlined for the same reason as
      * {@link #currentM()}: a goroutine must reach the carrier it runs on now, never one a compiled
      * caller read before a yield.
      */

@@ -307,11 +307,13 @@ public final class G extends GoContinuation implements Goroutine {
      * goroutine that sees the mirror sees the status too and consumes both. (Read the other way
      * round, an interrupt arriving between the two reads had its mirror taken as the task's own
      * flag and its status left set: Go.interrupted() said true, and the same interrupt was seen
-     * again by the next wait.) A flag the task set itself counts as an interrupt either way. The
-     * status cleared, the mirror is cleared after in-flight interrupters (clearCarrierFlag).
+     * again by the next wait.) A flag the goroutine set itself (Thread.currentThread().interrupt(),
+     * in any goroutine: the flag is the mounted goroutine's, see Schedule.takeCarrierFlag) counts
+     * as an interrupt either way, as it will once the goroutine unmounts. The status cleared, the
+     * mirror is cleared after in-flight interrupters (clearCarrierFlag).
      */
     boolean testAndClearInterrupt() {
-        boolean flag = interruptsCarrier && CarrierLookup.carrierInterrupted(true);
+        boolean flag = CarrierLookup.carrierInterrupted(true);
         boolean was = interruptState == INTERRUPTED;
         if (was) {
             interruptState = null;

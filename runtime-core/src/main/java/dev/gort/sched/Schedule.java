@@ -116,13 +116,13 @@ final class Schedule {
         if (g.interruptsCarrier) mountInterruptible(g, m);
         g.run();
         m.setCurg(null);
-        boolean carrierFlag = g.interruptsCarrier && unmountInterruptible(g, m);
+        boolean ownFlag = takeCarrierFlag(g, m);
         Preemption.clear(g);
         WakePolicy.carrierUnmounted(p);
         p = m.p; // a pinned park or a blocking call may have changed it
         if (g.isDone()) {
             g.m = null;
-            goexit(g, p);
+            goexit(g, p); // ended with its own flag set: dropped with the goroutine
         } else {
             int kind = g.yieldKind;
             g.yieldKind = G.YIELD_NONE;
@@ -134,21 +134,25 @@ final class Schedule {
                     g.setStatusRelease(G.WAITING); // published by the commit's lock release
                     if (c != null && !c.afterUnmount(g)) {
                         Scheduler.backFromWaiting(g, G.RUNNABLE);
+                        if (ownFlag) g.interrupt(); // before the requeue: it runs on with its status set
                         p.runq.put(g, true, global);
+                    } else if (ownFlag) {
+                        // After the commit: the interrupt ends the wait the goroutine just parked
+                        // in (an interruptible one), and its cancel needs the wait's lock, which
+                        // the commit released. The goroutine may be running again elsewhere by
+                        // now (woken meanwhile): then this is an interrupt like any other's.
+                        g.interrupt();
                     }
                 }
                 case G.YIELD_GOSCHED, G.YIELD_PREEMPT, G.YIELD_NO_P -> {
                     g.m = null;
                     g.setStatusRelease(G.RUNNABLE);
+                    if (ownFlag) g.interrupt(); // before the requeue: it resumes with its status set
                     global.put(g);
                     wake.wakep();
                 }
                 default -> throw new IllegalStateException("gort: " + g + " yielded with kind " + kind);
             }
-            // The goroutine set its carrier's flag itself (Thread.currentThread().interrupt()):
-            // it becomes its status, applied after the park commit (the interrupt may cancel the
-            // wait it just parked in, which needs the wait's lock that the commit released).
-            if (carrierFlag) g.interrupt();
         }
         if (p != null && p.stuck) {
             procs.unstick(p);
@@ -161,28 +165,55 @@ final class Schedule {
      * pending interrupt to the carrier.
      */
     private static void mountInterruptible(G g, M m) {
-        // A flag already on the carrier is not this goroutine's (a plain goroutine that called
-        // Thread.currentThread().interrupt() leaves it behind): the task must not see it.
+        // Every unmount clears the carrier's flag (takeCarrierFlag), so a flag found here was
+        // set by a thread outside the runtime that interrupted the carrier thread itself: it is
+        // nobody's, and the task must not see it.
         Thread.interrupted();
         g.mountedOn = m;
         if (g.isInterrupted()) m.thread.interrupt();
     }
 
     /**
-     * Unmount of such a goroutine: no interrupter may reach this carrier for it afterwards, and
-     * the carrier's flag, the goroutine's while it ran, is cleared so that it never leaks to the
-     * next goroutine. (A flag the goroutine set on its carrier itself, by
-     * Thread.currentThread().interrupt(), is kept as the goroutine's status.) A flag found while
-     * the status is set needs nothing: it is the status's mirror (or the task's own, which the
-     * status already stands for). Re-applying such a mirror as a new interrupt, after the
-     * goroutine was requeued, would let it consume the status on another carrier first and then
-     * end its next wait with the same interrupt. The goroutine does not run between here and the
-     * requeue, and an interrupter mirrors only a set status (G.interrupt()), so a flag with the
-     * status clear is the task's own.
+     * Every unmount (park, yield, preemption, a blocking call's return without a P, the end):
+     * the carrier's interrupt flag follows the goroutine. While a goroutine is mounted its
+     * carrier's flag is the goroutine's; Java code restores an interrupt with
+     * {@code Thread.currentThread().interrupt()} (the usual idiom in a catch block), which sets
+     * it. Here the flag is cleared, so that it never reaches the next goroutine on this carrier
+     * (which got InterruptedException from JDK waits it never asked for), and a flag the
+     * goroutine set itself is returned, for the caller to make it the goroutine's interrupt
+     * status ({@link G#interrupt()}): its next interruptible wait throws, as a thread's would.
+     * A goroutine that ended drops it.
+     *
+     * <p>Invariant: a carrier's flag is clear whenever no goroutine is mounted on it (except for
+     * a thread outside the runtime interrupting the carrier thread itself, which Gort cannot
+     * attribute). Runs on the carrier thread, outside any continuation, so
+     * {@code Thread.interrupted()} reads this carrier's flag (no CarrierLookup needed).
+     *
+     * <p>A goroutine whose interrupts reach its carrier ({@link G#interruptsCarrier}) first ends
+     * the carrier protocol of {@link G#interrupt()}: mountedOn cleared (volatile store), then the
+     * announced interrupters waited out (volatile load of {@link M}'s count: Dekker), so no
+     * interrupter sets this flag after the clear below. For such a goroutine a flag found while
+     * its status is set needs nothing: it is the status's mirror (or the task's own, which the
+     * status already stands for). Re-applying a mirror as a new interrupt, after the goroutine
+     * was requeued, would let it consume the status on another carrier first and then end its
+     * next wait with the same interrupt. The goroutine does not run between here and the
+     * requeue, and an interrupter mirrors only a set status, so a flag with the status clear is
+     * the goroutine's own. A plain goroutine's flag is always its own (nothing mirrors to it),
+     * set by the goroutine on this very thread, so program order is all the ordering its read
+     * here needs. The status made of it is set by the getAndSet of G.interrupt() before the
+     * requeue of a yield, whose run queue publishes it to the next carrier, or after a park's
+     * commit, as any interrupter's.
+     *
+     * <p>Cost on the hot path: one read of the carrier thread's flag per unmount (the
+     * goroutine's status is read only when the flag is set).
+     *
+     * @return true when the goroutine set the flag itself and its status is not set yet
      */
-    private static boolean unmountInterruptible(G g, M m) {
-        g.mountedOn = null;
-        m.awaitNoInterrupters();
+    private static boolean takeCarrierFlag(G g, M m) {
+        if (g.interruptsCarrier) {
+            g.mountedOn = null;
+            m.awaitNoInterrupters();
+        }
         return Thread.interrupted() && !g.isInterrupted();
     }
 

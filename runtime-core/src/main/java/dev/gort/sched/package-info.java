@@ -110,8 +110,10 @@
  *       timed wait's timer included, first takes it out of its wait under the wait's lock or
  *       claim ({@link dev.gort.sched.Waiter#claim()}, {@code WaitQueue}'s lock,
  *       {@link dev.gort.sched.SelectGroup}).</li>
- *   <li>An executor task's interrupt reaches its carrier thread only while it is mounted; the
- *       carrier's flag is cleared at every unmount (see {@code G.interrupt()}).</li>
+ *   <li>A carrier's interrupt flag is the mounted goroutine's: an executor task's interrupt
+ *       reaches its carrier thread only while it is mounted (see {@code G.interrupt()}), and
+ *       every unmount clears the flag, one the goroutine set itself becoming its interrupt
+ *       status ({@code Schedule.takeCarrierFlag}); an idle carrier's flag is clear.</li>
  *   <li>The current carrier is read only through {@code CarrierLookup.currentM()}, never
  *       cached across a yield (the JIT treats {@code Thread.currentThread()} as constant within a
  *       compiled method; a goroutine resumes on any carrier).</li>
