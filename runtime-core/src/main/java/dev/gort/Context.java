@@ -32,21 +32,38 @@ import java.util.concurrent.CancellationException;
  * {@link Select} treats as a case that is never ready, as Go treats a nil channel.
  */
 public abstract class Context {
-    /** {@link #err()} after {@link Cancellable#cancel()} (Go's context.Canceled). */
-    public static final CancellationException CANCELED = new CancellationException("context canceled") {
-        @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
-    };
+    /**
+     * {@link #err()} after {@link Cancellable#cancel()} (Go's context.Canceled): prints as
+     * Go's error does, {@code context canceled}.
+     */
+    public static final CancellationException CANCELED = new ContextError("context canceled");
 
-    /** {@link #err()} after the deadline passed (Go's context.DeadlineExceeded). */
-    public static final CancellationException DEADLINE_EXCEEDED = new CancellationException("context deadline exceeded") {
+    /**
+     * {@link #err()} after the deadline passed (Go's context.DeadlineExceeded): prints as Go's
+     * error does, {@code context deadline exceeded}.
+     */
+    public static final CancellationException DEADLINE_EXCEEDED = new ContextError("context deadline exceeded");
+
+    /**
+     * The type of {@link #CANCELED} and {@link #DEADLINE_EXCEEDED}: shared constants, so without
+     * a stack trace (one would show whoever first loaded this class), and printed as their
+     * message alone, as Go prints {@code ctx.Err()}, not as {@code dev.gort.Context$1: ...}.
+     */
+    private static final class ContextError extends CancellationException {
+        ContextError(String message) {
+            super(message);
+        }
+
         @Override
         public synchronized Throwable fillInStackTrace() {
             return this;
         }
-    };
+
+        @Override
+        public String toString() {
+            return getMessage();
+        }
+    }
 
     private static final Context BACKGROUND = new Context(null) {
         @Override

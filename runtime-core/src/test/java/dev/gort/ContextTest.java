@@ -2,6 +2,8 @@ package dev.gort;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -71,6 +74,23 @@ class ContextTest {
         p.cancel();
         assertSame(Context.CANCELED, c.err());
         assertSame(Context.DEADLINE_EXCEEDED, Context.withTimeout(Context.background(), Duration.ZERO).err());
+    }
+
+    /** err() prints as Go prints ctx.Err(), and stays a CancellationException of its own kind. */
+    @Test
+    void errorsPrintAsGoPrintsThem() {
+        Context.Cancellable cancelled = Context.withCancel(Context.background());
+        cancelled.cancel();
+        Context.Cancellable expired = Context.withTimeout(Context.background(), Duration.ZERO);
+        assertEquals("context canceled", String.valueOf(cancelled.err()));
+        assertEquals("context canceled", cancelled.err().getMessage());
+        assertEquals("context deadline exceeded", String.valueOf(expired.err()));
+        assertEquals("context deadline exceeded", expired.err().getMessage());
+        assertEquals("canceled: context canceled", "canceled: " + Context.CANCELED);
+        assertInstanceOf(CancellationException.class, cancelled.err());
+        assertInstanceOf(CancellationException.class, expired.err());
+        assertNotSame(Context.CANCELED, Context.DEADLINE_EXCEEDED);
+        assertEquals(0, Context.CANCELED.getStackTrace().length, "a shared constant has no stack to show");
     }
 
     @Test

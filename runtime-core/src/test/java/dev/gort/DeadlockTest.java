@@ -1,10 +1,19 @@
 package dev.gort;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.sync.WaitGroup;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,6 +38,91 @@ class DeadlockTest {
         assertTrue(e.dump().contains("\"main\" [waiting, sync.WaitGroup.Wait"), e.dump());
         assertTrue(e.dump().contains("\"helper\" [waiting, sync.WaitGroup.Wait"), e.dump());
         assertTrue(e.dump().contains("DeadlockTest"), "the dump shows the parked stacks:\n" + e.dump());
+    }
+
+    /**
+     * The exception Go.run throws carries the stack of the thread that called Go.run, as any
+     * exception a method throws does: the user's frames, not the runtime thread's that detected
+     * the deadlock. (The single-file launcher, {@code java Main.java}, trims its own frames from
+     * the bottom of a main method's exception by count, and failed with "0 > -1" on sysmon's
+     * short stack.)
+     */
+    @Test
+    void deadlockExceptionCarriesTheCallersStack() {
+        DeadlockException e;
+        try {
+            Go.run(() -> {
+                WaitGroup never = new WaitGroup();
+                never.add(1);
+                SpawnTest.await(never);
+            });
+            throw new AssertionError("no DeadlockException");
+        } catch (DeadlockException x) {
+            e = x;
+        }
+        StackTraceElement[] trace = e.getStackTrace();
+        String printed = java.util.Arrays.toString(trace);
+        int here = -1;
+        for (int i = 0; i < trace.length && here < 0; i++) {
+            if (trace[i].getClassName().equals(DeadlockTest.class.getName())
+                && trace[i].getMethodName().equals("deadlockExceptionCarriesTheCallersStack")) here = i;
+        }
+        assertTrue(here > 0, "the caller's frame is in the trace: " + printed);
+        assertEquals("dev.gort.Go.run", trace[here - 1].getClassName() + "." + trace[here - 1].getMethodName(),
+            "thrown out of Go.run, right above the caller: " + printed);
+        assertTrue(java.util.Arrays.stream(trace).noneMatch(f -> f.getClassName().contains("Sysmon")), printed);
+        assertTrue(e.dump().contains("\"main\" [waiting, sync.WaitGroup.Wait"), e.dump());
+    }
+
+    /**
+     * A single-file program ({@code java Main.java}) that deadlocks ends with the
+     * DeadlockException and its own frames. The source launcher cuts as many frames from the
+     * bottom of the main method's exception as it has itself below main; an exception with
+     * another thread's shorter stack made that a negative length, and the program ended with
+     * "IllegalArgumentException: 0 > -1" instead.
+     */
+    @Test
+    void aSingleFileProgramThatDeadlocksEndsWithTheDeadlockException() throws Exception {
+        Path dir = Files.createTempDirectory("gort-launcher");
+        Path main = dir.resolve("Main.java");
+        try {
+            Files.writeString(main, """
+                public class Main {
+                    public static void main(String[] args) {
+                        dev.gort.Go.run(() -> {
+                            try {
+                                dev.gort.Chan.<Integer>make().receive();
+                            } catch (InterruptedException e) {
+                                throw new AssertionError(e);
+                            }
+                        });
+                    }
+                }
+                """);
+            String runtime = Path.of(Go.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
+                "-cp", runtime, main.toString()).redirectErrorStream(true).start();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+                try (InputStream in = p.getInputStream()) {
+                    return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("java Main.java did not end in 60 s");
+            }
+            String printed = out.get(10, TimeUnit.SECONDS);
+            assertTrue(printed.contains("Exception in thread \"main\" dev.gort.DeadlockException: all goroutines are asleep - deadlock!"), printed);
+            assertTrue(printed.contains("at Main.main(Main.java:"), printed);
+            assertFalse(printed.contains("IllegalArgumentException"), printed);
+            assertEquals(1, p.exitValue(), printed);
+        } finally {
+            Files.deleteIfExists(main);
+            Files.deleteIfExists(dir);
+        }
     }
 
     /**

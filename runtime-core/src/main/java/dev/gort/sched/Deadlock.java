@@ -26,13 +26,19 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <h2>Who writes what</h2>
  * {@link #runs}: copy-on-write, added to and removed from by the Go.run callers. A
- * {@link RunState}'s {@code deadlock} is written by sysmon before it unparks the waiter (the
- * volatile write and the unpark order it before the waiter's read). {@link #quiet},
+ * {@link RunState}'s {@code deadlockDump} is written by sysmon before it unparks the waiter (the
+ * volatile write and the unpark order it before the waiter's read). sysmon hands over only the
+ * dump: the waiter creates the {@link DeadlockException} itself, on its own thread, so that the
+ * exception's stack trace is the Go.run caller's (where the user looks, and what a launcher that
+ * trims its own frames from a main method's exception expects to find; sysmon's loop frames
+ * said nothing). {@link #quiet},
  * {@link #quietSince}, {@link #quietRounds}: sysmon's thread only.
  */
 final class Deadlock {
     /** How long the runtime must stay quiescent, unchanged, before a deadlock is reported. */
     static final long CONFIRM_NANOS = 50_000_000L;
+    /** Go's words. */
+    static final String DEADLOCK_MESSAGE = "all goroutines are asleep - deadlock!";
 
     private final Scheduler s;
     /** The Go.run calls waiting now. */
@@ -51,7 +57,8 @@ final class Deadlock {
     static final class RunState {
         final Thread waiter = Thread.currentThread();
         volatile G main;
-        volatile DeadlockException deadlock;
+        /** Set by sysmon when every goroutine is asleep: {@link dev.gort.Go#dump()} at detection. */
+        volatile String deadlockDump;
 
         void wake() {
             LockSupport.unpark(waiter);
@@ -88,7 +95,7 @@ final class Deadlock {
             s.enqueueNew(g, null);
             runs.add(rs);
             s.sysmon.wake(); // deadlock detection needs it
-            while (g.status() != G.DEAD && rs.deadlock == null) {
+            while (g.status() != G.DEAD && rs.deadlockDump == null) {
                 LockSupport.park(rs);
                 if (Thread.interrupted()) interrupted = true;
             }
@@ -96,7 +103,8 @@ final class Deadlock {
             runs.remove(rs);
             if (interrupted) Thread.currentThread().interrupt();
         }
-        if (g.status() != G.DEAD && rs.deadlock != null) throw rs.deadlock;
+        String dump = rs.deadlockDump;
+        if (g.status() != G.DEAD && dump != null) throw new DeadlockException(DEADLOCK_MESSAGE, dump); // on this thread: the caller's stack
         rethrow(g.failure());
     }
 
@@ -149,11 +157,11 @@ final class Deadlock {
         quiet = null;
     }
 
-    /** Every goroutine is asleep: each waiting Go.run throws a DeadlockException with the dump. */
+    /** Every goroutine is asleep: each waiting Go.run is given the dump and throws a DeadlockException. */
     private void reportDeadlock() {
         String dump = s.diagnostics.dump();
         for (RunState rs : runs) {
-            rs.deadlock = new DeadlockException("all goroutines are asleep - deadlock!", dump);
+            rs.deadlockDump = dump;
             rs.wake();
         }
     }

@@ -9,9 +9,10 @@ import java.time.Instant;
 
 /**
  * Sends the time on {@link #c()} every period (Go's {@code time.Ticker}). The channel holds one
- * value: ticks are dropped for a slow receiver, as in Go. Stop it when done.
+ * value: ticks are dropped for a slow receiver, as in Go. Stop it when done: {@link #close()} is
+ * {@link #stop()}, so try-with-resources does it.
  */
-public final class Ticker {
+public final class Ticker implements AutoCloseable {
     private final Chan<Instant> c = Chan.make(1);
     private final SpinLock lock = new SpinLock();
     // guarded by lock
@@ -46,6 +47,15 @@ public final class Ticker {
         stopped = true;
         if (entry != null) Scheduler.get().deleteTimer(entry);
         lock.unlock();
+    }
+
+    /**
+     * {@link #stop()}, for try-with-resources: no tick is sent after it returns (one sent before
+     * may still be received). Idempotent; throws nothing.
+     */
+    @Override
+    public void close() {
+        stop();
     }
 
     /** Stops and restarts with a new period. */

@@ -13,8 +13,16 @@ import java.time.Instant;
  * {@link #c()} (a channel of capacity 1), or, for {@link #afterFunc}, a function runs in its own
  * goroutine. Timers live in the runtime's per-processor timer heaps; an idle runtime sleeps until
  * the earliest one.
+ *
+ * <p>{@link #close()} is {@link #stop()}, so a timer that guards a block can be released with
+ * try-with-resources:
+ * <pre>{@code
+ * try (Timer timeout = Timer.start(Duration.ofSeconds(1))) {
+ *     new Select().recv(results, r -> use(r)).recv(timeout.c(), t -> giveUp()).run();
+ * }
+ * }</pre>
  */
-public final class Timer {
+public final class Timer implements AutoCloseable {
     private final Chan<Instant> c;
     private final Runnable func;
     private final SpinLock lock = new SpinLock();
@@ -53,6 +61,16 @@ public final class Timer {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * {@link #stop()}, for try-with-resources: a timer not yet due never fires once it returns;
+     * one that has fired (or is firing at this moment) may have sent its value on {@link #c()},
+     * where it stays, or started its function. Idempotent; throws nothing.
+     */
+    @Override
+    public void close() {
+        stop();
     }
 
     /**

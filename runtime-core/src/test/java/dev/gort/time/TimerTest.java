@@ -224,6 +224,37 @@ class TimerTest {
         assertThrows(IllegalArgumentException.class, () -> Ticker.start(Duration.ZERO));
     }
 
+    /**
+     * Ticker and Timer are AutoCloseable: try-with-resources stops them. Once the block is left,
+     * nothing of theirs is armed (so nothing can fire: the check is exact, not a wait), and,
+     * past the deadlines they had, no tick, value or function came. close() is idempotent.
+     */
+    @Test
+    void tryWithResourcesStopsTickersAndTimers() throws Exception {
+        Ticker ticker;
+        try (Ticker t = Ticker.start(Duration.ofMillis(5))) {
+            ticker = t;
+            assertNotNull(t.c().receive(), "it ticks inside the block");
+        }
+        ticker.c().tryReceive(); // one tick may have been sent before the close
+        AtomicInteger ran = new AtomicInteger();
+        Timer timer;
+        Timer func;
+        try (Timer t = Timer.start(Duration.ofMillis(30)); Timer f = Timer.afterFunc(Duration.ofMillis(30), ran::incrementAndGet)) {
+            timer = t;
+            func = f;
+        }
+        assertEquals(0, dev.gort.sched.Scheduler.get().pendingTimers(), "closed: nothing of theirs is armed");
+        assertNotNull(Timer.start(Duration.ofMillis(100)).c().receive()); // past every deadline they had
+        assertNull(ticker.c().tryReceive(), "a tick after close()");
+        assertNull(timer.c().tryReceive(), "a closed timer fired");
+        assertEquals(0, ran.get(), "a closed afterFunc timer ran its function");
+        ticker.close(); // idempotent
+        timer.close();
+        func.close();
+        assertFalse(timer.stop(), "still stopped");
+    }
+
     @Test
     void selectTimeoutFiresWhenNothingElseDoes() {
         run(() -> {
