@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 . scripts/jdk.sh
+if [ ! -f examples/target/examples.jar ]; then
+  # mvn -q prints nothing while it works: say what the first minute is spent on.
+  echo "demo.sh: building Gort (the first build fetches its Maven dependencies: about a minute)" >&2
+fi
 mvn -q -B -DskipTests -pl examples -am package
 # -javaagent: the safepoint agent (examples.jar names it in its manifest), so that the tour's
 # plain loops are preempted too.
