@@ -23,14 +23,7 @@ class SocketPlatformThreadTest extends SocketTestSupport {
             try (s; peer) {
                 for (int round = 0; round < 3; round++) { // each wait makes, shows and closes its own eventfd
                     AtomicReference<Throwable> thrown = new AtomicReference<>();
-                    Thread reader = Thread.ofPlatform().start(() -> {
-                        try {
-                            s.read(new byte[1], 0, 1);
-                        } catch (Throwable t) {
-                            thrown.set(t);
-                        }
-                    });
-                    awaitTrue("reader blocked in poll", 10_000, () -> s.nfd.pd.platformWaiters() == 1);
+                    Thread reader = blockedPlatformReader(s, thrown);
                     s.setReadDeadline(System.nanoTime() - 1);
                     reader.join(10_000);
                     assertTrue(!reader.isAlive(), "the platform reader still waits");
@@ -84,14 +77,7 @@ class SocketPlatformThreadTest extends SocketTestSupport {
             assertEquals(1, s.read(b, 0, 1));
             assertEquals(42, b[0]);
             AtomicReference<Throwable> thrown = new AtomicReference<>();
-            Thread reader = Thread.ofPlatform().start(() -> {
-                try {
-                    s.read(new byte[1], 0, 1);
-                } catch (Throwable t) {
-                    thrown.set(t);
-                }
-            });
-            awaitTrue("reader blocked in poll", 10_000, () -> s.nfd.pd.platformWaiters() == 1);
+            Thread reader = blockedPlatformReader(s, thrown);
             s.close();
             reader.join(10_000);
             assertTrue(thrown.get() instanceof SocketException, String.valueOf(thrown.get()));

@@ -77,4 +77,17 @@ abstract class SocketTestSupport {
         while (reader.state() != Goroutine.State.WAITING) Go.yield();
         return reader;
     }
+
+    /** A platform thread blocked in poll(2) reading one byte of s: what its read throws goes to thrown. */
+    static Thread blockedPlatformReader(GoSocket s, AtomicReference<Throwable> thrown) throws InterruptedException {
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                s.read(new byte[1], 0, 1);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        NetTestSupport.awaitTrue("reader blocked in poll", 10_000, () -> s.nfd.pd.platformWaiters() == 1);
+        return reader;
+    }
 }
