@@ -187,10 +187,6 @@ public final class Go {
 
     /** A snapshot of the scheduler's gauges and counters. */
     public static Metrics metrics() {
-        var m = Scheduler.get().metrics();
-        return new Metrics(m.maxProcs(), m.processors(), m.goroutines(), m.threads(), m.idleThreads(),
-            m.idleProcs(), m.spinningThreads(), m.globalRunQueue(), m.localRunQueues(),
-            m.preemptions(), m.stuckRetakes(), m.blockingCalls(), m.carrierWakeups(),
-            m.netpoller(), m.netpollReadied());
+        return Scheduler.get().metrics();
     }
 }

@@ -115,7 +115,7 @@ final class Diagnostics {
         return "SCHED config: " + s.config.describe();
     }
 
-    Scheduler.Metrics metrics() {
+    dev.gort.Metrics metrics() {
         P[] ps = s.procs.allp();
         Idle idle = s.idle;
         int threads, idleThreads;
@@ -126,7 +126,7 @@ final class Diagnostics {
         int local = 0;
         for (P p : ps) local += p.steal.size();
         Syscalls sys = s.syscalls;
-        return new Scheduler.Metrics(s.procs.nprocs(), ps.length, s.numGoroutine(), threads, idleThreads,
+        return new dev.gort.Metrics(s.procs.nprocs(), ps.length, s.numGoroutine(), threads, idleThreads,
             idle.npidle.get(), idle.nmspinning.get(), s.global.size(), local, Preemption.preemptions.get(),
             s.procs.stuckRetakes.get(), sys.blockingCalls.get(), idle.carrierWakeups.get(),
             s.netpoll != null ? s.netpoll.name() : "none", s.polling.netpollReadied.get());

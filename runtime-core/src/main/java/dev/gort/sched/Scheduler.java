@@ -494,15 +494,10 @@ public final class Scheduler {
         return diagnostics.schedtrace();
     }
 
-    public Metrics metrics() {
+    /** Counters and gauges of the scheduler, a snapshot ({@code Go.metrics()}). */
+    public dev.gort.Metrics metrics() {
         return diagnostics.metrics();
     }
-
-    /** Counters and gauges of the scheduler (a snapshot; see {@code Go.metrics()}). */
-    public record Metrics(int maxProcs, int processors, int goroutines, int threads, int idleThreads,
-                          int idleProcs, int spinningThreads, int globalRunQueue, int localRunQueues,
-                          long preemptions, long stuckRetakes, long blockingCalls, long carrierWakeups,
-                          String netpoller, long netpollReadied) {}
 
     /** Every goroutine, as a String of at most about {@link #DUMP_STRING_LIMIT} characters (see {@link Diagnostics}). */
     public String dump() {
