@@ -180,7 +180,7 @@ run_one() {
   fi
 }
 
-# Workloads the Go anchor program knows (its -w flag); the others (exec-submit, exec-sleep: the
+# Workloads the Go anchor program knows (its -w flag); the others (exec-submit, exec-sleep, exec-block: the
 # ExecutorService comparisons of issue 4) run on the JVM only.
 GO_WORKLOADS=" spawn pingpong buffered sieve ring parked fairness httpserver "
 N_GO=() N_JVM=()

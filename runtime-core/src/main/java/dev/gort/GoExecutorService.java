@@ -43,12 +43,13 @@ import java.util.concurrent.TimeoutException;
  * carrier's flag is cleared whenever the goroutine unmounts (see {@link Goroutine#interrupt()}).
  * Each task has its own goroutine, so an interrupt never outlives its task.
  *
- * <p>What a drop-in cannot change: a JDK blocking call inside a task ({@code Thread.sleep},
- * blocking I/O, {@code java.util.concurrent} locks and latches) blocks the goroutine's carrier
- * thread, not just the goroutine. There are {@link Go#maxProcs()} running carriers, and sysmon
- * lends a spare processor only to a carrier blocked for more than 20 ms; so tasks that block
- * briefly and often run about maxProcs at a time (a virtual thread would unmount instead), and
- * tasks that block long cost a carrier thread each, as in a cached thread pool. (With the
+ * <p>A JDK blocking call inside a task ({@code Thread.sleep}, blocking I/O, a JDBC query,
+ * {@code java.util.concurrent} locks and latches) blocks the goroutine's carrier thread, not just
+ * the goroutine: sysmon sees the carrier blocked within a round or two (tens of microseconds
+ * while the runtime is busy) and hands its processor to another carrier, as Go does for a
+ * goroutine in a system call. So {@code new GoExecutorService(n)} runs n blocking tasks at once,
+ * as {@code Executors.newFixedThreadPool(n)} would, each blocked task costing a carrier thread
+ * (bounded by {@code gort.maxthreads}), where a virtual thread would unmount instead. (With the
  * safepoint agent, {@code -javaagent:runtime-core.jar}, {@code Thread.sleep} and
  * {@code TimeUnit.sleep} in application classes park instead: see
  * {@link dev.gort.agent.Redirects}.) Gort's waits
@@ -66,8 +67,8 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Not Gort-aware, because they are the JDK's own classes: {@code ExecutorCompletionService}
  * (its {@code take()} blocks the calling carrier in a {@code LinkedBlockingQueue}) and
- * {@code CompletableFuture.get()/join()}. Both work with this executor (sysmon lends a spare
- * processor to a carrier blocked for more than 20 ms); from goroutines, prefer this executor's
+ * {@code CompletableFuture.get()/join()}. Both work with this executor (sysmon hands the blocked
+ * carrier's processor to another carrier); from goroutines, prefer this executor's
  * futures, {@link #invokeAny} or channels.
  *
  * <h2>For maintainers</h2>

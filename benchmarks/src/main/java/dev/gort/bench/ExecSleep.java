@@ -11,7 +11,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 
 /**
- * exec-sleep (issue 4): a fan-out of 10,000 tasks that each block 1 ms, submitted at once, then
+ * exec-sleep (the ExecutorService comparisons): a fan-out of 10,000 tasks that each block 1 ms, submitted at once, then
  * every future's {@code get}. Gort's tasks block in {@code Go.sleep} (the goroutine parks), the
  * JDK executors' in {@code Thread.sleep} (a virtual thread unmounts; a ForkJoinPool worker
  * blocks). Unit: ms per fan-out (first submit to last get). 10,000 ms of sleeping in all, so

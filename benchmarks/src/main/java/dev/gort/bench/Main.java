@@ -25,10 +25,10 @@ import java.util.Locale;
  * next to the Go anchor program, and prints the comparison table.
  */
 public final class Main {
-    /** Every workload, in the anchors' order, then Gort's own (no Go anchor: exec-submit, exec-sleep, floor). */
+    /** Every workload, in the anchors' order, then Gort's own (no Go anchor: exec-submit, exec-sleep, exec-block, floor). */
     static final List<Workload> WORKLOADS =
         List.of(new Spawn(), new PingPong(), new Buffered(), new Sieve(), new Ring(), new Parked(),
-            new Fairness(), new ExecSubmit(), new ExecSleep(), new Floor());
+            new Fairness(), new ExecSubmit(), new ExecSleep(), new ExecBlock(), new Floor());
 
     private Main() {}
 

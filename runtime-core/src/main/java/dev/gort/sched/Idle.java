@@ -117,6 +117,7 @@ final class Idle {
                     System.err.println("gort: thread limit reached (gort.maxthreads=" + s.config.maxThreads()
                         + "); goroutines wait for a carrier to come back");
                 }
+                p.runq.drainTo(s.global); // p has no owner: its queue must not wait on the idle list
                 pidleputLocked(p);
                 if (spinning) nmspinning.decrementAndGet();
                 return;

@@ -46,8 +46,11 @@ public final class P {
     long sysmonWhen;
     int sysmonPreemptTick;
     G sysmonPreemptG;
-    long sysmonPreemptWhen;
-    long sysmonPreemptCpu;
+    /** The goroutine and tick whose carrier sysmon watches for a blocking call (Sysmon.watchCarrier). */
+    G watchG;
+    int watchTick;
+    /** Start of the current watch window, the carrier's CPU time then (-1: unknown), the window's length. */
+    long watchWhen, watchCpu, watchGap;
     /** The goroutine stuck here that sysmon last looked at for a class-initialization wait (Sysmon.reportClassInitWait). */
     G sysmonClassInitChecked;
 
@@ -110,6 +113,11 @@ public final class P {
 
     P(int id) {
         this.id = id;
+        // Not 0: findRunnable takes from the global queue first when schedtick % 61 == 0, and a
+        // spare P (Procs.markStuck) must start with what it was handed, its runnext first, not
+        // with the global queue's head (under a blocking fan-out each new spare would otherwise
+        // run a new blocker first and hand its runnext on, again and again).
+        this.schedtick = 1;
     }
 
     /** Owner only: one more goroutine scheduled; returns the new tick. */

@@ -9,15 +9,21 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Stuck carriers</h2>
  * A goroutine may block its carrier without telling the scheduler ({@code Thread.sleep}, a JDK
- * lock, blocking JDK I/O, a loop with no safepoint). sysmon notices a P whose schedtick has not
- * moved for {@value Scheduler#STUCK_NANOS} ns, marks it {@link P#stuck} and adds a
- * <em>spare</em> P ({@link #markStuck}), so that {@code maxProcs} Ps keep running goroutines. The
- * stuck P is not taken from its M (its owner may touch its run queue at any moment, so a transfer
- * would need a handshake on every runtime call); other Ps steal its queued goroutines as usual.
- * When the stuck goroutine comes back to the scheduler, the flag is cleared ({@link #unstick}) and
- * one P is retired ({@link #excess}) by the next M that looks for work ({@link #tryRetire}).
- * {@link #setMaxProcs} shrinks the same way: idle Ps retire at once, busy ones when their M next
- * looks for work.
+ * lock or wait, blocking JDK I/O, a JDBC driver). sysmon sees the carrier blocked within a few of
+ * its rounds (Sysmon.watchCarrier: tens of microseconds while the runtime is busy), marks the P
+ * {@link P#stuck} and adds a <em>spare</em> P ({@link #markStuck}) that takes over the stuck P's
+ * queued goroutines and timers, so that {@code maxProcs} Ps keep running goroutines (Go hands off
+ * a P in a system call within one sysmon tick). The stuck P is not taken from its M (its owner
+ * may touch its run queue at any moment, so a transfer would need a handshake on every runtime
+ * call); what it queues later, others steal as usual. Spares are bounded by the carriers: a
+ * stuck P has its own M, and no spare is added once {@code gort.maxthreads} carriers exist and
+ * none is idle. The stuck goroutine is asked to yield when its P is marked, so that once its
+ * call returns it comes back to the scheduler at its next safepoint (Go's exitsyscall); then
+ * the flag is cleared ({@link #unstick}) and one P is retired ({@link #excess}): an idle one at
+ * once, else the next M that looks for work with an empty ring ({@link #tryRetire}). A P with
+ * a spare pending retirement that gets stuck with nothing queued and no timer keeps that P
+ * instead of adding one. {@link #setMaxProcs} shrinks the same way: idle Ps retire at once,
+ * busy ones when their M next looks for work with nothing queued.
  *
  * <h2>Retirement</h2>
  * A retired P is marked DEAD and leaves allp; its queued goroutines go to the global queue, its
@@ -130,11 +136,18 @@ final class Procs {
         return old;
     }
 
-    /** At the top of findRunnable when Ps must be retired: retire m's own P. @return false if none is to go now */
+    /**
+     * At the top of findRunnable when Ps must be retired: retire m's own P, once its ring is
+     * empty. @return false if none is to go now
+     */
     boolean tryRetire(M m) {
         Idle idle = s.idle;
         synchronized (idle.lock) {
-            if (excess <= 0) return false;
+            // A P with goroutines queued runs them first: retiring it would move them to the
+            // global queue's tail, behind everything queued there (under a blocking fan-out, the
+            // retirements that follow stuck goroutines coming back would keep sending readied
+            // goroutines to the back of the line). Its ring empties, and it retires then.
+            if (excess <= 0 || !m.p.runq.isEmpty()) return false;
             idle.stopSpinningLocked(m); // or retireAllLocked's watchTimer and the wakep below see m as a spinner
             retireLockedIfExcess(Idle.releasep(m));
         }
@@ -197,35 +210,109 @@ final class Procs {
         if (first != Long.MAX_VALUE) s.timers.watchTimer(first, true);
     }
 
-    /** sysmon: p's goroutine blocks its carrier; add a spare P so maxProcs Ps keep running. */
-    void markStuck(P p) {
+    /**
+     * sysmon: p's goroutine blocks its carrier; a spare P takes over what waits on p, so that
+     * maxProcs Ps keep running goroutines. Go's handoffp gives the blocked P itself, with its
+     * queue and timers, to another M; here p stays with its M (see "Stuck carriers"), so its
+     * queued goroutines and its timers move to the spare before the spare is published: the
+     * goroutine the blocked one had just readied, or whose timer is due, runs on the next carrier
+     * at once instead of waiting behind the global queue for a thief. No spare is added while the
+     * carriers are at {@code gort.maxthreads} with none idle: nobody could run it.
+     *
+     * @return false if nothing changed (p already stuck or no longer running, or the thread limit)
+     */
+    boolean markStuck(P p) {
         Idle idle = s.idle;
+        long firstTimer = Long.MAX_VALUE;
+        P handoff = null;
         synchronized (idle.lock) {
-            if (p.stuck || p.status != P.RUNNING) return;
-            if (excess > 0) {
-                excess--; // a retirement was pending: keep that P instead of adding one
+            if (p.stuck || p.status != P.RUNNING) return false;
+            if (excess > 0 && p.steal.isEmpty() && p.timers.next == Long.MAX_VALUE) {
+                excess--; // a retirement was pending and nothing waits on p: keep that P instead of adding one
             } else {
+                if (idle.mcount >= s.config.maxThreads() && idle.nmidle == 0) {
+                    warnThreadLimit();
+                    return false;
+                }
                 // Allocations first: an OutOfMemoryError here changes nothing, and sysmon's
                 // next round tries again (p is not yet stuck).
                 P spare = new P(nextPid);
                 P[] ps = Arrays.copyOf(allp, allp.length + 1);
                 ps[ps.length - 1] = spare;
                 nextPid++;
-                allp = ps;
-                idle.pidleputLocked(spare);
+                // Until allp and the idle list publish it (both under this lock, which the M
+                // that acquires it takes), sysmon is the spare's only user, so it may put into
+                // its ring as the owner; p's ring it reaches as any thief does (its owner may
+                // come back at any moment). The loop stops once the spare's ring is half full, so
+                // the next steal (at most half a ring) always fits, as stealInto requires; an
+                // owner that keeps queueing meanwhile is running again, and keeps the rest.
+                // runnext stays runnext: the goroutine readied last (a timer's, a channel
+                // partner's) runs first on the spare's carrier, as it would have on p's.
+                G next = p.steal.takeRunnext();
+                G g;
+                while (spare.runq.size() < RunQueue.CAPACITY / 2 && (g = p.steal.stealInto(spare.runq, false, false)) != null) {
+                    spare.runq.put(g, false, s.global);
+                }
+                if (next != null) spare.runq.put(next, true, s.global);
+                // Both heaps locked, as in retireAllLocked (only one of the two runs at a time,
+                // under this lock, and nothing else holds two heap locks).
+                TimerHeap from = p.timers, to = spare.timers;
+                from.lock.lock();
+                try {
+                    to.lock.lock();
+                    try {
+                        if (from.size() > 0) firstTimer = from.next;
+                        from.moveAllTo(to);
+                    } finally {
+                        to.lock.unlock();
+                    }
+                } finally {
+                    from.lock.unlock();
+                }
+                allp = ps; // IDLE, and on no list until handoffp below: no M takes it meanwhile
+                handoff = spare;
             }
             p.stuck = true;
             stuckRetakes.incrementAndGet();
         }
-        s.wake.wakep();
+        if (handoff != null) {
+            // Go's handoffp: an M for the spare at once if it has work (a spare left idle with a
+            // filled ring would keep it from everyone: thieves skip idle Ps), else the idle list
+            // with its timers watched.
+            idle.handoffp(handoff);
+            if (firstTimer != Long.MAX_VALUE) s.timers.watchTimer(firstTimer, true);
+        } else {
+            s.wake.wakep();
+        }
+        return true;
     }
 
-    /** The stuck goroutine came back to the scheduler (execute): one P too many now. */
+    /** Under Idle.lock (its only caller holds it). */
+    private boolean threadLimitWarned;
+
+    private void warnThreadLimit() {
+        if (threadLimitWarned) return;
+        threadLimitWarned = true;
+        System.err.println("gort: thread limit reached (gort.maxthreads=" + s.config.maxThreads()
+            + "); goroutines blocked in calls keep their carriers, the others wait for one to come back");
+    }
+
+    /**
+     * The stuck goroutine came back to the scheduler (execute): one P too many now. An idle one
+     * retires at once (nobody may look for work soon: a runtime at rest keeps exactly maxProcs
+     * Ps); otherwise the next M that looks for work retires its own.
+     */
     void unstick(P p) {
-        synchronized (s.idle.lock) {
+        Idle idle = s.idle;
+        synchronized (idle.lock) {
             if (!p.stuck) return;
             p.stuck = false;
             excess++;
+            P q = idle.pidlegetLocked();
+            if (q != null) {
+                excess--;
+                retireAllLocked(new P[] {q}, 1);
+            }
         }
     }
 }

@@ -383,6 +383,18 @@ final class RunQueue {
             return g;
         }
 
+        /**
+         * Takes the victim's runnext, or null: for a P handing its work to a spare
+         * (Procs.markStuck), where the goroutine readied last must stay the one to run next.
+         */
+        G takeRunnext() {
+            for (;;) {
+                G next = q.runnext();
+                if (next == null) return null;
+                if (q.casRunnext(next, null)) return next;
+            }
+        }
+
         /** Copies up to half of the victim's ring into {@code dst} from {@code dstTail}; returns how many. */
         private int grab(G[] dst, int dstTail, boolean stealRunnext, boolean victimRunning) {
             Owner q = this.q;

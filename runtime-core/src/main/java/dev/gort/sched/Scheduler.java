@@ -39,8 +39,6 @@ import java.util.function.BiConsumer;
 public final class Scheduler {
     /** Time slice after which sysmon asks a goroutine to yield at its next safepoint. */
     static final long TIME_SLICE_NANOS = 10_000_000L;
-    /** A P whose goroutine has not reached the scheduler for this long is stuck (see {@link Procs}). */
-    static final long STUCK_NANOS = 20_000_000L;
 
     /**
      * The most Ps {@link #setMaxProcs} and {@code -Dgort.maxprocs} accept: 1024, or the number of

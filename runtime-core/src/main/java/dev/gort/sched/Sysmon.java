@@ -5,15 +5,16 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The system monitor (Go's {@code sysmon}): a platform daemon thread, outside the Ps.
  *
- * <p>It sleeps 20 us, doubling up to 10 ms once it has had nothing to do for 50 rounds, and on
- * each wake-up:
+ * <p>It sleeps 20 us, doubling up to 10 ms once it has had nothing to do for 50 rounds (up to
+ * {@link #BUSY_DELAY} while goroutines wait for a P), and on each wake-up:
  * <ul>
  *   <li>notes, per running P, when its schedtick last moved; a P whose goroutine has run a whole
  *       time slice gets a preemption request, honoured at the goroutine's next safepoint;</li>
- *   <li>marks a P stuck when its goroutine, asked to yield, has not reached a safepoint for
- *       another {@code STUCK_NANOS - TIME_SLICE_NANOS} (so {@link Scheduler#STUCK_NANOS} in
- *       all) and its carrier is blocked (not computing: see {@link #carrierBlocked}), and adds
- *       a spare P;</li>
+ *   <li>hands the P of a carrier blocked in a call Gort was not told about (a JDK sleep, lock
+ *       or wait, blocking JDK I/O, a JDBC driver) on: once a round finds the carrier blocked
+ *       ({@link #watchCarrier}) with the same goroutine on the P as the round before, the P is
+ *       marked stuck and a spare P with its queued goroutines and timers goes to another
+ *       carrier ({@link Procs#markStuck}); see {@link #retake};</li>
  *   <li>sleeps without a timeout while the runtime is idle (every P idle, nothing in a blocking
  *       call, no Go.run waiting, no schedtrace to print), woken by {@link #wake()} when a P is
  *       started or a Go.run begins;</li>
@@ -38,6 +39,8 @@ final class Sysmon implements Runnable {
     private static final long MAX_DELAY = 10_000_000L;
     /** The longest round while a P owes a wake-up (WakePolicy.payOwedWakes): debts wait at most ~2 of these. */
     static final long OWED_DELAY = 200_000L;
+    /** The longest round while goroutines wait for a P ({@link #workWaits}). */
+    static final long BUSY_DELAY = 1_000_000L;
     /** sysmon slept this much longer than asked: it was stopped (GC) or starved of CPU. */
     private static final long OVERSLEEP_NANOS = 5_000_000L;
 
@@ -58,6 +61,7 @@ final class Sysmon implements Runnable {
     Sysmon(Scheduler sched, long traceMillis) {
         this.sched = sched;
         this.traceMillis = traceMillis;
+        this.schedulerLockHash = System.identityHashCode(sched.idle.lock);
         this.thread = new Thread(null, this, "gort-sysmon", 0, false);
         thread.setDaemon(true);
     }
@@ -158,7 +162,15 @@ final class Sysmon implements Runnable {
             } else if (++idleRounds > 50) {
                 delay = Math.min(delay * 2, MAX_DELAY);
             }
+            if (delay > BUSY_DELAY && workWaits()) {
+                delay = BUSY_DELAY; // a carrier that blocks meanwhile leaves that work waiting at most this long
+            }
         }
+    }
+
+    /** Goroutines wait in a queue while no P is idle: the work a blocked carrier's P would hold up. */
+    private boolean workWaits() {
+        return sched.idle.npidle.get() == 0 && (!sched.global.isEmpty() || sched.procs.anyLocalWork());
     }
 
     /** Every P idle, no M in a blocking call, no Go.run waiting, no schedtrace to print. */
@@ -177,32 +189,100 @@ final class Sysmon implements Runnable {
     private void restartClocks(long now) {
         for (P p : sched.procs.allp()) {
             p.sysmonWhen = now;
-            p.sysmonPreemptWhen = now;
+            p.watchG = null; // a CPU-time window that spans the pause says nothing
         }
     }
 
+    /** What a look at a carrier found (see {@link #watchCarrier}). */
+    private static final int UNSURE = 0, BLOCKED = 1, COMPUTING = 2;
+    /** The first CPU-time window of a watch; each window that finds the carrier computing doubles it... */
+    static final long WATCH_MIN_NANOS = 50_000L;
+    /** ... up to this: a goroutine that computes and then blocks in native code is seen within two of these. */
+    static final long WATCH_MAX_NANOS = 1_000_000L;
+
     /**
-     * Is the carrier of a goroutine that ignored a preemption request for 10 ms blocked (stuck),
-     * rather than computing or waiting for a CPU? Blocked in Java (sleep, a lock, a park) shows
-     * in its thread state. Blocked in native code (JDK socket I/O reports RUNNABLE) shows in the
-     * kernel's view of the thread ('S' or 'D' in /proc, on Linux), or, where that is not
-     * available, as a thread that used almost no CPU while the wall clock ran. A goroutine
-     * looping without safepoints, or a carrier the OS did not schedule (kernel state 'R'), is not
-     * stuck: a spare P would only add a thread competing for the same CPUs.
+     * Is the carrier of p's goroutine g, which has held p since at least the last round, blocked in
+     * a call Gort was not told about (Go's P in a syscall, found without entersyscall)? Called on
+     * every round while g keeps p.
+     * <ul>
+     *   <li>A carrier in a JDK wait ({@code Thread.sleep}, a monitor, {@code LockSupport.park},
+     *       {@code Object.wait}: thread state BLOCKED, WAITING or TIMED_WAITING) is blocked for
+     *       certain, unless the monitor it waits for is the scheduler's own
+     *       ({@link #blockedOnSchedulerLock}). The runtime itself never parks a carrier that
+     *       has a goroutine RUNNING on a P (a pinned or locked goroutine's park hands its P off
+     *       first).</li>
+     *   <li>A RUNNABLE carrier is computing or in native code (the JDK's socket and file I/O
+     *       report RUNNABLE). Its CPU time tells (a thread CPU clock read, no allocation): a
+     *       window of {@link #WATCH_MIN_NANOS}, doubling up to {@link #WATCH_MAX_NANOS} while it
+     *       computes; a carrier that used under half of its window is blocked or waiting for a
+     *       CPU, and the kernel tells those apart ('S' or 'D' in /proc on Linux, read only then,
+     *       so not for a goroutine that computes). Where the kernel's view is not available, a
+     *       carrier that used under a tenth of its window is taken as blocked.</li>
+     * </ul>
+     * A goroutine that computes, or a carrier the OS leaves waiting for a CPU, is not blocked: a
+     * spare P would only add a thread competing for the same CPUs. The notes it keeps on p
+     * ({@code P.watch*}) are sysmon's own.
      */
-    private boolean carrierBlocked(P p, M m, long now) {
+    private int watchCarrier(P p, M m, G g, int tick, long now) {
+        boolean fresh = p.watchG != g || p.watchTick != tick;
+        if (fresh) {
+            p.watchG = g;
+            p.watchTick = tick;
+            p.watchWhen = now;
+            p.watchGap = WATCH_MIN_NANOS;
+            p.watchCpu = cpuTime(m.thread);
+        }
         Thread.State st = m.thread.getState();
-        if (st == Thread.State.BLOCKED || st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING) {
-            return true;
+        if (st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING) {
+            return BLOCKED;
+        }
+        if (st == Thread.State.BLOCKED) {
+            return blockedOnSchedulerLock(m) ? UNSURE : BLOCKED;
+        }
+        long wall = now - p.watchWhen;
+        if (fresh || wall < p.watchGap) return UNSURE;
+        long cpu = cpuTime(m.thread);
+        boolean known = cpu >= 0 && p.watchCpu >= 0;
+        long used = cpu - p.watchCpu;
+        p.watchWhen = now;
+        p.watchCpu = cpu;
+        if (known && used * 2 >= wall) {
+            p.watchGap = Math.min(p.watchGap * 2, WATCH_MAX_NANOS);
+            return COMPUTING;
         }
         char k = m.kernelState();
         if (k != 0) {
-            return k == 'S' || k == 'D';
+            if (k == 'S' || k == 'D') return BLOCKED;
+            p.watchGap = Math.min(p.watchGap * 2, WATCH_MAX_NANOS); // 'R': waiting for a CPU; look again later
+            return COMPUTING;
         }
-        long cpu = cpuTime(m.thread);
-        if (cpu < 0 || p.sysmonPreemptCpu < 0) return false;
-        long wall = now - p.sysmonPreemptWhen;
-        return (cpu - p.sysmonPreemptCpu) * 10 < wall;
+        return known && used * 10 < wall ? BLOCKED : UNSURE;
+    }
+
+    /**
+     * Is m's carrier waiting for the scheduler's own monitor ({@link Idle#lock}, which goroutines
+     * take in Go.spawn's wake-ups, Go.metrics and the like)? That is the runtime's business, not
+     * a blocking call: its holder runs on (on a loaded machine it may wait for a CPU for a few
+     * milliseconds), and a spare P would only add a thread. Asked only when a look finds the
+     * carrier BLOCKED; the JVM answers without a safepoint (no stack is asked for).
+     */
+    private boolean blockedOnSchedulerLock(M m) {
+        if (MONITORS == null) return false;
+        java.lang.management.ThreadInfo info = MONITORS.getThreadInfo(m.thread.threadId(), 0);
+        java.lang.management.LockInfo lock = info != null ? info.getLockInfo() : null;
+        return lock != null && lock.getIdentityHashCode() == schedulerLockHash
+            && lock.getClassName().equals(sched.idle.lock.getClass().getName());
+    }
+
+    private final int schedulerLockHash;
+    private static final java.lang.management.ThreadMXBean MONITORS = monitorBean();
+
+    private static java.lang.management.ThreadMXBean monitorBean() {
+        try {
+            return java.lang.management.ManagementFactory.getThreadMXBean();
+        } catch (Throwable t) { // java.management absent from a trimmed runtime
+            return null;
+        }
     }
 
     private static final java.lang.management.ThreadMXBean THREADS = threadBean();
@@ -221,9 +301,18 @@ final class Sysmon implements Runnable {
         return THREADS == null ? -1 : THREADS.getThreadCpuTime(t.threadId());
     }
 
-    /** Preempts long-running goroutines and adds spare Ps for stuck carriers. */
+    /**
+     * Preempts long-running goroutines and hands the Ps of blocked carriers on (Go's retake): a
+     * P whose goroutine has blocked its carrier ({@link #watchCarrier}) gets a spare P beside it
+     * at once ({@link Procs#markStuck}), unless nothing waits for it: its queue is empty, it has
+     * no timer, some P is idle or some carrier spins (they take new work), and it has run for
+     * less than {@link #IDLE_HANDOFF_NANOS} (Go's rule, which spares a thread for a short call
+     * when the runtime has room). The goroutine is asked to yield at the same time, so that once its call
+     * returns it gives the spare back at its next safepoint (Go's exitsyscall).
+     */
     private boolean retake(long now) {
         boolean acted = false;
+        Idle idle = sched.idle;
         for (P p : sched.procs.allp()) {
             if (p.status != P.RUNNING) {
                 p.sysmonWhen = now;
@@ -239,27 +328,35 @@ final class Sysmon implements Runnable {
             M m = p.m;
             G g = m != null ? m.curgAcquire() : null;
             if (g == null) continue;
+            if (!p.stuck && g.status() == G.RUNNING && watchCarrier(p, m, g, tick, now) == BLOCKED
+                && (!p.steal.isEmpty() || p.timers.next != Long.MAX_VALUE
+                    || idle.npidle.get() + idle.nmspinning.get() == 0 || ran >= IDLE_HANDOFF_NANOS)
+                && sched.procs.markStuck(p)) {
+                requestPreemption(p, g, tick);
+                acted = true;
+                continue;
+            }
             if (ran < Scheduler.TIME_SLICE_NANOS) continue;
             if (p.sysmonPreemptTick != tick || p.sysmonPreemptG != g) {
                 // First request in this slice.
-                p.sysmonPreemptTick = tick;
-                p.sysmonPreemptG = g;
-                p.sysmonPreemptWhen = now;
-                p.sysmonPreemptCpu = cpuTime(m.thread);
-                Preemption.request(g);
-                acted = true;
-            } else if (now - p.sysmonPreemptWhen >= Scheduler.STUCK_NANOS - Scheduler.TIME_SLICE_NANOS
-                       && !p.stuck && g.status() == G.RUNNING && carrierBlocked(p, m, now)) {
-                // Asked to yield and did not reach a safepoint since: its carrier is blocked.
-                sched.procs.markStuck(p);
+                requestPreemption(p, g, tick);
                 acted = true;
             } else if (p.stuck && p.sysmonClassInitChecked != g && g.status() == G.RUNNING
-                       && now - p.sysmonPreemptWhen >= CLASS_INIT_REPORT_NANOS) {
+                       && ran >= CLASS_INIT_REPORT_NANOS) {
                 p.sysmonClassInitChecked = g; // one look per goroutine stuck on this P
-                reportClassInitWait(g, m, now - p.sysmonPreemptWhen + Scheduler.TIME_SLICE_NANOS);
+                reportClassInitWait(g, m, ran);
             }
         }
         return acted;
+    }
+
+    /** A blocked carrier whose P has nothing queued and room elsewhere is handed off after this long. */
+    static final long IDLE_HANDOFF_NANOS = 10_000_000L;
+
+    private static void requestPreemption(P p, G g, int tick) {
+        p.sysmonPreemptTick = tick;
+        p.sysmonPreemptG = g;
+        Preemption.request(g);
     }
 
     /** How long a goroutine's carrier waits for a class's initialization before sysmon says so. */

@@ -58,13 +58,15 @@ final class TimerHeap {
 
     /**
      * Holding this lock and {@code to}'s: moves every timer to {@code to} (a P being retired
-     * hands them on). Each timer's {@link TimerEntry#heap} goes from this heap straight to
-     * {@code to}, never null: a deleteTimer that read it meanwhile finds this heap's lock taken,
+     * hands them on, a stuck P gives them to its spare). Each timer's {@link TimerEntry#heap}
+     * goes from this heap straight to {@code to}, never null: a deleteTimer that read it meanwhile finds this heap's lock taken,
      * then the timer gone from here, and retries in {@code to}. (Moving through a null, with
      * the locks taken one after the other, would let such a delete answer "not armed" while the
      * timer stays armed in {@code to}: a Timer.stop() would say false and the timer fire anyway.)
      */
     void moveAllTo(TimerHeap to) {
+        // Room first: an OutOfMemoryError here leaves every timer where it was, never in neither heap.
+        if (to.size + size > to.heap.length) to.heap = Arrays.copyOf(to.heap, Math.max(to.size + size, to.heap.length * 2));
         for (int i = 0; i < size; i++) {
             TimerEntry t = heap[i];
             heap[i] = null;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.usercode.AgentFixture;
 import dev.gort.usercode.AgentMonitorFixture;
+import dev.gort.usercode.BlockingFanOut;
 import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -285,6 +286,23 @@ class SafepointAgentTest {
                 String out = runChild(List.of("-javaagent:" + jar, "-Dgort.maxprocs=" + procs), AgentMonitorFixture.class.getName());
                 assertTrue(out.contains("done: maxInside=1 moved=0 "), procs + " processors: " + out);
             }
+        } finally {
+            Files.deleteIfExists(jar);
+        }
+    }
+
+    /**
+     * Under the agent, a fixed-size executor's blocking tasks still run n at once (as in
+     * BlockingFanOutTest without it): the agent turns Thread.sleep into a park, and the socket
+     * and JDBC tasks (H2's client classes instrumented too, its monitors pinning the goroutine)
+     * block their carriers, whose processors sysmon hands on.
+     */
+    @Test
+    void underTheAgentAnExecutorOfNRunsNBlockingTasksAtOnce() throws Exception {
+        Path jar = agentJar();
+        try {
+            String out = runChild(List.of("-javaagent:" + jar, "-Dfanout.n=8"), BlockingFanOut.class.getName());
+            assertTrue(out.contains("n=8 sleep=8 socket=8 jdbc=8"), out);
         } finally {
             Files.deleteIfExists(jar);
         }
