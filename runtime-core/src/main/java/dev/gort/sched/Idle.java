@@ -136,8 +136,23 @@ final class Idle {
     void stopm(M m) {
         putIdleM(m);
         m.sleep();
-        acquirep(m, m.nextP);
+        takeHandedP(m);
+    }
+
+    /**
+     * After a wake-up: m takes the P it was handed. None handed over means the runtime has
+     * stopped (Scheduler.release wakes every carrier so, having taken every P off the idle list,
+     * so no other waker can reach m): m's thread ends. The wake-up token's CAS in
+     * {@link M#sleep()} is the partner of the stopper's {@code M.wakeup()}, which follows its
+     * write of STOPPED; so the check below sees it. Costs the wake-up path one null check.
+     *
+     * @throws CarrierExit when the runtime has stopped
+     */
+    void takeHandedP(M m) {
+        P p = m.nextP;
+        if (p == null && s.state == Scheduler.STOPPED) throw CarrierExit.INSTANCE;
         m.nextP = null;
+        acquirep(m, p);
     }
 
     /** m goes on the idle M list, where startm finds it. */
@@ -209,8 +224,7 @@ final class Idle {
             pWaiterCount = pWaiters.size();
         }
         m.sleep();
-        acquirep(m, m.nextP);
-        m.nextP = null;
+        takeHandedP(m);
     }
 
     /** Ms with a mounted goroutine wait for a P (a racy look; {@link #giveToWaiter} decides under the lock). */

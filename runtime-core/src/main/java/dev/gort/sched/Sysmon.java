@@ -50,6 +50,8 @@ final class Sysmon implements Runnable {
     private volatile boolean sleeping;
     /** Rounds done (a metric, and how tests see that an idle runtime does not poll). */
     volatile long rounds;
+    /** Set once by {@link #stop()} (the runtime stopped): the loop ends at its next look. */
+    private volatile boolean stopped;
 
     /** Goroutines from sysmon's own polls (reused). */
     private final java.util.ArrayList<G> polled = new java.util.ArrayList<>();
@@ -69,15 +71,29 @@ final class Sysmon implements Runnable {
     }
 
     /**
-     * Nothing ends sysmon: without it no goroutine is preempted, no blocked carrier's P is
-     * retaken, no deadlock is reported. An error escaping a round (out of memory while adding a
+     * Ends sysmon (Go.shutdown): stores {@link #stopped}, then unparks the thread; the loop reads
+     * it before every park and after every round, and the unpark's permit makes a park that
+     * starts after the store return at once.
+     */
+    void stop() {
+        stopped = true;
+        LockSupport.unpark(thread);
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    /**
+     * Only the runtime's stop ends sysmon ({@link #stop()}): without it no goroutine is
+     * preempted, no blocked carrier's P is retaken, no deadlock is reported. An error escaping a round (out of memory while adding a
      * spare P or taking a snapshot) is reported without allocating, rate-limited, and the loop
      * starts over; the round's decisions are retried on the next rounds (see Procs.markStuck: what it
      * allocates, it allocates before changing anything).
      */
     @Override
     public void run() {
-        for (;;) {
+        while (!stopped) {
             try {
                 loop();
             } catch (Throwable t) {
@@ -106,14 +122,14 @@ final class Sysmon implements Runnable {
         long delay = MIN_DELAY;
         int idleRounds = 0;
         long last = System.nanoTime();
-        for (;;) {
+        while (!stopped) {
             if (idle()) {
                 // Nothing runs, nothing can become stuck, nobody waits for deadlock detection:
                 // sleep until a P gets busy again (Go's sysmon does the same). Dekker with
                 // wake(): store sleeping, then re-check; the waker changes the counts, then
                 // reads sleeping.
                 sleeping = true;
-                if (idle()) {
+                if (idle() && !stopped) {
                     LockSupport.park(this);
                 }
                 sleeping = false;

@@ -45,13 +45,12 @@ final class NetFd {
     volatile long readTimeout, writeTimeout;
 
     NetFd(Netpoll netpoll, int fd) throws IOException {
-        this.netpoll = netpoll;
         this.fd = fd;
         this.readErrno = SegmentIo.takeErrnoSlot();
         this.writeErrno = SegmentIo.takeErrnoSlot();
         PollDesc p;
         try {
-            p = netpoll.open(fd);
+            p = Netpoll.open(netpoll, fd); // netpoll, or the running one if netpoll was closed meanwhile
         } catch (IOException | RuntimeException e) {
             SegmentIo.freeErrnoSlot(readErrno);
             SegmentIo.freeErrnoSlot(writeErrno);
@@ -59,6 +58,7 @@ final class NetFd {
             throw e;
         }
         this.pd = p;
+        this.netpoll = p.netpoll();
     }
 
     /**
