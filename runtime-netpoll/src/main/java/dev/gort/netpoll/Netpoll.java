@@ -153,7 +153,7 @@ public final class Netpoll {
 
     /**
      * The scheduler stopped (Go.shutdown): closes the poller, its file descriptors and its thread
-     * (io_uring's owner), if no descriptor is registered; the next socket starts a new one. A
+     * (io_uring's owner), and ends the socket cleaner's thread, if no descriptor is registered; the next socket starts a new one. A
      * poller with open descriptors (sockets still in use, by platform threads or by the next
      * runtime's goroutines) is kept. See {@link #open(Netpoll, int)} for the race with a new
      * registration.
@@ -169,5 +169,6 @@ public final class Netpoll {
         }
         instance = null;
         n.poller.close();
+        SocketCleaner.stopIfIdle(); // no descriptor open: no socket is registered with it either
     }
 }
