@@ -243,6 +243,37 @@ public final class ShutdownScenarios {
         noGortThreads("after waiting");
     }
 
+    /**
+     * After the keep-alive of idleness the idle carriers end, and the next work starts fresh ones;
+     * a carrier keeping an armed timer (the timer sleeper) stays, and the timer fires.
+     */
+    public static void idleCarriersEndAfterTheKeepAlive() throws Exception {
+        dev.gort.sched.Scheduler.setCarrierKeepAliveForTests(Duration.ofMillis(50));
+        dev.gort.sched.Scheduler s = dev.gort.sched.Scheduler.get();
+        for (int round = 0; round < 2; round++) {
+            work(); // several carriers: the goroutines sleep, and the timers wake carriers
+            long before = s.carriersForTests()[1];
+            check(s.carriersForTests()[0] > 0, "no carrier started");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (s.carriersForTests()[0] != 0) { // GC-free and timer-free: the retirement is sysmon's, after 50 ms idle
+                check(System.nanoTime() < deadline, "idle carriers still alive: " + gortThreads());
+                Thread.sleep(5);
+            }
+            check(s.carriersForTests()[1] > before, "no carrier retired");
+            while (gortThreads().stream().anyMatch(n -> n.startsWith("gort-m"))) { // their threads end
+                check(System.nanoTime() < deadline, "retired carriers' threads still alive: " + gortThreads());
+                Thread.sleep(5);
+            }
+        }
+        // An armed timer keeps its sleeper through the idleness, and fires.
+        CountDownLatch fired = new CountDownLatch(1);
+        Timer t = Timer.afterFunc(Duration.ofMillis(300), fired::countDown);
+        check(fired.await(30, TimeUnit.SECONDS), "a timer armed across the carriers' retirement never fired");
+        check(!t.stop(), "the timer did not fire");
+        work();
+        check(Go.shutdown(Duration.ofSeconds(10)), "shutdown");
+    }
+
     /** From a goroutine: IllegalStateException, and the runtime goes on. */
     public static void fromGoroutineThrows() throws Exception {
         AtomicReference<Throwable> thrown = new AtomicReference<>();

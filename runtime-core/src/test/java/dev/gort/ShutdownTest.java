@@ -166,6 +166,11 @@ class ShutdownTest {
     }
 
     @Test
+    void idleCarriersEndAfterTheKeepAliveAndFreshOnesRunTheNextWork() throws Throwable {
+        scenario("idleCarriersEndAfterTheKeepAlive");
+    }
+
+    @Test
     void shutdownFromAGoroutineThrowsAndTheRuntimeGoesOn() throws Throwable {
         scenario("fromGoroutineThrows");
     }

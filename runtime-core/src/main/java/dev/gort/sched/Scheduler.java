@@ -714,6 +714,18 @@ public final class Scheduler {
         get().wake.spinNanos = nanos;
     }
 
+    /** Tests: how long the runtime stays idle before its idle carriers end (read at each idle sleep of sysmon). */
+    public static void setCarrierKeepAliveForTests(java.time.Duration d) {
+        get().sysmon.carrierKeepAliveNanos = delayNanos(d);
+    }
+
+    /** Carriers alive now, and carriers retired after an idleness so far (tests). */
+    public long[] carriersForTests() {
+        synchronized (idle.lock) {
+            return new long[] {idle.mcount, idle.retiredCarriers};
+        }
+    }
+
     /**
      * Tests: sets (null: removes) a hook run by each M that takes the timer-sleeper role, on its
      * thread, just before it reads the earliest timer (lets a test delete that timer in between).

@@ -14,9 +14,11 @@ import java.util.concurrent.locks.LockSupport;
  *       another {@code STUCK_NANOS - TIME_SLICE_NANOS} (so {@link Scheduler#STUCK_NANOS} in
  *       all) and its carrier is blocked (not computing: see {@link #carrierBlocked}), and adds
  *       a spare P;</li>
- *   <li>sleeps without a timeout while the runtime is idle (every P idle, nothing in a blocking
- *       call, no Go.run waiting, no schedtrace to print), woken by {@link #wake()} when a P is
- *       started or a Go.run begins;</li>
+ *   <li>sleeps while the runtime is idle (every P idle, nothing in a blocking call, no Go.run
+ *       waiting, no schedtrace to print), woken by {@link #wake()} when a P is started or a
+ *       Go.run begins; after a minute of it ({@link #CARRIER_KEEP_ALIVE_NANOS}) it ends the idle
+ *       carriers but the timer sleeper ({@link Idle#retireIdleCarriers}) and sleeps on without a
+ *       timeout;</li>
  *   <li>does not count time in which it did not run itself (a GC pause stops every Java
  *       thread) as running time of the goroutines;</li>
  *   <li>polls the network ({@link NetpollDriver}) when goroutines wait for I/O, nobody has
@@ -48,7 +50,7 @@ final class Sysmon implements Runnable {
     volatile long coarseNanos = System.nanoTime();
     /** sysmon is parked until {@link #wake()} because the runtime is idle (see {@link #idle()}). */
     private volatile boolean sleeping;
-    /** Rounds done (a metric, and how tests see that an idle runtime does not poll). */
+    /** Rounds done (a metric, and how tests see that an idle runtime does not poll; the idle sleep is not a round). */
     volatile long rounds;
     /** Set once by {@link #stop()} (the runtime stopped): the loop ends at its next look. */
     private volatile boolean stopped;
@@ -82,6 +84,27 @@ final class Sysmon implements Runnable {
 
     Thread thread() {
         return thread;
+    }
+
+    /** How long the runtime stays idle before its idle carriers end (the JDK's ForkJoinPool's keepAlive). */
+    static final long CARRIER_KEEP_ALIVE_NANOS = 60_000_000_000L;
+    /** {@link #CARRIER_KEEP_ALIVE_NANOS}, or a test's value ({@link Scheduler#setCarrierKeepAliveForTests}). */
+    volatile long carrierKeepAliveNanos = CARRIER_KEEP_ALIVE_NANOS;
+
+    /**
+     * sysmon's sleep while the runtime is idle, until {@link #wake()}: after the carriers'
+     * keep-alive of it, the idle carriers end ({@link Idle#retireIdleCarriers}) and sysmon sleeps
+     * on untimed. Returns early on a wake-up (or a spurious return: the caller's loop looks again,
+     * and the keep-alive starts over).
+     */
+    private void parkIdle() {
+        long keepAlive = carrierKeepAliveNanos;
+        long start = System.nanoTime();
+        LockSupport.parkNanos(this, keepAlive);
+        if (System.nanoTime() - start >= keepAlive && idle() && !stopped) {
+            sched.idle.retireIdleCarriers();
+            if (idle() && !stopped) LockSupport.park(this);
+        }
     }
 
     /**
@@ -130,7 +153,7 @@ final class Sysmon implements Runnable {
                 // reads sleeping.
                 sleeping = true;
                 if (idle() && !stopped) {
-                    LockSupport.park(this);
+                    parkIdle();
                 }
                 sleeping = false;
                 delay = MIN_DELAY;
