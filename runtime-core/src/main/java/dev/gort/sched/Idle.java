@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link #acquirePWait}: an M with a goroutine mounted (pinned, locked, back from a blocking
  *       call) takes an idle P or waits, first in line, for the next released one.</li>
  *   <li>{@link #giveToWaiter}: at a scheduling point, an M gives its P to such a waiter.</li>
+ *   <li>{@link #retireIdleCarriers}: sysmon ends idle Ms after a long idleness; the runtime's
+ *       stop (Scheduler.shutdown) ends them all. Either wakes an M with no P, which ends its
+ *       thread ({@link #takeHandedP}).</li>
  * </ul>
  *
  * <h2>Locks</h2>
