@@ -36,17 +36,18 @@ import java.util.function.BiConsumer;
  * A runtime stops only when it is idle and empty: every P idle, no carrier in a blocking call, no
  * goroutine, no queued work, no armed timer, nobody waiting for I/O. Then nothing can create work
  * for it except a platform thread, so the stop is decided under {@link Idle#lock} (no carrier can
- * take a P meanwhile) against the platform threads' two entry points, each a Dekker pair with
+ * take a P meanwhile) against the platform threads' two entry points, each ordered against
  * {@link #state}:
  * <ul>
  *   <li>a spawn or Go.run from a platform thread ({@link #enqueueExternal}) counts its goroutine
  *       in {@link #externalSpawned} (an atomic increment: a full fence), then reads
  *       {@code state}; the stopper writes STOPPING (volatile), fences, then reads the count
- *       ({@link #numGoroutine}). Either the stopper sees the goroutine and gives up, or the
- *       spawner sees STOPPING, takes its count back and queues nothing;</li>
+ *       ({@link #numGoroutine}): a Dekker pair. Either the stopper sees the goroutine and gives
+ *       up, or the spawner sees STOPPING, takes its count back and queues nothing;</li>
  *   <li>a timer armed from a platform thread reads {@code state} under its heap's lock
  *       ({@link Timers#addTimer}); the stopper writes STOPPING before it takes each heap's lock to
- *       count the timers. Either the stopper finds the timer, or the armer finds STOPPING.</li>
+ *       count the timers, so the heap's lock orders the two. Either the stopper finds the timer,
+ *       or the armer finds STOPPING.</li>
  * </ul>
  * A spawner or armer that finds the runtime not RUNNING waits for the stopper's decision on the
  * class's monitor, which the stopper holds for the whole attempt ({@link #afterStop}), and goes on
