@@ -8,7 +8,7 @@ import java.util.function.BiConsumer;
  * Gort's entry points: goroutines on a work-stealing M:N scheduler (Go's {@code go} statement and
  * package {@code runtime}).
  *
- * <p>The runtime starts at the first call. It needs the JVM flag
+ * <p>The runtime starts at the first call, and stops at {@link #shutdown()}. It needs the JVM flag
  * {@code --add-exports java.base/jdk.internal.vm=ALL-UNNAMED} on the class path, or
  * {@code --add-exports java.base/jdk.internal.vm=dev.gort.core} when runtime-core is on the module
  * path; without it the first call throws {@link UnsupportedOperationException} whose message
@@ -151,6 +151,62 @@ public final class Go {
      */
     public static GoExecutorService executor() {
         return GoExecutorService.SHARED;
+    }
+
+    /**
+     * {@link #shutdown(java.time.Duration)} with 10 seconds, failing loudly: for the end of a
+     * program's {@code main}, or an application's undeploy hook.
+     *
+     * @throws IllegalStateException if goroutines, armed timers or blocking calls were still
+     *         there after 10 seconds (the message counts them; the runtime goes on running), or
+     *         if called from a goroutine
+     */
+    public static void shutdown() {
+        if (!shutdown(java.time.Duration.ofSeconds(10))) {
+            throw new IllegalStateException("gort: shutdown gave up after 10 s: " + Scheduler.leftOver()
+                + " (Go.dump() lists the goroutines); the runtime goes on running");
+        }
+    }
+
+    /**
+     * Stops the runtime once nothing is left for it to do, waiting at most {@code timeout} for
+     * that: then sysmon and every carrier thread have ended when this returns, the network poller
+     * of runtime-netpoll is closed (unless a socket is still open, which keeps it), and the
+     * {@code dev.gort:type=Scheduler} MXBean is unregistered. Nothing of Gort's stays behind to
+     * keep its class loader alive. The next call that needs the runtime ({@link #spawn},
+     * {@link #run}, {@link #executor()}'s tasks, ...) starts a fresh one, which reads the
+     * {@code gort.*} system properties again; {@link #setMaxProcs} and
+     * {@link #setUncaughtExceptionHandler} apply to the runtime they were called on.
+     *
+     * <p>"Nothing left" means: no goroutine exists (running, runnable, parked, or in
+     * {@link #blocking}; {@code GoExecutorService} tasks are goroutines), no runtime timer is
+     * armed ({@code dev.gort.time.Timer}, {@code Ticker}, {@code Time.afterFunc}: stop them
+     * first), no goroutine waits for I/O. Goroutines are never abandoned: there is no forced stop,
+     * because a parked goroutine can end only by running on (its {@code finally} blocks, its
+     * locks); end them first (close their channels, cancel their {@link Context}, interrupt them).
+     * Until the runtime stops everything works as usual: goroutines that are finishing may spawn
+     * others, which the runtime then waits for too.
+     *
+     * <p>Races: a {@link #spawn} or {@link #run} from a platform thread during the call runs
+     * either on this runtime (which then is not idle, so the call keeps waiting) or on the fresh
+     * one; it never fails and is never lost. Likewise a timer armed from a platform thread.
+     * A platform thread blocked in a channel operation is not affected (it waits on its own
+     * thread, for a goroutine or thread that would wake it). Calls that only read
+     * ({@link #numGoroutine}, {@link #metrics}, {@link #dump}) start a fresh runtime too.
+     *
+     * <p>Idempotent: without a running runtime it returns true at once; of concurrent calls one
+     * stops the runtime and each returns once its threads have ended.
+     *
+     * @param timeout how long to wait for the goroutines and timers to end; zero or negative:
+     *        one look
+     * @return true if the runtime stopped (or none was running); false if something was still
+     *         left at the deadline: the runtime then goes on running, untouched, and
+     *         {@link #numGoroutine()} and {@link #dump()} say what is left
+     * @throws IllegalStateException if called from a goroutine (it would wait for itself) or
+     *         from a timer's action
+     */
+    public static boolean shutdown(java.time.Duration timeout) {
+        return Scheduler.shutdown(Scheduler.delayNanos(timeout));
     }
 
     /** The current goroutine, or null on a platform thread. */

@@ -1,5 +1,6 @@
 package dev.gort.examples;
 
+import dev.gort.Go;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,5 +37,8 @@ public final class Main {
             System.exit(name.equals("help") ? 0 : 2);
         }
         e.run(Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+        // Every example ends its goroutines: the runtime stops, and its threads with it (so that
+        // `mvn exec:java`, which waits for the threads a program leaves, ends at once).
+        Go.shutdown();
     }
 }

@@ -2,15 +2,23 @@ package dev.gort.examples;
 
 import dev.gort.Chan;
 import dev.gort.Go;
+import dev.gort.Goroutine;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Go's concurrent prime sieve: a chain of filter goroutines over unbuffered channels. */
+/**
+ * Go's concurrent prime sieve: a chain of filter goroutines over unbuffered channels. Go leaves
+ * the chain blocked when main returns; here main interrupts it, so that every goroutine ends
+ * and the runtime can stop ({@code Go.shutdown()} in {@link Main}).
+ */
 public final class Sieve {
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         Go.run(() -> {
             try {
                 Chan<Integer> source = Chan.make();
-                Go.spawn(() -> generate(source));
+                List<Goroutine> chain = new ArrayList<>();
+                chain.add(Go.spawn(() -> generate(source)));
                 Chan<Integer> ch = source;
                 StringBuilder out = new StringBuilder();
                 for (int i = 0; i < n; i++) {
@@ -18,10 +26,11 @@ public final class Sieve {
                     out.append(prime).append(i + 1 < n ? " " : "\n");
                     Chan<Integer> next = Chan.make();
                     Chan<Integer> in = ch;
-                    Go.spawn(() -> filter(in, next, prime));
+                    chain.add(Go.spawn(() -> filter(in, next, prime)));
                     ch = next;
                 }
                 System.out.print("the first " + n + " primes: " + out);
+                for (Goroutine g : chain) g.interrupt(); // each is parked in a send or receive: it ends
             } catch (InterruptedException e) {
                 throw new RuntimeException(e);
             }
@@ -32,7 +41,7 @@ public final class Sieve {
         try {
             for (int i = 2; ; i++) ch.send(i);
         } catch (InterruptedException e) {
-            throw new RuntimeException(e);
+            // the sieve is done
         }
     }
 
@@ -43,7 +52,7 @@ public final class Sieve {
                 if (v % prime != 0) out.send(v);
             }
         } catch (InterruptedException e) {
-            throw new RuntimeException(e);
+            // the sieve is done
         }
     }
 }

@@ -65,8 +65,13 @@ final class Deadlock {
         }
     }
 
-    /** Runs {@code task} as a main goroutine and waits for it; see Go.run. */
-    void run(Runnable task) {
+    /**
+     * Runs {@code task} as a main goroutine and waits for it; see Go.run.
+     *
+     * @return false if the runtime stopped before main could be queued (nothing ran: the caller
+     *         runs it on the next runtime); true once main has ended
+     */
+    boolean run(Runnable task) {
         if (task == null) throw new NullPointerException("main");
         if (Scheduler.currentG() != null) {
             G g = s.spawn(task, "main");
@@ -82,7 +87,7 @@ final class Deadlock {
             }
             if (interrupted) self.interrupt();
             rethrow(g.failure());
-            return;
+            return true;
         }
         RunState rs = new RunState();
         G g = new G(s.nextExternalId(), "main", task);
@@ -92,7 +97,7 @@ final class Deadlock {
         try {
             // main is queued before the run is registered: sysmon must never see a run whose
             // main goroutine is not yet anywhere (a false deadlock, seen under CPU load).
-            s.enqueueNew(g, null);
+            if (!s.enqueueExternal(g)) return false;
             runs.add(rs);
             s.sysmon.wake(); // deadlock detection needs it
             while (g.status() != G.DEAD && rs.deadlockDump == null) {
@@ -106,6 +111,7 @@ final class Deadlock {
         String dump = rs.deadlockDump;
         if (g.status() != G.DEAD && dump != null) throw new DeadlockException(DEADLOCK_MESSAGE, dump); // on this thread: the caller's stack
         rethrow(g.failure());
+        return true;
     }
 
     private static void rethrow(Throwable t) {

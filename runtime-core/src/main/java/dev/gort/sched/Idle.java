@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@link #acquirePWait}: an M with a goroutine mounted (pinned, locked, back from a blocking
  *       call) takes an idle P or waits, first in line, for the next released one.</li>
  *   <li>{@link #giveToWaiter}: at a scheduling point, an M gives its P to such a waiter.</li>
+ *   <li>{@link #retireIdleCarriers}: sysmon ends idle Ms after a long idleness; the runtime's
+ *       stop (Scheduler.shutdown) ends them all. Either wakes an M with no P, which ends its
+ *       thread ({@link #takeHandedP}).</li>
  * </ul>
  *
  * <h2>Locks</h2>
@@ -66,8 +69,10 @@ final class Idle {
     final AtomicInteger npidle = new AtomicInteger();
     /** The idle M list (linked by {@link M#idleNext}). Guarded by lock. */
     private M midle;
-    /** Ms on the idle list; carriers ever started. Guarded by lock. */
+    /** Ms on the idle list; carriers alive (started, not retired). Guarded by lock. */
     int nmidle, mcount;
+    /** The next carrier's id: ids are never reused, so thread names stay unique. Guarded by lock. */
+    private int nextMid;
     /** The thread-limit warning was printed. Guarded by lock. */
     private boolean maxThreadsWarned;
     /** Ms spinning: looking for work without having found any (see "Who writes what"). */
@@ -76,8 +81,10 @@ final class Idle {
     private final ArrayDeque<M> pWaiters = new ArrayDeque<>();
     /** pWaiters.size(), readable without the lock. */
     private volatile int pWaiterCount;
-    /** Every carrier ever started (for the dump). */
+    /** Every carrier started, less retired ones whose thread has ended (for the dump, and the stop's joins). */
     final List<M> allm = new CopyOnWriteArrayList<>();
+    /** Carriers retired after a long idleness ({@link #retireIdleCarriers}; a metric). Guarded by lock. */
+    long retiredCarriers;
     /** Carriers started or woken by startm (each a thread start or an unpark; a metric). */
     final AtomicLong carrierWakeups = new AtomicLong();
 
@@ -122,7 +129,9 @@ final class Idle {
                 if (spinning) nmspinning.decrementAndGet();
                 return;
             } else {
-                m = new M(mcount++, s);
+                if (retiredCarriers != 0) allm.removeIf(x -> x.retired && !x.thread.isAlive()); // rare: after retirements
+                m = new M(nextMid++, s);
+                mcount++;
                 allm.add(m);
                 fresh = true;
             }
@@ -137,8 +146,24 @@ final class Idle {
     void stopm(M m) {
         putIdleM(m);
         m.sleep();
-        acquirep(m, m.nextP);
+        takeHandedP(m);
+    }
+
+    /**
+     * After a wake-up: m takes the P it was handed. None handed over means the runtime has
+     * stopped (Scheduler.release wakes every carrier so, having taken every P off the idle list,
+     * so no other waker can reach m), or m was retired ({@link #retireIdleCarriers}, which took
+     * it off the idle list first): m's thread ends. The wake-up token's CAS in
+     * {@link M#sleep()} is the partner of the stopper's {@code M.wakeup()}, which follows its
+     * write of STOPPED; so the check below sees it. Costs the wake-up path one null check.
+     *
+     * @throws CarrierExit when the runtime has stopped
+     */
+    void takeHandedP(M m) {
+        P p = m.nextP;
+        if (p == null && (m.retired || s.state == Scheduler.STOPPED)) throw CarrierExit.INSTANCE;
         m.nextP = null;
+        acquirep(m, p);
     }
 
     /** m goes on the idle M list, where startm finds it. */
@@ -148,6 +173,48 @@ final class Idle {
             midle = m;
             nmidle++;
         }
+    }
+
+    /**
+     * sysmon, once the runtime has been idle for {@link Sysmon#CARRIER_KEEP_ALIVE_NANOS}: every
+     * idle carrier but the timer sleeper ends its thread (the JDK's ForkJoinPool retires its
+     * workers likewise after keepAlive; Go keeps its Ms). Each is taken off the idle list under
+     * the lock, so no startm can hand it a P afterwards, marked {@link M#retired}, and woken
+     * with no P: {@link #takeHandedP} ends it (the mark is written before the wake-up token, and
+     * read after the token's CAS). The work that comes next starts fresh threads (startm).
+     *
+     * <p>Why the timer sleeper stays: it watches the armed timers, and an M on the idle list
+     * that holds the role claimed it before it went on the list ({@code claimSleeper} precedes
+     * {@code putIdleM}), so the read of the role under the lock sees it.
+     *
+     * <p>Cost: none on the scheduler's paths. Carriers park untimed as before; only sysmon's
+     * idle sleep is timed, and takeHandedP reads the mark only when no P was handed over.
+     *
+     * @return how many carriers were retired
+     */
+    int retireIdleCarriers() {
+        List<M> gone = new java.util.ArrayList<>();
+        synchronized (lock) {
+            M sleeper = s.timers.sleeper();
+            M prev = null;
+            for (M x = midle; x != null; ) {
+                M next = x.idleNext;
+                if (x == sleeper) {
+                    prev = x;
+                } else {
+                    if (prev == null) midle = next; else prev.idleNext = next;
+                    x.idleNext = null;
+                    x.retired = true;
+                    nmidle--;
+                    mcount--;
+                    gone.add(x);
+                }
+                x = next;
+            }
+            retiredCarriers += gone.size();
+        }
+        for (M m : gone) m.wakeup();
+        return gone.size();
     }
 
     /** Takes m off the idle M list if it is there. @return false if startm took it off first (its wake-up is on the way) */
@@ -210,8 +277,7 @@ final class Idle {
             pWaiterCount = pWaiters.size();
         }
         m.sleep();
-        acquirep(m, m.nextP);
-        m.nextP = null;
+        takeHandedP(m);
     }
 
     /** Ms with a mounted goroutine wait for a P (a racy look; {@link #giveToWaiter} decides under the lock). */

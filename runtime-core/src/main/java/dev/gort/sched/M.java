@@ -29,6 +29,11 @@ final class M {
     private G curg;
     /** Idle-list link; guarded by {@link Idle#lock}. */
     M idleNext;
+    /**
+     * Retired by sysmon after a long idleness ({@link Idle#retireIdleCarriers}): written under
+     * {@link Idle#lock} before the {@link #wakeup()} that ends this M, read by this M after it.
+     */
+    boolean retired;
     /** Per-M random state for the steal order. */
     int rand;
     /** The carrier's Linux thread id (from /proc/thread-self), or -1; for sysmon's stuck check. */

@@ -63,4 +63,13 @@ public interface NetpollDriver {
     default int carrierStarted(int carrierId) {
         return -1;
     }
+
+    /**
+     * The scheduler has stopped (Go.shutdown): release what the driver holds (file descriptors,
+     * threads) if nothing uses it any more. Called once, after every carrier has ended; no
+     * goroutine waits for I/O then. A driver whose descriptors are still open (sockets that
+     * platform threads use, or that the next runtime will) may keep them.
+     */
+    default void shutdown() {
+    }
 }

@@ -46,7 +46,7 @@ final class Schedule {
         this.wake = s.wake;
     }
 
-    /** The body of every carrier thread: takes the P startm handed over, then schedules forever. */
+    /** The body of every carrier thread: takes the P startm handed over, then schedules until the runtime stops. */
     void carrierMain(M m) {
         m.learnTid();
         if (s.netpoll != null) m.cacheGroup = s.netpoll.carrierStarted(m.id);
@@ -71,6 +71,8 @@ final class Schedule {
                     }
                 }
             }
+        } catch (CarrierExit e) {
+            // The runtime stopped (Scheduler.shutdown): this idle carrier's thread ends here.
         } catch (Throwable t) {
             // A bug in the runtime: say so loudly; the process cannot trust the scheduler now.
             // (Written without allocating: the heap may be full.)

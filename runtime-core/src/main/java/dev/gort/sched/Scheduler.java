@@ -3,6 +3,7 @@ package dev.gort.sched;
 import dev.gort.Goroutine;
 import dev.gort.internal.ContinuationSupport;
 import dev.gort.internal.GoContinuation;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -31,10 +32,38 @@ import java.util.function.BiConsumer;
  * wait's lock first. The winner queues it in its own P's runnext (a platform thread: the global
  * queue), then asks {@link WakePolicy} whether a carrier must be woken for it.
  *
+ * <h2>Stopping ({@link #shutdown}) and starting again</h2>
+ * A runtime stops only when it is idle and empty: every P idle, no carrier in a blocking call, no
+ * goroutine, no queued work, no armed timer, nobody waiting for I/O. Then nothing can create work
+ * for it except a platform thread, so the stop is decided under {@link Idle#lock} (no carrier can
+ * take a P meanwhile) against the platform threads' two entry points, each ordered against
+ * {@link #state}:
+ * <ul>
+ *   <li>a spawn or Go.run from a platform thread ({@link #enqueueExternal}) counts its goroutine
+ *       in {@link #externalSpawned} (an atomic increment: a full fence), then reads
+ *       {@code state}; the stopper writes STOPPING (volatile), fences, then reads the count
+ *       ({@link #numGoroutine}): a Dekker pair. Either the stopper sees the goroutine and gives
+ *       up, or the spawner sees STOPPING, takes its count back and queues nothing;</li>
+ *   <li>a timer armed from a platform thread reads {@code state} under its heap's lock
+ *       ({@link Timers#addTimer}); the stopper writes STOPPING before it takes each heap's lock to
+ *       count the timers, so the heap's lock orders the two. Either the stopper finds the timer,
+ *       or the armer finds STOPPING.</li>
+ * </ul>
+ * A spawner or armer that finds the runtime not RUNNING waits for the stopper's decision on the
+ * class's monitor, which the stopper holds for the whole attempt ({@link #afterStop}), and goes on
+ * with whichever runtime is running then: this one (the stop was given up) or a fresh one. So no
+ * goroutine or timer ever lands in a stopped runtime. A goroutine cannot race with the stop: one
+ * exists only while the count is above zero. After the decision the stopper takes every P off the
+ * idle list (no carrier can run again), wakes every carrier with no P ({@link Idle}'s wake-up
+ * paths end such a carrier's thread: {@link CarrierExit}), waits for the threads to end, and
+ * clears {@link #instance}: the next {@link #get} starts a fresh runtime.
+ *
  * <h2>Who writes what</h2>
  * The owners are final fields set by the constructor; {@link #instance}'s volatile write
- * publishes them, and {@link #get}'s volatile read is its partner. {@link #idGen} and
- * {@link #externalSpawned} are atomic counters written by any spawner.
+ * publishes them, and {@link #get}'s volatile read is its partner. {@link #instance} is written
+ * only under the class's monitor (start and stop). {@link #state}: RUNNING -> STOPPING and back,
+ * or STOPPING -> STOPPED, by the stopper only, under the class's monitor and {@link Idle#lock}.
+ * {@link #idGen} and {@link #externalSpawned} are atomic counters written by any spawner.
  */
 public final class Scheduler {
     /** Time slice after which sysmon asks a goroutine to yield at its next safepoint. */
@@ -69,7 +98,11 @@ public final class Scheduler {
     /** JFR events are emitted only where the jdk.jfr module exists (see dev.gort.sched.jfr.Jfr). */
     static final boolean JFR = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
 
+    /** The running runtime, or null before the first use and after {@link #shutdown}. Written under the class's monitor. */
     private static volatile Scheduler instance;
+
+    /** {@link #state}: the runtime runs; a stop is being decided; it has stopped for good. */
+    static final int RUNNING = 0, STOPPING = 1, STOPPED = 2;
 
     // ---- immutable state: the owners (see package-info, "Where things live")
     final SchedulerConfig config;
@@ -93,6 +126,12 @@ public final class Scheduler {
     private final AtomicLong idGen = new AtomicLong(1);
     /** Goroutines spawned from platform threads (no P to count them; see {@link #numGoroutine}). */
     private final AtomicLong externalSpawned = new AtomicLong();
+    /** RUNNING, STOPPING or STOPPED (see "Stopping"). */
+    volatile int state = RUNNING;
+    /** The thread that registers the MXBean at start-up (joined by the stop). */
+    private Thread jmxThread;
+    /** This runtime registered {@code dev.gort:type=Scheduler} (written by the gort-jmx thread; read after joining it). */
+    private boolean mxBeanRegistered;
 
     private Scheduler(SchedulerConfig config) {
         this.config = config;
@@ -124,9 +163,139 @@ public final class Scheduler {
             instance = s;
             s.sysmon.start();
             // JMX registration takes ~100 ms on a cold JVM: not on the caller's path, nor sysmon's.
-            Thread.ofPlatform().daemon().name("gort-jmx").start(s::registerMXBean);
+            s.jmxThread = Thread.ofPlatform().daemon().name("gort-jmx").start(s::registerMXBean);
         }
         return instance;
+    }
+
+    /**
+     * A platform thread found this runtime not RUNNING: waits for the stopper's decision (it
+     * holds the class's monitor for the whole attempt) and returns the runtime running now, this
+     * one or a fresh one.
+     */
+    private static Scheduler afterStop() {
+        synchronized (Scheduler.class) {
+            return get();
+        }
+    }
+
+    /**
+     * Go.shutdown: stops the runtime once it is idle and empty (see "Stopping"), trying again
+     * until {@code timeoutNanos} have passed; returns when its threads have ended.
+     *
+     * @return true if stopped, or if no runtime was running; false if goroutines, armed timers or
+     *         blocking calls were still there at the deadline (the runtime was left running)
+     * @throws IllegalStateException if called on a carrier (from a goroutine or a timer action)
+     */
+    public static boolean shutdown(long timeoutNanos) {
+        if (CarrierLookup.currentM() != null) {
+            throw new IllegalStateException("gort: Go.shutdown() called from a goroutine: it waits for every goroutine "
+                + "to end, its caller's too; call it from a platform thread (the end of main, a container's shutdown hook)");
+        }
+        long deadline = System.nanoTime() + Math.max(0, Math.min(timeoutNanos, MAX_DELAY_NANOS));
+        long pause = 50_000L;
+        for (;;) {
+            synchronized (Scheduler.class) {
+                Scheduler s = instance;
+                if (s == null) return true;
+                if (s.tryStop()) {
+                    // Threads and poller first, instance after: the poller's start holds its own
+                    // monitor while it calls get(), which must not need this one then (a lock
+                    // cycle). Meanwhile get() returns this stopped runtime, whose entry points
+                    // send callers here (afterStop) to wait.
+                    s.release();
+                    instance = null; // the next get() starts a fresh runtime
+                    return true;
+                }
+            }
+            // Not idle yet: look again, at most every 10 ms, until the deadline. A polling wait,
+            // so that the goroutines' hot paths (goexit, park) carry nothing for this rare call.
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return false;
+            LockSupport.parkNanos(Math.min(pause, left));
+            pause = Math.min(pause * 2, 10_000_000L);
+        }
+    }
+
+    /**
+     * What keeps the running runtime from stopping, in words (Go.shutdown's message): a racy
+     * look, for a person to read; "nothing" when no runtime runs.
+     */
+    public static String leftOver() {
+        Scheduler s = instance;
+        if (s == null) return "nothing";
+        return s.numGoroutine() + " goroutine(s), " + s.pendingTimers() + " armed timer(s), "
+            + s.syscalls.nmsys.get() + " carrier(s) in a blocking call or a pinned wait";
+    }
+
+    /**
+     * One attempt to stop, under the class's monitor: succeeds only if the runtime is idle and
+     * empty (see "Stopping"); then every P is taken off the idle list and {@link #state} is
+     * STOPPED. Otherwise nothing has changed.
+     */
+    private boolean tryStop() {
+        P[] ps = procs.allp();
+        synchronized (idle.lock) {
+            // Every P idle and no carrier in a blocking call: no goroutine runs, and none can start
+            // (taking a P needs idle.lock). Only platform threads can add work now.
+            if (idle.npidle.get() != ps.length || syscalls.nmsys.get() != 0 || idle.hasPWaiters()) return false;
+            state = STOPPING;
+            VarHandle.fullFence(); // STOPPING before the reads below: the partner of enqueueExternal's increment
+            if (numGoroutine() != 0 || !global.isEmpty() || procs.anyLocalWork()
+                || timers.pendingTimers() != 0 || polling.hasWaiters()) {
+                state = RUNNING;
+                return false;
+            }
+            while (idle.pidlegetLocked() != null) {
+                // every P leaves the idle list: no carrier can take one again
+            }
+            state = STOPPED;
+        }
+        return true;
+    }
+
+    /** After the stop: ends sysmon and every carrier, closes the poller, unregisters the MXBean; waits for its threads. */
+    private void release() {
+        sysmon.stop();
+        for (M m : idle.allm) m.wakeup(); // no P handed over: the carrier ends (Idle.takeHandedP)
+        join(sysmon.thread());
+        for (M m : idle.allm) join(m.thread);
+        join(jmxThread);
+        if (netpoll != null) {
+            try {
+                netpoll.shutdown();
+            } catch (Throwable t) {
+                System.err.println("gort: closing the network poller failed: " + t);
+            }
+        }
+        if (mxBeanRegistered) {
+            try {
+                SchedulerMXBeanImpl.unregister();
+            } catch (Throwable t) {
+                System.err.println("gort: JMX unregistration failed: " + t);
+            }
+        }
+    }
+
+    /**
+     * Waits for a thread of this runtime that was told to end; they end within microseconds
+     * (each was idle). Interrupts of the caller are kept for after it.
+     */
+    private static void join(Thread t) {
+        if (t == null) return;
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join(10_000);
+                if (t.isAlive()) {
+                    System.err.println("gort: " + t.getName() + " has not ended 10 s after shutdown; going on without it");
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /**
@@ -150,7 +319,7 @@ public final class Scheduler {
     void registerMXBean() {
         if (ModuleLayer.boot().findModule("java.management").isEmpty()) return;
         try {
-            SchedulerMXBeanImpl.register(this);
+            mxBeanRegistered = SchedulerMXBeanImpl.register(this);
         } catch (Throwable t) {
             System.err.println("gort: JMX registration failed: " + t);
         }
@@ -222,29 +391,46 @@ public final class Scheduler {
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
         G g = new G(id, name, task);
         g.interruptsCarrier = interruptsCarrier; // published by the run queue
-        enqueueNew(g, p);
+        if (p != null) {
+            enqueueNew(g, p);
+        } else {
+            Scheduler s = this;
+            while (!s.enqueueExternal(g)) s = afterStop(); // stopped meanwhile: the next runtime runs it
+        }
         return g;
     }
 
-    /** A new goroutine's first queuing: into p's runnext (p null: the global queue), then a wake-up. */
-    void enqueueNew(G g, P p) {
+    /**
+     * A new goroutine from a platform thread (or a goroutine without a P): counted, then queued
+     * on the global queue, unless this runtime is stopping (see "Stopping": the increment, a full
+     * fence, then the read of {@link #state}, against tryStop's write then read).
+     *
+     * @return false if the runtime was not RUNNING: nothing was queued or counted
+     */
+    boolean enqueueExternal(G g) {
+        externalSpawned.incrementAndGet();
+        if (state != RUNNING) {
+            externalSpawned.decrementAndGet();
+            return false;
+        }
+        global.put(g);
+        wake.wakep();
+        return true;
+    }
+
+    /** A new goroutine's first queuing: into p's runnext, then a wake-up. */
+    private void enqueueNew(G g, P p) {
         // g is RUNNABLE from its constructor; the run queue publishes it. It enters the registry
         // only if it ever parks (see Registry): most goroutines never do.
-        if (p != null) {
-            p.spawned();
-            boolean spilled = p.runq.put(g, true, global);
-            wake.wakep();
-            if (spilled) {
-                // The spawner outruns its processors: its ring filled up and half went to the
-                // global queue. Go spawns on; Gort lets this P run its queue first, because a
-                // backlog of queued goroutines is live data that a copying young GC moves again
-                // and again (W1: a backlog of ~500,000 made GC most of the run).
-                yieldNow();
-            }
-        } else {
-            externalSpawned.incrementAndGet();
-            global.put(g);
-            wake.wakep();
+        p.spawned();
+        boolean spilled = p.runq.put(g, true, global);
+        wake.wakep();
+        if (spilled) {
+            // The spawner outruns its processors: its ring filled up and half went to the
+            // global queue. Go spawns on; Gort lets this P run its queue first, because a
+            // backlog of queued goroutines is live data that a copying young GC moves again
+            // and again (W1: a backlog of ~500,000 made GC most of the run).
+            yieldNow();
         }
     }
 
@@ -423,7 +609,8 @@ public final class Scheduler {
 
     /** Arms t to fire at {@code when} (see {@link Timers#addTimer}). */
     public void addTimer(TimerEntry t, long when) {
-        timers.addTimer(t, when);
+        Scheduler s = this;
+        while (!s.timers.addTimer(t, when)) s = afterStop(); // stopped meanwhile: the next runtime keeps it
     }
 
     /** Disarms t. @return true if it was armed (it will not fire), false if it fired or was never armed */
@@ -459,7 +646,8 @@ public final class Scheduler {
 
     /** Go.run: runs {@code task} as a main goroutine and waits for it (see {@link Deadlock}). */
     public void run(Runnable task) {
-        deadlock.run(task);
+        Scheduler s = this;
+        while (!s.deadlock.run(task)) s = afterStop(); // stopped before main was queued: the next runtime runs it
     }
 
     public int numGoroutine() {
@@ -523,6 +711,18 @@ public final class Scheduler {
     /** Tests: sets the spin before park (read by each wait; not for use while busy). */
     public static void setSpinNanosForTests(long nanos) {
         get().wake.spinNanos = nanos;
+    }
+
+    /** Tests: how long the runtime stays idle before its idle carriers end (read at each idle sleep of sysmon). */
+    public static void setCarrierKeepAliveForTests(java.time.Duration d) {
+        get().sysmon.carrierKeepAliveNanos = delayNanos(d);
+    }
+
+    /** Carriers alive now, and carriers retired after an idleness so far (tests). */
+    public long[] carriersForTests() {
+        synchronized (idle.lock) {
+            return new long[] {idle.mcount, idle.retiredCarriers};
+        }
     }
 
     /**

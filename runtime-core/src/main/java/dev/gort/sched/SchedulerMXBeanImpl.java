@@ -13,10 +13,27 @@ final class SchedulerMXBeanImpl implements SchedulerMXBean {
         this.s = s;
     }
 
-    static void register(Scheduler s) throws Exception {
+    /**
+     * Registers s under {@link #NAME} unless that name is taken (by another Gort, loaded by
+     * another class loader: the first one keeps the name).
+     *
+     * @return true if this call registered it (the runtime's stop unregisters it then)
+     */
+    static boolean register(Scheduler s) throws Exception {
         ObjectName name = new ObjectName(NAME);
         var server = ManagementFactory.getPlatformMBeanServer();
-        if (!server.isRegistered(name)) server.registerMBean(new SchedulerMXBeanImpl(s), name);
+        if (server.isRegistered(name)) return false;
+        try {
+            server.registerMBean(new SchedulerMXBeanImpl(s), name);
+            return true;
+        } catch (javax.management.InstanceAlreadyExistsException e) {
+            return false; // another Gort registered it in between
+        }
+    }
+
+    /** Unregisters {@link #NAME}, which the stopping runtime registered: the platform server must not keep it (nor its class loader). */
+    static void unregister() throws Exception {
+        ManagementFactory.getPlatformMBeanServer().unregisterMBean(new ObjectName(NAME));
     }
 
     @Override public int getMaxProcs() { return s.maxProcs(); }

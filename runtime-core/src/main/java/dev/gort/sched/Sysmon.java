@@ -15,9 +15,11 @@ import java.util.concurrent.locks.LockSupport;
  *       ({@link #watchCarrier}) with the same goroutine on the P as the round before, the P is
  *       marked stuck and a spare P with its queued goroutines and timers goes to another
  *       carrier ({@link Procs#markStuck}); see {@link #retake};</li>
- *   <li>sleeps without a timeout while the runtime is idle (every P idle, nothing in a blocking
- *       call, no Go.run waiting, no schedtrace to print), woken by {@link #wake()} when a P is
- *       started or a Go.run begins;</li>
+ *   <li>sleeps while the runtime is idle (every P idle, nothing in a blocking call, no Go.run
+ *       waiting, no schedtrace to print), woken by {@link #wake()} when a P is started or a
+ *       Go.run begins; after a minute of it ({@link #CARRIER_KEEP_ALIVE_NANOS}) it ends the idle
+ *       carriers but the timer sleeper ({@link Idle#retireIdleCarriers}) and sleeps on without a
+ *       timeout;</li>
  *   <li>does not count time in which it did not run itself (a GC pause stops every Java
  *       thread) as running time of the goroutines;</li>
  *   <li>polls the network ({@link NetpollDriver}) when goroutines wait for I/O, nobody has
@@ -51,8 +53,10 @@ final class Sysmon implements Runnable {
     volatile long coarseNanos = System.nanoTime();
     /** sysmon is parked until {@link #wake()} because the runtime is idle (see {@link #idle()}). */
     private volatile boolean sleeping;
-    /** Rounds done (a metric, and how tests see that an idle runtime does not poll). */
+    /** Rounds done (a metric, and how tests see that an idle runtime does not poll; the idle sleep is not a round). */
     volatile long rounds;
+    /** Set once by {@link #stop()} (the runtime stopped): the loop ends at its next look. */
+    private volatile boolean stopped;
 
     /** Goroutines from sysmon's own polls (reused). */
     private final java.util.ArrayList<G> polled = new java.util.ArrayList<>();
@@ -73,15 +77,50 @@ final class Sysmon implements Runnable {
     }
 
     /**
-     * Nothing ends sysmon: without it no goroutine is preempted, no blocked carrier's P is
-     * retaken, no deadlock is reported. An error escaping a round (out of memory while adding a
+     * Ends sysmon (Go.shutdown): stores {@link #stopped}, then unparks the thread; the loop reads
+     * it before every park and after every round, and the unpark's permit makes a park that
+     * starts after the store return at once.
+     */
+    void stop() {
+        stopped = true;
+        LockSupport.unpark(thread);
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    /** How long the runtime stays idle before its idle carriers end (the JDK's ForkJoinPool's keepAlive). */
+    static final long CARRIER_KEEP_ALIVE_NANOS = 60_000_000_000L;
+    /** {@link #CARRIER_KEEP_ALIVE_NANOS}, or a test's value ({@link Scheduler#setCarrierKeepAliveForTests}). */
+    volatile long carrierKeepAliveNanos = CARRIER_KEEP_ALIVE_NANOS;
+
+    /**
+     * sysmon's sleep while the runtime is idle, until {@link #wake()}: after the carriers'
+     * keep-alive of it, the idle carriers end ({@link Idle#retireIdleCarriers}) and sysmon sleeps
+     * on untimed. Returns early on a wake-up (or a spurious return: the caller's loop looks again,
+     * and the keep-alive starts over).
+     */
+    private void parkIdle() {
+        long keepAlive = carrierKeepAliveNanos;
+        long start = System.nanoTime();
+        LockSupport.parkNanos(this, keepAlive);
+        if (System.nanoTime() - start >= keepAlive && idle() && !stopped) {
+            sched.idle.retireIdleCarriers();
+            if (idle() && !stopped) LockSupport.park(this);
+        }
+    }
+
+    /**
+     * Only the runtime's stop ends sysmon ({@link #stop()}): without it no goroutine is
+     * preempted, no blocked carrier's P is retaken, no deadlock is reported. An error escaping a round (out of memory while adding a
      * spare P or taking a snapshot) is reported without allocating, rate-limited, and the loop
      * starts over; the round's decisions are retried on the next rounds (see Procs.markStuck: what it
      * allocates, it allocates before changing anything).
      */
     @Override
     public void run() {
-        for (;;) {
+        while (!stopped) {
             try {
                 loop();
             } catch (Throwable t) {
@@ -110,15 +149,15 @@ final class Sysmon implements Runnable {
         long delay = MIN_DELAY;
         int idleRounds = 0;
         long last = System.nanoTime();
-        for (;;) {
+        while (!stopped) {
             if (idle()) {
                 // Nothing runs, nothing can become stuck, nobody waits for deadlock detection:
                 // sleep until a P gets busy again (Go's sysmon does the same). Dekker with
                 // wake(): store sleeping, then re-check; the waker changes the counts, then
                 // reads sleeping.
                 sleeping = true;
-                if (idle()) {
-                    LockSupport.park(this);
+                if (idle() && !stopped) {
+                    parkIdle();
                 }
                 sleeping = false;
                 delay = MIN_DELAY;

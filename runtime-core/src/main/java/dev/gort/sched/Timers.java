@@ -76,8 +76,11 @@ final class Timers {
      * Arms t to fire at {@code when}: in the caller's P's heap, or some P's from a platform
      * thread. Then makes sure some M will wake for it: pokes the timed sleeper if t is earlier,
      * or wakes an M when nobody keeps the timers (see "Ordering").
+     *
+     * @return false if the runtime is stopping or stopped (read under the heap's lock: see
+     *         Scheduler, "Stopping"): t was not armed
      */
-    void addTimer(TimerEntry t, long when) {
+    boolean addTimer(TimerEntry t, long when) {
         P p = Scheduler.currentP();
         for (;;) {
             if (p == null || p.status == P.DEAD) {
@@ -90,6 +93,10 @@ final class Timers {
                 h.lock.unlock();
                 p = null;
                 continue;
+            }
+            if (s.state != Scheduler.RUNNING) { // only a platform thread's timer can meet this
+                h.lock.unlock();
+                return false;
             }
             if (t.heap != null) {
                 h.lock.unlock();
@@ -118,6 +125,7 @@ final class Timers {
         M m = CarrierLookup.currentM();
         boolean goesIdleNext = m != null && m.curg() == null && m.p != null && m.p.runq.isEmpty() && s.global.isEmpty();
         watchTimer(when, !goesIdleNext);
+        return true;
     }
 
     /**
@@ -233,8 +241,7 @@ final class Timers {
         sleeperDeadline = Long.MAX_VALUE;
         timerSleeper = null;
         if (woken) {
-            idle.acquirep(m, m.nextP);
-            m.nextP = null;
+            idle.takeHandedP(m);
             if (!m.polled.isEmpty()) s.polling.injectReady(m.polled, m.p);
             if (earliestTimer() != Long.MAX_VALUE) s.wake.wakep(); // let another M keep the timers
             return;

@@ -58,8 +58,8 @@
  * <table>
  *   <caption>Files of dev.gort.sched and what each owns</caption>
  *   <tr><th>File</th><th>Owns</th></tr>
- *   <tr><td>{@link dev.gort.sched.Scheduler}</td><td>start-up, the reference to every owner, goroutine
- *       ids; the entry points: spawn, ready (and makeRunnable, the CAS every waker goes through),
+ *   <tr><td>{@link dev.gort.sched.Scheduler}</td><td>start-up and stop (Go.shutdown), the reference to every
+ *       owner, goroutine ids; the entry points: spawn, ready (and makeRunnable, the CAS every waker goes through),
  *       park, yield, the public operations of {@code Go}</td></tr>
  *   <tr><td>{@code SchedulerConfig}</td><td>every {@code -Dgort.*} knob of the scheduler, read once
  *       and validated; schedtrace's first line</td></tr>

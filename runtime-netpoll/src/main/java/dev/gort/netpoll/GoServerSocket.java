@@ -21,7 +21,7 @@ import java.util.Objects;
  */
 public final class GoServerSocket implements Closeable {
     private final NetFd nfd;
-    /** Closes nfd when this socket is closed, or found unreachable (NetFd.CLEANER). */
+    /** Closes nfd when this socket is closed, or found unreachable (SocketCleaner). */
     private final java.lang.ref.Cleaner.Cleanable cleanable;
 
     /** Bind options. */
@@ -35,7 +35,7 @@ public final class GoServerSocket implements Closeable {
 
     private GoServerSocket(NetFd nfd) {
         this.nfd = nfd;
-        this.cleanable = NetFd.CLEANER.register(this, nfd::close); // the action must not hold this socket
+        this.cleanable = SocketCleaner.register(this, nfd::close); // the action must not hold this socket
     }
 
     /** Binds and listens on addr (port 0: any free port; see {@link #localAddress()}). */

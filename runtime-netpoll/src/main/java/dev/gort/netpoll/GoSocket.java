@@ -40,14 +40,14 @@ import java.util.Objects;
  */
 public final class GoSocket implements Closeable, ByteChannel {
     final NetFd nfd;
-    /** Closes nfd when this socket is closed, or found unreachable (NetFd.CLEANER). */
+    /** Closes nfd when this socket is closed, or found unreachable (SocketCleaner). */
     private final Cleaner.Cleanable cleanable;
     private InputStream in;
     private OutputStream out;
 
     GoSocket(NetFd nfd) {
         this.nfd = nfd;
-        this.cleanable = NetFd.CLEANER.register(this, nfd::close); // the action must not hold this socket
+        this.cleanable = SocketCleaner.register(this, nfd::close); // the action must not hold this socket
     }
 
     /** Connects to addr (IPv4 or IPv6), parking until connected. */

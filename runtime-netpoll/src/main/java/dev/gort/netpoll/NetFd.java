@@ -7,7 +7,6 @@ import dev.gort.netpoll.ffi.SegmentIo;
 import dev.gort.sched.Scheduler;
 import dev.gort.sync.Mutex;
 import java.io.IOException;
-import java.lang.ref.Cleaner;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
@@ -45,13 +44,12 @@ final class NetFd {
     volatile long readTimeout, writeTimeout;
 
     NetFd(Netpoll netpoll, int fd) throws IOException {
-        this.netpoll = netpoll;
         this.fd = fd;
         this.readErrno = SegmentIo.takeErrnoSlot();
         this.writeErrno = SegmentIo.takeErrnoSlot();
         PollDesc p;
         try {
-            p = netpoll.open(fd);
+            p = Netpoll.open(netpoll, fd); // netpoll, or the running one if netpoll was closed meanwhile
         } catch (IOException | RuntimeException e) {
             SegmentIo.freeErrnoSlot(readErrno);
             SegmentIo.freeErrnoSlot(writeErrno);
@@ -59,6 +57,7 @@ final class NetFd {
             throw e;
         }
         this.pd = p;
+        this.netpoll = p.netpoll();
     }
 
     /**
@@ -90,15 +89,6 @@ final class NetFd {
         }
     }
 
-    /**
-     * Closes the descriptor of a GoSocket or GoServerSocket the application dropped without
-     * closing it (the GC found the socket unreachable). Each socket registers {@code nfd::close}:
-     * the action holds the NetFd, never the socket, and nothing the poller keeps (its
-     * PollDescTable holds the PollDesc, which has no reference back) reaches the socket either.
-     * A goroutine parked in a socket's call keeps it reachable through its stack (the calls end
-     * with a reachability fence on the socket).
-     */
-    static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().name("gort-socket-cleaner").unstarted(r));
 
     /**
      * The deadline of a connect or accept that may wait {@code timeout} (0: none), as

@@ -29,6 +29,10 @@ public final class Netpoll {
     final Poller poller;
     /** Goroutines parked in a PollDesc (Go's netpollWaiters). */
     final AtomicInteger waiters = new AtomicInteger();
+    /** Descriptors registered and not yet closed, and registrations in progress (see {@link #shutdownIfUnused}). */
+    private final AtomicInteger open = new AtomicInteger();
+    /** Set by {@link #shutdownIfUnused} while it decides; true for good once the poller is closed. */
+    private volatile boolean closing;
     private final AtomicInteger seqGen = new AtomicInteger();
     private final String fallbackReason;
 
@@ -111,15 +115,60 @@ public final class Netpoll {
         return poller.name();
     }
 
-    /** A new descriptor, registered with the poller. */
-    PollDesc open(int fd) throws IOException {
-        // 30 bits: io_uring's user_data is seq << 32 | fd with the top two bits as tags
-        PollDesc pd = new PollDesc(this, fd, seqGen.incrementAndGet() & 0x3fffffff);
-        poller.register(pd);
-        return pd;
+    /**
+     * A new descriptor, registered with {@code n}, or with the running poller if {@code n} was
+     * closed meanwhile ({@link #shutdownIfUnused}). The registration counts itself in
+     * {@link #open} (an atomic increment: a full fence), then reads {@link #closing}; the closer
+     * writes closing, fences, then reads open. Either the closer sees the registration and keeps
+     * the poller, or the registration sees closing and moves on (waiting on the class's monitor,
+     * which the closer holds, for its decision).
+     */
+    static PollDesc open(Netpoll n, int fd) throws IOException {
+        for (;;) {
+            n.open.incrementAndGet();
+            if (!n.closing) break;
+            n.open.decrementAndGet();
+            synchronized (Netpoll.class) {
+                n = get();
+            }
+        }
+        try {
+            // 30 bits: io_uring's user_data is seq << 32 | fd with the top two bits as tags
+            PollDesc pd = new PollDesc(n, fd, n.seqGen.incrementAndGet() & 0x3fffffff);
+            n.poller.register(pd);
+            return pd;
+        } catch (IOException | RuntimeException | Error e) {
+            n.open.decrementAndGet();
+            throw e;
+        }
     }
 
     void closeDesc(PollDesc pd) {
-        poller.deregister(pd);
+        try {
+            poller.deregister(pd);
+        } finally {
+            open.decrementAndGet();
+        }
+    }
+
+    /**
+     * The scheduler stopped (Go.shutdown): closes the poller, its file descriptors and its thread
+     * (io_uring's owner), and ends the socket cleaner's thread, if no descriptor is registered; the next socket starts a new one. A
+     * poller with open descriptors (sockets still in use, by platform threads or by the next
+     * runtime's goroutines) is kept. See {@link #open(Netpoll, int)} for the race with a new
+     * registration.
+     */
+    static synchronized void shutdownIfUnused() {
+        Netpoll n = instance;
+        if (n == null) return;
+        n.closing = true;
+        java.lang.invoke.VarHandle.fullFence(); // closing before the read of open: see open(Netpoll, int)
+        if (n.open.get() != 0) {
+            n.closing = false;
+            return;
+        }
+        instance = null;
+        n.poller.close();
+        SocketCleaner.stopIfIdle(); // no descriptor open: no socket is registered with it either
     }
 }

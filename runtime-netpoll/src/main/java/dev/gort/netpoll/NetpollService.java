@@ -50,6 +50,12 @@ public final class NetpollService implements NetpollDriver {
         }
     }
 
+    /** Closes the poller if no socket is open (see {@link Netpoll#shutdownIfUnused}). */
+    @Override
+    public void shutdown() {
+        Netpoll.shutdownIfUnused();
+    }
+
     @Override
     public void wakeup() {
         Netpoll n = Netpoll.current();

@@ -124,6 +124,11 @@ public final class PollDesc {
         return false; // READY or null meanwhile: do not park
     }
 
+    /** The poller this descriptor is registered with. */
+    Netpoll netpoll() {
+        return netpoll;
+    }
+
     PollDesc(Netpoll netpoll, int fd, int seq) {
         this.netpoll = netpoll;
         this.fd = fd;
