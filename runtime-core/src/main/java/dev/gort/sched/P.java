@@ -28,8 +28,10 @@ public final class P {
     volatile int status = IDLE;
     /** The holding M, or null when idle. */
     volatile M m;
-    /** Set by sysmon when the holder has run one goroutine for too long without a safepoint. */
+    /** Set by sysmon when the holder's goroutine blocks its carrier (Procs.markStuck); cleared by Procs.unstick. */
     volatile boolean stuck;
+    /** The goroutine whose blocked carrier made this P stuck. Written under Idle.lock with {@link #stuck}. */
+    G stuckG;
     /** Goroutine ids handed out by this P: [idNext, idEnd). Owner only. */
     long idNext, idEnd;
     /**

@@ -273,6 +273,7 @@ final class Procs {
                 handoff = spare;
             }
             p.stuck = true;
+            p.stuckG = p.m != null ? p.m.curgAcquire() : null;
             stuckRetakes.incrementAndGet();
         }
         if (handoff != null) {
@@ -298,7 +299,8 @@ final class Procs {
     }
 
     /**
-     * The stuck goroutine came back to the scheduler (execute): one P too many now. An idle one
+     * The stuck goroutine came back to the scheduler (execute), or sysmon saw the stuck P leave
+     * it (handed off by a pinned park or Go.blocking, or idle): one P too many now. An idle one
      * retires at once (nobody may look for work soon: a runtime at rest keeps exactly maxProcs
      * Ps); otherwise the next M that looks for work retires its own.
      */
@@ -307,6 +309,7 @@ final class Procs {
         synchronized (idle.lock) {
             if (!p.stuck) return;
             p.stuck = false;
+            p.stuckG = null;
             excess++;
             P q = idle.pidlegetLocked();
             if (q != null) {

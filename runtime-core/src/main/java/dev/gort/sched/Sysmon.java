@@ -355,6 +355,7 @@ final class Sysmon implements Runnable {
         for (P p : sched.procs.allp()) {
             if (p.status != P.RUNNING) {
                 p.sysmonWhen = now;
+                if (p.stuck && p.status == P.IDLE) sched.procs.unstick(p); // left its goroutine's M (see below)
                 continue;
             }
             int tick = p.schedtickOpaque();
@@ -367,6 +368,12 @@ final class Sysmon implements Runnable {
             M m = p.m;
             G g = m != null ? m.curgAcquire() : null;
             if (g == null) continue;
+            if (p.stuck && g != p.stuckG) {
+                // The stuck goroutine left this P without coming back through execute (its M
+                // handed the P off: a pinned park, Go.blocking), and another runs here now: the
+                // spare added for it is one too many.
+                sched.procs.unstick(p);
+            }
             if (!p.stuck && g.status() == G.RUNNING && watchCarrier(p, m, g, tick, now) == BLOCKED
                 && (!p.steal.isEmpty() || p.timers.next != Long.MAX_VALUE
                     || idle.npidle.get() + idle.nmspinning.get() == 0 || ran >= IDLE_HANDOFF_NANOS)
