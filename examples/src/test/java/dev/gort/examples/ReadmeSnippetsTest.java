@@ -133,12 +133,13 @@ class ReadmeSnippetsTest {
             List<String> options = List.of("-proc:none", "-implicit:none", "-d", out.toString(),
                 "-cp", System.getProperty("java.class.path"));
             boolean ok = javac.getTask(null, null, diagnostics, options, null, List.of(src.file())).call();
+            int before = errors.size();
             for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
                 if (d.getKind() == Diagnostic.Kind.ERROR) {
                     errors.add(name + ":" + src.readmeLine((int) d.getLineNumber()) + ": " + d.getMessage(Locale.ROOT));
                 }
             }
-            if (!ok && errors.isEmpty()) {
+            if (!ok && errors.size() == before) {
                 errors.add(name + ":" + block.firstLine() + ": the block did not compile (no message)");
             }
         }
