@@ -43,7 +43,7 @@ export PATH="$JAVA_HOME/bin:$PATH"
 # The JVM flags Gort needs on the class path: the Continuation export (all of Gort), native
 # access for runtime-netpoll's foreign calls, and Unsafe access for runtime-netpoll's libraries
 # (JNR-FFI, Agrona), which JDK 25 warns about at the first socket without it; a program that uses
-# runtime-core alone needs only the first (README, "JVM flags and modules").
+# runtime-core alone needs only the first (README, "JVM flags").
 GORT_JVM_FLAGS=(--add-exports java.base/jdk.internal.vm=ALL-UNNAMED --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 # Maven's own libraries call sun.misc.Unsafe too: keep JDK 25 from warning about it.
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
