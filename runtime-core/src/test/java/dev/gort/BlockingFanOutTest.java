@@ -46,6 +46,32 @@ class BlockingFanOutTest {
     }
 
     /**
+     * The hand-off is bounded by gort.maxthreads: in a child JVM with 4 carriers at most, the
+     * fan-outs of 8 still complete (blocked tasks come back and free their carriers), never more
+     * than 4 tasks block at once, and the runtime says once that it reached the limit.
+     */
+    @Test
+    void theHandOffStopsAtTheThreadLimitAndTheFanOutsStillComplete() throws Exception {
+        String javaCmd = System.getProperty("java.home") + "/bin/java";
+        Process p = new ProcessBuilder(javaCmd, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
+            "-Dgort.maxprocs=2", "-Dgort.maxthreads=4", "-Dfanout.n=8",
+            "-cp", System.getProperty("java.class.path"), BlockingFanOut.class.getName()).redirectErrorStream(true).start();
+        String out;
+        try (var in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        var m = java.util.regex.Pattern.compile("n=8 sleep=(\\d+) socket=(\\d+) jdbc=(\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        for (int i = 1; i <= 3; i++) {
+            int peak = Integer.parseInt(m.group(i));
+            assertTrue(peak >= 2 && peak <= 4, "peak " + peak + " with 4 carriers: " + out);
+        }
+        assertTrue(out.contains("gort.maxthreads=4"), "no word of the thread limit: " + out);
+    }
+
+    /**
      * A thousand goroutines block their carriers at once (each in a JDK wait that only the test
      * ends), and meanwhile other goroutines still run: a ping-pong over a channel and a goroutine
      * that sleeps 1 ms at a time, both finishing while every blocker is still blocked. Their
