@@ -53,6 +53,8 @@ public final class P {
     int watchTick;
     /** Start of the current watch window, the carrier's CPU time then (-1: unknown), the window's length. */
     long watchWhen, watchCpu, watchGap;
+    /** Windows in a row in which the RUNNABLE carrier slept in the kernel (Sysmon.watchCarrier). */
+    int watchSleeps;
     /** The goroutine stuck here that sysmon last looked at for a class-initialization wait (Sysmon.reportClassInitWait). */
     G sysmonClassInitChecked;
 

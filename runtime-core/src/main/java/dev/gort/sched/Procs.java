@@ -226,7 +226,9 @@ final class Procs {
         long firstTimer = Long.MAX_VALUE;
         P handoff = null;
         synchronized (idle.lock) {
-            if (p.stuck || p.status != P.RUNNING) return false;
+            // p.m: a P its M has just released (releasep, outside this lock, before a hand-off of
+            // its own) is not stuck, it is on its way to another M.
+            if (p.stuck || p.status != P.RUNNING || p.m == null) return false;
             if (excess > 0 && p.steal.isEmpty() && p.timers.next == Long.MAX_VALUE) {
                 excess--; // a retirement was pending and nothing waits on p: keep that P instead of adding one
             } else {

@@ -255,8 +255,10 @@ final class Sysmon implements Runnable {
      *       window of {@link #WATCH_MIN_NANOS}, doubling up to {@link #WATCH_MAX_NANOS} while it
      *       computes; a carrier that used under half of its window is blocked or waiting for a
      *       CPU, and the kernel tells those apart ('S' or 'D' in /proc on Linux, read only then,
-     *       so not for a goroutine that computes). Where the kernel's view is not available, a
-     *       carrier that used under a tenth of its window is taken as blocked.</li>
+     *       so not for a goroutine that computes), on two windows in a row (a running Java
+     *       thread sleeps in the kernel for a moment whenever the JVM stops it). Where the
+     *       kernel's view is not available, a carrier that used under a tenth of two windows in
+     *       a row is taken as blocked.</li>
      * </ul>
      * A goroutine that computes, or a carrier the OS leaves waiting for a CPU, is not blocked: a
      * spare P would only add a thread competing for the same CPUs. The notes it keeps on p
@@ -269,6 +271,7 @@ final class Sysmon implements Runnable {
             p.watchTick = tick;
             p.watchWhen = now;
             p.watchGap = WATCH_MIN_NANOS;
+            p.watchSleeps = 0;
             p.watchCpu = cpuTime(m.thread);
         }
         Thread.State st = m.thread.getState();
@@ -286,16 +289,23 @@ final class Sysmon implements Runnable {
         p.watchWhen = now;
         p.watchCpu = cpu;
         if (known && used * 2 >= wall) {
+            p.watchSleeps = 0;
             p.watchGap = Math.min(p.watchGap * 2, WATCH_MAX_NANOS);
             return COMPUTING;
         }
         char k = m.kernelState();
         if (k != 0) {
-            if (k == 'S' || k == 'D') return BLOCKED;
+            if (k == 'S' || k == 'D') {
+                // Twice in a row: a RUNNABLE Java thread also sleeps in the kernel for a moment
+                // while the JVM stops it (a safepoint, a handshake, a deoptimization), which on
+                // a loaded machine can fill a window; a blocking call stays asleep.
+                return ++p.watchSleeps >= 2 ? BLOCKED : UNSURE;
+            }
+            p.watchSleeps = 0;
             p.watchGap = Math.min(p.watchGap * 2, WATCH_MAX_NANOS); // 'R': waiting for a CPU; look again later
             return COMPUTING;
         }
-        return known && used * 10 < wall ? BLOCKED : UNSURE;
+        return known && used * 10 < wall && ++p.watchSleeps >= 2 ? BLOCKED : UNSURE;
     }
 
     /**
