@@ -15,14 +15,19 @@
  * ({@code =ALL-UNNAMED} when runtime-core is on the class path). Without it the first Gort call
  * throws an {@code UnsupportedOperationException} naming that flag.
  *
- * <p>{@code java.management} (the MXBean, sysmon's thread CPU times) and {@code jdk.jfr} (the
+ * <p>{@code java.management} (the MXBean, sysmon's thread CPU times), {@code jdk.management}
+ * (the carriers' allocated-bytes counter, for {@code -Dgort.allocstats}) and {@code jdk.jfr} (the
  * scheduler's JFR events) are optional: the runtime checks that they are in the boot layer before
  * it uses them, so a runtime image without them still runs Gort. On a full JDK the boot layer
- * has both (service binding resolves them).
+ * has all three (service binding resolves them). {@code requires static}, not reflection: the
+ * code compiles against their types and calls them directly (the allocated-bytes counter is read
+ * at every goroutine switch when on, where a direct call inlines), and each use sits in a class
+ * that is loaded only after the check.
  */
 module dev.gort.core {
     requires java.instrument;
     requires static java.management;
+    requires static jdk.management;
     requires static jdk.jfr;
 
     exports dev.gort;

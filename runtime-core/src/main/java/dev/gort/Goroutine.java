@@ -91,4 +91,28 @@ public interface Goroutine {
 
     /** This goroutine's interrupt status (not cleared). */
     boolean isInterrupted();
+
+    /**
+     * Bytes this goroutine has allocated on the heap since it started, or -1 when the runtime
+     * does not count them. Counting is off by default (it costs two reads of a per-thread
+     * counter at each goroutine switch): {@code -Dgort.allocstats=true} turns it on; on a
+     * runtime without the {@code jdk.management} module, or a JVM that does not count
+     * allocations per thread, it stays off (with a warning at start-up).
+     *
+     * <p>What it counts: the JVM's count of bytes allocated by the carrier thread
+     * ({@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}), read when the
+     * goroutine is mounted and when it leaves the carrier (parks, yields, is preempted, ends);
+     * the difference is the goroutine's. So it includes everything allocated while the goroutine
+     * was mounted: its own objects and arrays, those of the JDK and Gort code it calls (a
+     * channel operation's, a timer's), the stack chunks the JVM allocates when it unmounts the
+     * goroutine's frames at a park, and, inside {@link Go#blocking}, what the blocking call
+     * allocates. Memory allocated and later collected still counts (it is a count of
+     * allocation, not of live memory). Platform threads are not counted.
+     *
+     * <p>Granularity: a goroutine's count grows when one of its slices ends. Read by the
+     * goroutine itself, it is exact up to the call; read from elsewhere while the goroutine
+     * runs, it lacks the running slice (at most one time slice of allocation, about 10 ms).
+     * The count survives parks and moves between carriers; after the goroutine ends it stays.
+     */
+    long allocatedBytes();
 }

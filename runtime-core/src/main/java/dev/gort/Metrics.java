@@ -26,8 +26,12 @@ package dev.gort;
  * @param netpoller       the network poller's driver ({@code epoll}, {@code io_uring}, ...),
  *                        {@code idle} before the first socket, {@code none} without runtime-netpoll
  * @param netpollReadied  goroutines made runnable by the network poller
+ * @param allocatedBytes  bytes allocated by all goroutines since the runtime started, those that
+ *                        ended included (the sum of {@link Goroutine#allocatedBytes()}, up to the
+ *                        slices running now), or -1 when the runtime does not count them
+ *                        ({@code -Dgort.allocstats}, off by default)
  */
 public record Metrics(int maxProcs, int processors, int goroutines, int threads, int idleThreads,
                       int idleProcs, int spinningThreads, int globalRunQueue, int localRunQueues,
                       long preemptions, long stuckRetakes, long blockingCalls, long carrierWakeups,
-                      String netpoller, long netpollReadied) {}
+                      String netpoller, long netpollReadied, long allocatedBytes) {}

@@ -37,6 +37,9 @@ public interface SchedulerMXBean {
 
     long getCarrierWakeups();
 
+    /** Bytes allocated by goroutines since the runtime started, or -1 when not counted ({@link Metrics#allocatedBytes()}). */
+    long getAllocatedBytes();
+
     /** Go.dump(): every goroutine with its state, wait reason and stack (bounded: see Go.dump()). */
     String dump();
 

@@ -130,6 +130,18 @@ public final class G extends GoContinuation implements Goroutine {
          * that spin (an option, off by default) need it.
          */
         int spinPenalty, spinSkip;
+        /**
+         * Bytes allocated by the goroutine in its finished slices ({@code gort.allocstats}; here,
+         * not in G: W6 counts every byte of a parked goroutine, and the accounting is off by
+         * default). Added to by the carrier that ran the slice, after the goroutine came back
+         * to it and before the hand-off that passes the goroutine on (requeue, park commit,
+         * end), which orders it for the next carrier's add. Other threads (a handle's
+         * {@link #allocatedBytes()}, the dump) read it opaque ({@link #ALLOCATED}): never torn,
+         * at most one slice behind; the carrier's store is opaque too (a plain move on x86 and
+         * ARM, no fence). A racy reader that finds this Extra before its fields were written
+         * reads 0 here, the value before the first slice's bytes.
+         */
+        long allocated;
     }
 
     private static final VarHandle STATUS;
@@ -142,6 +154,7 @@ public final class G extends GoContinuation implements Goroutine {
     static final VarHandle PREEMPT;
     private static final VarHandle JOINERS;
     private static final VarHandle INTERRUPT_STATE;
+    private static final VarHandle ALLOCATED;
 
     static {
         try {
@@ -149,6 +162,7 @@ public final class G extends GoContinuation implements Goroutine {
             PREEMPT = MethodHandles.lookup().findVarHandle(G.class, "preempt", boolean.class);
             JOINERS = MethodHandles.lookup().findVarHandle(G.class, "joiners", Waiter.class);
             INTERRUPT_STATE = MethodHandles.lookup().findVarHandle(G.class, "interruptState", Object.class);
+            ALLOCATED = MethodHandles.lookup().findVarHandle(Extra.class, "allocated", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -227,6 +241,45 @@ public final class G extends GoContinuation implements Goroutine {
 
     int status() {
         return status;
+    }
+
+    /**
+     * The carrier that ran a slice of this goroutine, before passing it on: adds the slice's
+     * bytes. The first non-empty slice allocates the goroutine's Extra, on the carrier; when the
+     * heap is full that slice's bytes are dropped instead (never an error here: the carrier has
+     * yet to requeue or commit the goroutine).
+     */
+    void addAllocated(long bytes) {
+        if (bytes == 0) return;
+        Extra x = extra;
+        if (x == null) {
+            try {
+                x = extra();
+            } catch (OutOfMemoryError e) {
+                return;
+            }
+        }
+        ALLOCATED.setOpaque(x, x.allocated + bytes);
+    }
+
+    /** The finished slices' bytes (any thread; see {@link Extra#allocated}). */
+    long allocatedOpaque() {
+        Extra x = extra;
+        return x != null ? (long) ALLOCATED.getOpaque(x) : 0;
+    }
+
+    @Override
+    public long allocatedBytes() {
+        if (!AllocCounter.enabled()) return -1;
+        long bytes = allocatedOpaque();
+        M m = CarrierLookup.currentM();
+        if (m != null && m.curg() == this) {
+            // The goroutine asks about itself: add the running slice, from the carrier's counter
+            // and its reading at the mount (both this thread's own).
+            long now = AllocCounter.currentThreadAllocatedBytes();
+            if (now >= 0 && m.allocAtMount >= 0) bytes += now - m.allocAtMount;
+        }
+        return bytes;
     }
 
     void setStatus(int s) {

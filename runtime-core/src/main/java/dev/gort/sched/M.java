@@ -34,6 +34,20 @@ final class M {
      * {@link Idle#lock} before the {@link #wakeup()} that ends this M, read by this M after it.
      */
     boolean retired;
+    /**
+     * Allocation accounting ({@code gort.allocstats}): the carrier's allocated-bytes counter read
+     * just before the mounted goroutine's slice began (-1: unreadable). Written and read only by
+     * this M's thread (Schedule.execute, and the mounted goroutine's own
+     * {@link G#allocatedBytes()}).
+     */
+    long allocAtMount = -1;
+    /**
+     * Bytes allocated by all the goroutine slices this carrier ran: written by this M's thread
+     * only (opaque, in {@link #addGoroutineAllocated}), read opaque by {@code Go.metrics()}
+     * ({@link #goroutineAllocated()}); folded into the ended carriers' total when the thread
+     * ends (see {@code Schedule.carrierMain}).
+     */
+    private long goroutineAllocated;
     /** Per-M random state for the steal order. */
     int rand;
     /** The carrier's Linux thread id (from /proc/thread-self), or -1; for sysmon's stuck check. */
@@ -63,12 +77,14 @@ final class M {
     private static final VarHandle INTERRUPTERS;
     private static final VarHandle WAKE_TOKEN;
     private static final VarHandle CURG;
+    private static final VarHandle GOROUTINE_ALLOCATED;
 
     static {
         try {
             WAKE_TOKEN = MethodHandles.lookup().findVarHandle(M.class, "wakeToken", int.class);
             INTERRUPTERS = MethodHandles.lookup().findVarHandle(M.class, "interrupters", int.class);
             CURG = MethodHandles.lookup().findVarHandle(M.class, "curg", G.class);
+            GOROUTINE_ALLOCATED = MethodHandles.lookup().findVarHandle(M.class, "goroutineAllocated", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -110,6 +126,16 @@ final class M {
 
     void setCurg(G g) {
         CURG.setRelease(this, g);
+    }
+
+    /** This M's thread: adds a finished slice's bytes to the carrier's total. */
+    void addGoroutineAllocated(long bytes) {
+        GOROUTINE_ALLOCATED.setOpaque(this, goroutineAllocated + bytes);
+    }
+
+    /** Any thread: the bytes of the slices this M ran (never torn; may lag a slice). */
+    long goroutineAllocated() {
+        return (long) GOROUTINE_ALLOCATED.getOpaque(this);
     }
 
     /** Other threads: the goroutine this M runs (a snapshot). */

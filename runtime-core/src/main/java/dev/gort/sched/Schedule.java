@@ -24,8 +24,18 @@ package dev.gort.sched;
  * that owed it has left the carrier: {@link WakePolicy#carrierUnmounted}), and a stuck P whose
  * goroutine came back is unstuck ({@link Procs#unstick}).
  *
- * <p>State: none of its own beyond the rate limit of its out-of-memory reports. The M and its P
- * are the carrier thread's own while it holds the P (see {@link P}, {@link M}).
+ * <h2>Allocation accounting ({@code gort.allocstats})</h2>
+ * When on, {@link #execute} reads the carrier's allocated-bytes counter ({@link AllocCounter})
+ * just before the mount and just after the goroutine comes back, and adds the difference to the
+ * goroutine ({@link G#addAllocated}) and to the carrier's total ({@link M#addGoroutineAllocated}),
+ * before the goroutine is passed on. The two reads bracket exactly the slice, a blocking call's
+ * time off the P included (it runs on this carrier); the scheduler's own work between slices is
+ * nobody's. Off, the hot path pays one well-predicted branch on a final field per mount and
+ * per unmount. Why off by default: {@link SchedulerConfig#ALLOC_STATS_DEFAULT}.
+ *
+ * <p>State: the rate limit of its out-of-memory reports, and the goroutine bytes of carriers
+ * that ended ({@link #endedCarriersAllocated}). The M and its P are the carrier thread's own
+ * while it holds the P (see {@link P}, {@link M}).
  */
 final class Schedule {
     private final Scheduler s;
@@ -37,6 +47,15 @@ final class Schedule {
     private static final byte[] CARRIER_FATAL = ErrorOut.bytes("gort: fatal error in carrier ");
     private static final byte[] CARRIER_OOM = ErrorOut.bytes("gort: out of memory in the scheduler; going on: carrier ");
     private final ErrorOut.RateLimit carrierOomReports = new ErrorOut.RateLimit();
+    /** {@code gort.allocstats}: count the bytes each goroutine slice allocates. */
+    private final boolean allocStats;
+    /**
+     * The goroutine bytes of carriers whose threads ended ({@link M#goroutineAllocated()}),
+     * guarded by {@link Idle#lock}: an ending carrier adds its total here and zeroes its own
+     * under the lock, and {@link #goroutineAllocated()} sums both under it, so each carrier's
+     * bytes count once, before and after it ends.
+     */
+    private long endedCarriersAllocated;
 
     Schedule(Scheduler s) {
         this.s = s;
@@ -44,6 +63,17 @@ final class Schedule {
         this.idle = s.idle;
         this.procs = s.procs;
         this.wake = s.wake;
+        this.allocStats = s.config.allocStats();
+    }
+
+    /** Bytes allocated by goroutines on this runtime's carriers ({@code Go.metrics()}), or -1 when not counted. */
+    long goroutineAllocated() {
+        if (!allocStats) return -1;
+        synchronized (idle.lock) {
+            long total = endedCarriersAllocated;
+            for (M m : idle.allm) total += m.goroutineAllocated();
+            return total;
+        }
     }
 
     /** The body of every carrier thread: takes the P startm handed over, then schedules until the runtime stops. */
@@ -72,7 +102,14 @@ final class Schedule {
                 }
             }
         } catch (CarrierExit e) {
-            // The runtime stopped (Scheduler.shutdown): this idle carrier's thread ends here.
+            // The runtime stopped (Scheduler.shutdown), or sysmon retired this idle carrier:
+            // its thread ends here, and its goroutines' bytes stay in the runtime's total.
+            if (allocStats) {
+                synchronized (idle.lock) {
+                    endedCarriersAllocated += m.goroutineAllocated();
+                    m.addGoroutineAllocated(-m.goroutineAllocated());
+                }
+            }
         } catch (Throwable t) {
             // A bug in the runtime: say so loudly; the process cannot trust the scheduler now.
             // (Written without allocating: the heap may be full.)
@@ -116,7 +153,9 @@ final class Schedule {
         g.m = m;
         m.setCurg(g);
         if (g.interruptsCarrier) mountInterruptible(g, m);
+        if (allocStats) m.allocAtMount = AllocCounter.currentThreadAllocatedBytes();
         g.run();
+        if (allocStats) countAllocation(m, g);
         m.setCurg(null);
         boolean ownFlag = takeCarrierFlag(g, m);
         Preemption.clear(g);
@@ -159,6 +198,22 @@ final class Schedule {
         if (p != null && p.stuck) {
             procs.unstick(p);
         }
+    }
+
+    /**
+     * After a slice: the carrier's counter read again, the difference added to the goroutine and
+     * to the carrier's total (both this thread's writes, before the goroutine is passed on; see
+     * {@link G#addAllocated}). Nothing when the counting was switched off in the JVM meanwhile
+     * (either read is -1).
+     */
+    private static void countAllocation(M m, G g) {
+        long before = m.allocAtMount;
+        long after = AllocCounter.currentThreadAllocatedBytes();
+        m.allocAtMount = -1;
+        if (before < 0 || after < before) return;
+        long bytes = after - before;
+        g.addAllocated(bytes);
+        m.addGoroutineAllocated(bytes);
     }
 
     /**

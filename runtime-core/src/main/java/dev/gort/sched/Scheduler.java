@@ -135,6 +135,7 @@ public final class Scheduler {
 
     private Scheduler(SchedulerConfig config) {
         this.config = config;
+        AllocCounter.setEnabled(config.allocStats());
         this.netpoll = config.netpoll() ? loadNetpoll() : null;
         // In dependency order: each owner may read the owners built before it.
         this.procs = new Procs(this, config.maxProcs());

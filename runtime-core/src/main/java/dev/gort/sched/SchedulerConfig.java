@@ -20,9 +20,21 @@ package dev.gort.sched;
  *                       batch's wake-up may be owed (see {@link WakePolicy})
  * @param spinNanos      {@code gort.spinnanos}: how long a channel wait may spin before parking;
  *                       0 (the default): never (see {@link WakePolicy#spinBeforePark})
+ * @param allocStats     {@code gort.allocstats} ({@code true} or {@code false}; default
+ *                       {@link #ALLOC_STATS_DEFAULT}): count the bytes each goroutine allocates
+ *                       ({@link dev.gort.Goroutine#allocatedBytes()}); asked for where the counter
+ *                       is unavailable ({@link AllocCounter#unavailableReason()}), it is false and a
+ *                       warning says why
  */
 record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedtraceMillis, boolean netpoll,
-                       boolean deferWake, boolean pollWakeOwed, long spinNanos) {
+                       boolean deferWake, boolean pollWakeOwed, long spinNanos, boolean allocStats) {
+
+    /**
+     * Off by default: two reads of the carrier's counter per goroutine switch cost more than the
+     * 3% of W2 and W5 that an always-on statistic may take (docs/BENCHMARKS.md, "Allocation
+     * accounting").
+     */
+    static final boolean ALLOC_STATS_DEFAULT = false;
 
     /** @throws IllegalArgumentException naming the property, when a value is out of range */
     SchedulerConfig {
@@ -44,7 +56,26 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
             !"none".equals(System.getProperty("gort.netpoll")),
             !"false".equals(System.getProperty("gort.deferwake")),
             !"eager".equals(System.getProperty("gort.pollwake", "owed")),
-            Long.getLong("gort.spinnanos", 0L));
+            Long.getLong("gort.spinnanos", 0L),
+            allocStats(booleanProperty("gort.allocstats", ALLOC_STATS_DEFAULT)));
+    }
+
+    /** The accounting asked for, if the carrier's counter can be read here; otherwise off, with a warning. */
+    private static boolean allocStats(boolean requested) {
+        if (!requested) return false;
+        String why = AllocCounter.unavailableReason();
+        if (why == null) return true;
+        System.err.println("gort: gort.allocstats=true ignored: " + why + "; goroutines' allocatedBytes() is -1");
+        return false;
+    }
+
+    /** A boolean system property, {@code true} or {@code false} (any case); anything else is an error, not ignored. */
+    private static boolean booleanProperty(String name, boolean dflt) {
+        String v = System.getProperty(name);
+        if (v == null) return dflt;
+        if (v.trim().equalsIgnoreCase("true")) return true;
+        if (v.trim().equalsIgnoreCase("false")) return false;
+        throw new IllegalArgumentException(name + " must be true or false, got \"" + v + "\"");
     }
 
     /** An int system property, or {@code dflt} when unset; a value that is not an int is an error, not ignored. */
@@ -63,6 +94,6 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
         return "maxprocs=" + maxProcs + " maxthreads=" + maxThreads + " stacksize=" + stackSize
             + " schedtrace=" + schedtraceMillis + " netpoll=" + (netpoll ? "auto" : "none")
             + " deferwake=" + deferWake + " pollwake=" + (pollWakeOwed ? "owed" : "eager")
-            + " spinnanos=" + spinNanos;
+            + " spinnanos=" + spinNanos + " allocstats=" + allocStats;
     }
 }

@@ -50,6 +50,7 @@ final class SchedulerMXBeanImpl implements SchedulerMXBean {
     @Override public long getStuckRetakes() { return s.procs.stuckRetakes.get(); }
     @Override public long getBlockingCalls() { return s.syscalls.blockingCalls.get(); }
     @Override public long getCarrierWakeups() { return s.idle.carrierWakeups.get(); }
+    @Override public long getAllocatedBytes() { return s.schedule.goroutineAllocated(); }
     @Override public String dump() { return s.dump(); }
     @Override public String schedtrace() { return s.schedtrace(); }
 }

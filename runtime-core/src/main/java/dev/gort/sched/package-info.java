@@ -93,6 +93,9 @@
  *   <tr><td>{@code Registry}, {@code CarrierLookup}, {@link dev.gort.sched.StackReserve},
  *       {@code ErrorOut}</td><td>goroutines that ever parked (for the dump); the current carrier;
  *       the stack reserve; allocation-free error output</td></tr>
+ *   <tr><td>{@code AllocCounter}</td><td>the carrier's allocated-bytes counter (read by
+ *       {@code Schedule.execute} around each slice when {@code -Dgort.allocstats} is on) and
+ *       whether this runtime has it</td></tr>
  * </table>
  * Lock order: a wait structure's {@link dev.gort.sched.SpinLock} (a waker, or a park commit that
  * arms a timer, may wake a carrier while holding it), then {@code Idle}'s lock, then a
