@@ -1,6 +1,7 @@
 /**
  * Gort's GC assist: the runtime's view of the JVM's collector ({@code dev.gort.gc}: the GC
- * monitor and its metrics; the {@code dev.gort:type=GC} MBean).
+ * monitor and its metrics, the {@code dev.gort:type=GC} MBean, and {@code Pool}, Go's
+ * {@code sync.Pool}).
  *
  * <p>The scheduler finds this module through {@code dev.gort.sched.SchedulerHooks} (a service of
  * {@code dev.gort.core}, which exports {@code dev.gort.sched} to this module only); core runs
