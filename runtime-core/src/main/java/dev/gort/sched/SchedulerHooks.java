@@ -27,9 +27,9 @@ package dev.gort.sched;
  * safepoints, so code of a runtime module that calls none of these between reading
  * {@link #currentProcessorId()} and using its per-P slot runs on that P throughout, as the only
  * thread that does (the P's owner M runs one goroutine at a time and never lends the P while the
- * goroutine runs: a stuck carrier keeps its P, see {@code Procs}). Releasing the P (a park, a
- * blocking call) and acquiring it on another M both go through {@link Idle#lock}, which orders
- * the previous owner's writes before the next owner's reads.
+ * goroutine runs: a stuck carrier keeps its P, see {@code Procs}). The P's hand-over orders the
+ * previous owner's plain writes before the next owner's reads: the releasing carrier's volatile
+ * write of {@code P.m} ({@code Idle.releasep}) is read by the next owner's {@code Idle.acquirep}.
  */
 public interface SchedulerHooks {
     /** The runtime has started (see the class comment for the thread). */

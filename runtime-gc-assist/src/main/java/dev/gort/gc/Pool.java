@@ -50,8 +50,9 @@ import java.util.function.Supplier;
  * <h2>Memory ordering</h2>
  * <ul>
  *   <li>Private slot: written and read by the goroutines running on its P, one at a time. Two
- *       successive ones on different carriers are ordered by the P's hand-over, which goes
- *       through the scheduler's lock (release by one carrier, acquire by the next).</li>
+ *       successive ones on different carriers are ordered by the P's hand-over (the releasing
+ *       carrier's volatile write of the P's owner, read by the next owner as it acquires the P:
+ *       see {@link SchedulerHooks}).</li>
  *   <li>Shared stack: a push is a release CAS of the head (the new node, with its item and next,
  *       published by it); a pop reads the head with acquire (the partner of that CAS) and takes
  *       the node by CAS, so one popper wins each node and with it the item. A node is never
