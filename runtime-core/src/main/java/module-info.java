@@ -6,7 +6,7 @@
  * and the agent's entry ({@code dev.gort.agent}: the JVM calls its {@code premain}, and
  * instrumented classes call its sleep redirects). The scheduler ({@code dev.gort.sched}) is
  * exported only to the runtime's other modules, which hook into it (the network poller's
- * {@code NetpollDriver}, its goroutines and timers). {@code dev.gort.internal}, the only code
+ * {@code NetpollDriver}, its goroutines and timers; the GC assist's {@code SchedulerHooks}). {@code dev.gort.internal}, the only code
  * that touches {@code jdk.internal.vm}, and {@code dev.gort.sched.jfr} are exported to nobody
  * (JFR reaches its event classes by itself).
  *
@@ -37,4 +37,5 @@ module dev.gort.core {
     exports dev.gort.sched to dev.gort.netpoll, dev.gort.gcassist;
 
     uses dev.gort.sched.NetpollDriver;
+    uses dev.gort.sched.SchedulerHooks;
 }

@@ -28,7 +28,7 @@ public final class Main {
     /** Every workload, in the anchors' order, then Gort's own (no Go anchor: exec-submit, exec-sleep, exec-block, floor). */
     static final List<Workload> WORKLOADS =
         List.of(new Spawn(), new PingPong(), new Buffered(), new Sieve(), new Ring(), new Parked(),
-            new Fairness(), new ExecSubmit(), new ExecSleep(), new ExecBlock(), new Floor());
+            new Fairness(), new ExecSubmit(), new ExecSleep(), new ExecBlock(), new Floor(), new PoolBench());
 
     private Main() {}
 

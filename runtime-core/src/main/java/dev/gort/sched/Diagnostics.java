@@ -107,6 +107,7 @@ final class Diagnostics {
         }
         sb.append(']');
         if (s.netpoll != null) sb.append(" netpoll=").append(s.netpoll.name());
+        if (s.hooks.length > 0) s.eachHook("schedtrace", h -> h.appendSchedtrace(sb));
         return sb.toString();
     }
 
@@ -192,6 +193,7 @@ final class Diagnostics {
         if (earliest != Long.MAX_VALUE) sb.append(", next in ").append((earliest - System.nanoTime()) / 1_000_000).append(" ms");
         sb.append('\n');
         appendTopAllocators(sb, gs, n);
+        if (s.hooks.length > 0) s.eachHook("dump", h -> h.appendDumpHeader(sb));
         int globalEntries = s.global.size();
         if (globalEntries > 0) {
             sb.append("(").append(globalEntries).append(" entries of the global run queue not listed)\n");

@@ -109,6 +109,8 @@ public final class Scheduler {
     final GlobalQueue global = new GlobalQueue();
     /** The network poller found by ServiceLoader, or null: see {@link NetpollDriver}. */
     final NetpollDriver netpoll;
+    /** The runtime modules' hooks found by ServiceLoader (often none): see {@link SchedulerHooks}. */
+    final SchedulerHooks[] hooks;
     final Registry registry = new Registry();
     final Procs procs;
     final Idle idle;
@@ -137,6 +139,7 @@ public final class Scheduler {
         this.config = config;
         AllocCounter.setEnabled(config.allocStats());
         this.netpoll = config.netpoll() ? loadNetpoll() : null;
+        this.hooks = loadHooks();
         // In dependency order: each owner may read the owners built before it.
         this.procs = new Procs(this, config.maxProcs());
         this.idle = new Idle(this);
@@ -164,7 +167,11 @@ public final class Scheduler {
             instance = s;
             s.sysmon.start();
             // JMX registration takes ~100 ms on a cold JVM: not on the caller's path, nor sysmon's.
-            s.jmxThread = Thread.ofPlatform().daemon().name("gort-jmx").start(s::registerMXBean);
+            // So do the modules' hooks (SchedulerHooks.started), after it.
+            s.jmxThread = Thread.ofPlatform().daemon().name("gort-jmx").start(() -> {
+                s.registerMXBean();
+                s.eachHook("start", SchedulerHooks::started);
+            });
         }
         return instance;
     }
@@ -269,6 +276,7 @@ public final class Scheduler {
                 System.err.println("gort: closing the network poller failed: " + t);
             }
         }
+        eachHook("stop", SchedulerHooks::stopped);
         if (mxBeanRegistered) {
             try {
                 SchedulerMXBeanImpl.unregister();
@@ -314,6 +322,44 @@ public final class Scheduler {
             System.err.println("gort: network poller not loaded: " + t);
         }
         return null;
+    }
+
+    /**
+     * Every {@link SchedulerHooks} on the class or module path. A provider that fails to load is
+     * reported once and left out: the runtime works without.
+     */
+    private static SchedulerHooks[] loadHooks() {
+        java.util.List<SchedulerHooks> found = new java.util.ArrayList<>();
+        try {
+            java.util.Iterator<SchedulerHooks> it =
+                java.util.ServiceLoader.load(SchedulerHooks.class, Scheduler.class.getClassLoader()).iterator();
+            while (it.hasNext()) {
+                try {
+                    found.add(it.next());
+                } catch (java.util.ServiceConfigurationError e) {
+                    System.err.println("gort: scheduler hook not loaded: " + e);
+                }
+            }
+        } catch (Throwable t) {
+            System.err.println("gort: scheduler hooks not loaded: " + t);
+        }
+        return found.toArray(new SchedulerHooks[0]);
+    }
+
+    /** Calls {@code call} on every hook; a hook that throws is reported ({@code what} names the call) and skipped. */
+    void eachHook(String what, java.util.function.Consumer<SchedulerHooks> call) {
+        for (SchedulerHooks h : hooks) {
+            try {
+                call.accept(h);
+            } catch (Throwable t) {
+                System.err.println("gort: scheduler hook " + h.getClass().getName() + " failed at " + what + ": " + t);
+            }
+        }
+    }
+
+    /** The running runtime, or null: does not start one (for {@link SchedulerHooks}' static methods). */
+    static Scheduler running() {
+        return instance;
     }
 
     /** Registers {@code dev.gort:type=Scheduler} when java.management is present; never fails start-up. */

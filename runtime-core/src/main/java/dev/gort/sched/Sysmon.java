@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  *       carriers but the timer sleeper ({@link Idle#retireIdleCarriers}) and sleeps on without a
  *       timeout;</li>
  *   <li>does not count time in which it did not run itself (a GC pause stops every Java
- *       thread) as running time of the goroutines;</li>
+ *       thread) as running time of the goroutines; nor, where a {@link SchedulerHooks} reports
+ *       them ({@link #discountPauses}), the GC pauses too short for that guess;</li>
  *   <li>polls the network ({@link NetpollDriver}) when goroutines wait for I/O, nobody has
  *       polled for 10 ms and no carrier blocks in the poller (Go's sysmon does the same);</li>
  *   <li>pays or drops the wake-ups Ps owe ({@link WakePolicy#payOwedWakes}), with rounds of at
@@ -61,6 +62,8 @@ final class Sysmon implements Runnable {
     /** Goroutines from sysmon's own polls (reused). */
     private final java.util.ArrayList<G> polled = new java.util.ArrayList<>();
     private long nextTrace;
+    /** The hooks' pause total ({@link SchedulerHooks#pausedNanos}) at the last round (sysmon only). */
+    private long pausedSeen;
 
     Sysmon(Scheduler sched, long traceMillis) {
         this.sched = sched;
@@ -73,6 +76,7 @@ final class Sysmon implements Runnable {
     void start() {
         if (traceMillis > 0) System.out.println(sched.diagnostics.schedtraceConfigLine());
         nextTrace = System.nanoTime() + traceMillis * 1_000_000L;
+        pausedSeen = pausedNanos(); // before the thread starts, which it happens-before
         thread.start();
     }
 
@@ -165,6 +169,7 @@ final class Sysmon implements Runnable {
                 last = System.nanoTime();
                 coarseNanos = last;
                 restartClocks(last);
+                pausedSeen = pausedNanos(); // pauses while idle stopped nothing that runs now
                 continue;
             }
             LockSupport.parkNanos(delay);
@@ -173,6 +178,7 @@ final class Sysmon implements Runnable {
             coarseNanos = now;
             boolean acted = false;
             try {
+                discountPauses(now);
                 if (now - last > delay + OVERSLEEP_NANOS) {
                     // sysmon itself did not run for a while: a GC pause (every Java thread was
                     // stopped) or an overloaded machine. Whatever the goroutines seemed to do in
@@ -223,6 +229,51 @@ final class Sysmon implements Runnable {
         if (sleeping) {
             LockSupport.unpark(thread);
         }
+    }
+
+    /**
+     * The GC pauses since the last round, as the hooks report them ({@link SchedulerHooks#pausedNanos}):
+     * the world was stopped for that long within (last round, now], so each running P's slice
+     * started that much later as far as its goroutine is concerned (never later than now: the
+     * pause may have come before a slice that started this round), and a CPU-time window of a
+     * watched carrier that spans it says nothing. Oversleep (below) catches only pauses longer
+     * than {@link #OVERSLEEP_NANOS} past sysmon's own wake-up; this takes off every pause, at a
+     * read of the collectors' counters per round, only where a hook is installed.
+     */
+    private void discountPauses(long now) {
+        long paused = pausedNanos();
+        long d = paused - pausedSeen;
+        pausedSeen = paused;
+        if (d <= 0) return;
+        for (P p : sched.procs.allp()) {
+            long when = p.sysmonWhen + d;
+            p.sysmonWhen = when - now > 0 ? now : when;
+            p.watchG = null;
+        }
+    }
+
+    /**
+     * Has the world been stopped since this round's {@link #discountPauses}? A round that a pause
+     * interrupts saw the goroutines' clocks and carriers before it (a carrier waiting at the
+     * pause's safepoint looks blocked to the kernel): its decisions wait for the next round.
+     * Read only before a preemption or a retake, which are rare.
+     */
+    private boolean pausedThisRound() {
+        return sched.hooks.length > 0 && pausedNanos() != pausedSeen;
+    }
+
+    /** The hooks' pause total, 0 without hooks; a hook that throws is reported and counts 0. */
+    private long pausedNanos() {
+        SchedulerHooks[] hooks = sched.hooks;
+        long sum = 0;
+        for (SchedulerHooks h : hooks) {
+            try {
+                sum += h.pausedNanos();
+            } catch (Throwable t) {
+                failed(t);
+            }
+        }
+        return sum;
     }
 
     private void restartClocks(long now) {
@@ -387,12 +438,13 @@ final class Sysmon implements Runnable {
             if (!p.stuck && g.status() == G.RUNNING && watchCarrier(p, m, g, tick, now) == BLOCKED
                 && (!p.steal.isEmpty() || p.timers.next != Long.MAX_VALUE
                     || idle.npidle.get() + idle.nmspinning.get() == 0 || ran >= IDLE_HANDOFF_NANOS)
-                && sched.procs.markStuck(p)) {
+                && !pausedThisRound() && sched.procs.markStuck(p)) {
                 requestPreemption(p, g, tick);
                 acted = true;
                 continue;
             }
             if (ran < Scheduler.TIME_SLICE_NANOS) continue;
+            if (pausedThisRound()) continue; // ran may include it: decide next round, with the pause taken off
             if (p.sysmonPreemptTick != tick || p.sysmonPreemptG != g) {
                 // First request in this slice.
                 requestPreemption(p, g, tick);

@@ -82,6 +82,10 @@
  *   <tr><td>{@code Diagnostics}</td><td>schedtrace, metrics, the goroutine dump, the
  *       uncaught-exception handler</td></tr>
  *   <tr><td>{@code Sysmon}</td><td>the monitor thread, its rounds and its own notes on each P</td></tr>
+ *   <tr><td>{@link dev.gort.sched.SchedulerHooks}, {@link dev.gort.sched.NetpollDriver}</td><td>the
+ *       services other modules provide (found with ServiceLoader at start-up): the GC assist's
+ *       hooks (GC pauses for sysmon, lines for schedtrace and the dump, the current P for per-P
+ *       structures); the network poller</td></tr>
  *   <tr><td>{@link dev.gort.sched.G}, {@code M}, {@link dev.gort.sched.P}</td><td>a goroutine, a
  *       carrier, a processor: their own fields (each says who writes it)</td></tr>
  *   <tr><td>{@link dev.gort.sched.RunQueue}, {@code GlobalQueue}</td><td>a P's ring and runnext; the

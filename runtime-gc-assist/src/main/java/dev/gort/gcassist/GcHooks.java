@@ -1,0 +1,97 @@
+package dev.gort.gcassist;
+
+import dev.gort.gc.GcMXBean;
+import dev.gort.gc.GcMonitor;
+import dev.gort.sched.SchedulerHooks;
+import java.lang.management.ManagementFactory;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.ObjectName;
+
+/**
+ * This module's {@link SchedulerHooks}: the scheduler finds it with ServiceLoader at each start.
+ * At {@link #started()} (the scheduler's gort-jmx thread) it starts the {@link GcMonitor} (once
+ * per JVM) and registers {@code dev.gort:type=GC}; {@link #stopped()} unregisters it. Until the
+ * monitor is up, {@link #pausedNanos()} answers 0 (sysmon then sees one jump, the pauses since
+ * the JVM started, which it clamps to restarting each slice once).
+ *
+ * <p>Who writes what: {@link #monitor} is written once by {@code started()} (volatile: sysmon's
+ * read is its partner); {@link #registered} by started() and stopped(), which the scheduler
+ * orders (stopped runs after it joined the thread that ran started).
+ */
+public final class GcHooks implements SchedulerHooks {
+    private volatile GcMonitor monitor;
+    private boolean registered;
+
+    /** For ServiceLoader. */
+    public GcHooks() {
+    }
+
+    @Override
+    public void started() {
+        GcMonitor m = GcMonitor.get();
+        monitor = m;
+        try {
+            ObjectName name = new ObjectName(GcMXBean.NAME);
+            var server = ManagementFactory.getPlatformMBeanServer();
+            if (!server.isRegistered(name)) {
+                server.registerMBean(new Bean(m), name);
+                registered = true;
+            }
+        } catch (InstanceAlreadyExistsException e) {
+            // another Gort (another class loader) registered it first: it keeps the name
+        } catch (Exception e) {
+            System.err.println("gort: " + GcMXBean.NAME + " not registered: " + e);
+        }
+    }
+
+    @Override
+    public void stopped() {
+        if (!registered) return;
+        registered = false;
+        try {
+            ManagementFactory.getPlatformMBeanServer().unregisterMBean(new ObjectName(GcMXBean.NAME));
+        } catch (Exception e) {
+            System.err.println("gort: " + GcMXBean.NAME + " not unregistered: " + e);
+        }
+    }
+
+    @Override
+    public long pausedNanos() {
+        GcMonitor m = monitor;
+        return m != null ? m.pauseTotalNanos() : 0;
+    }
+
+    @Override
+    public void appendSchedtrace(StringBuilder line) {
+        GcMonitor m = monitor;
+        if (m != null) m.appendSchedtrace(line);
+    }
+
+    @Override
+    public void appendDumpHeader(StringBuilder header) {
+        GcMonitor m = monitor;
+        if (m != null) m.appendDumpHeader(header);
+    }
+
+    /** {@code dev.gort:type=GC}. */
+    static final class Bean implements GcMXBean {
+        private final GcMonitor m;
+
+        Bean(GcMonitor m) {
+            this.m = m;
+        }
+
+        @Override public long getCycles() { return m.metrics().cycles(); }
+        @Override public long getPauses() { return m.metrics().pauses(); }
+        @Override public double getPauseP50Millis() { return ms(m.metrics().pauseP50Nanos()); }
+        @Override public double getPauseP99Millis() { return ms(m.metrics().pauseP99Nanos()); }
+        @Override public double getPauseMaxMillis() { return ms(m.metrics().pauseMaxNanos()); }
+        @Override public double getPauseTotalMillis() { return ms(m.pauseTotalNanos()); }
+        @Override public long getHeapAfterLastGc() { return m.metrics().heapAfterLastGc(); }
+
+        private static double ms(long nanos) {
+            return nanos / 1e6;
+        }
+    }
+
+}
