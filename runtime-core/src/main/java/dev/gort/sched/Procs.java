@@ -300,6 +300,13 @@ final class Procs {
             + "); goroutines blocked in calls keep their carriers, the others wait for one to come back");
     }
 
+    /** Holding Idle.lock: p is stuck no more; one P (this one, if it is going idle) is to retire. */
+    void unstuckLocked(P p) {
+        p.stuck = false;
+        p.stuckG = null;
+        excess++;
+    }
+
     /**
      * The stuck goroutine came back to the scheduler (execute), or sysmon saw the stuck P leave
      * it (handed off by a pinned park or Go.blocking, or idle): one P too many now. An idle one
@@ -310,9 +317,7 @@ final class Procs {
         Idle idle = s.idle;
         synchronized (idle.lock) {
             if (!p.stuck) return;
-            p.stuck = false;
-            p.stuckG = null;
-            excess++;
+            unstuckLocked(p);
             P q = idle.pidlegetLocked();
             if (q != null) {
                 excess--;
