@@ -4,15 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.usercode.AllocStatsProgram;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,19 +69,19 @@ class AllocStatsTest {
     @Test
     void withoutJdkManagementItWarnsAndRunsWithout() throws Exception {
         List<String> flags = List.of("--limit-modules", "java.base,java.instrument", "-Dgort.allocstats=true");
-        Result res = runRaw(flags, "off");
-        assertEquals(0, res.exit, res.toString());
-        assertTrue(res.stderr.contains("gort: gort.allocstats=true ignored: the runtime has no jdk.management module"),
+        ChildJvm.Result res = runRaw(flags, "off");
+        assertEquals(0, res.exit(), res.toString());
+        assertTrue(res.stderr().contains("gort: gort.allocstats=true ignored: the runtime has no jdk.management module"),
             res.toString());
-        assertEquals(Map.of("goroutine", "-1", "total", "-1", "dumpHeader", "false"), parse(res.stdout), res.toString());
+        assertEquals(Map.of("goroutine", "-1", "total", "-1", "dumpHeader", "false"), parse(res.stdout()), res.toString());
     }
 
     /** A value that is not true or false is an error naming the property, not silently ignored. */
     @Test
     void aMisspelledSettingIsAnError() throws Exception {
-        Result res = runRaw(List.of("-Dgort.allocstats=yes"), "off");
-        assertEquals(3, res.exit, res.toString());
-        assertTrue(res.stdout.contains("error=gort.allocstats must be true or false, got \"yes\""), res.toString());
+        ChildJvm.Result res = runRaw(List.of("-Dgort.allocstats=yes"), "off");
+        assertEquals(3, res.exit(), res.toString());
+        assertTrue(res.stdout().contains("error=gort.allocstats must be true or false, got \"yes\""), res.toString());
     }
 
     private static void assertWithin(long expected, long actual, double tolerance, String what) {
@@ -96,19 +91,12 @@ class AllocStatsTest {
 
     // ---- the child JVM
 
-    private record Result(int exit, String stdout, String stderr) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
-        }
-    }
-
     /** Runs a scenario that must end with {@code done}; its {@code key=value} lines. */
     private static Map<String, String> run(List<String> flags, String scenario) throws Exception {
-        Result res = runRaw(flags, scenario);
-        assertEquals(0, res.exit, res.toString());
-        assertTrue(res.stdout.endsWith("done"), res.toString());
-        return parse(res.stdout);
+        ChildJvm.Result res = runRaw(flags, scenario);
+        assertEquals(0, res.exit(), res.toString());
+        assertTrue(res.stdout().endsWith("done"), res.toString());
+        return parse(res.stdout());
     }
 
     private static Map<String, String> parse(String stdout) {
@@ -120,37 +108,10 @@ class AllocStatsTest {
         return m;
     }
 
-    /** runtime-core and the program (test classes) on the class path; nothing else. */
-    private static Result runRaw(List<String> flags, String scenario) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        cmd.addAll(List.of("--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED", "-Xmx256m"));
-        cmd.addAll(flags);
-        cmd.addAll(List.of("-cp", location(Go.class) + File.pathSeparator + location(AllocStatsProgram.class),
-            AllocStatsProgram.class.getName(), scenario));
-        Process p = new ProcessBuilder(cmd).start();
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        String out = read(p.getInputStream());
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM did not end in 120 s: " + cmd + "\n" + out);
-        }
-        return new Result(p.exitValue(), out.trim(), err.get().trim());
-    }
-
-    private static String location(Class<?> c) {
-        try {
-            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String read(java.io.InputStream in) {
-        try (in) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+    /** The scenario in a child JVM (-Xmx256m), runtime-core and the test classes on its class path. */
+    private static ChildJvm.Result runRaw(List<String> flags, String scenario) throws Exception {
+        List<String> all = new ArrayList<>(List.of("-Xmx256m"));
+        all.addAll(flags);
+        return ChildJvm.withTestClasses(all, AllocStatsProgram.class, scenario);
     }
 }

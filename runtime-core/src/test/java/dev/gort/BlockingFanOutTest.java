@@ -52,16 +52,10 @@ class BlockingFanOutTest {
      */
     @Test
     void theHandOffStopsAtTheThreadLimitAndTheFanOutsStillComplete() throws Exception {
-        String javaCmd = System.getProperty("java.home") + "/bin/java";
-        Process p = new ProcessBuilder(javaCmd, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
-            "-Dgort.maxprocs=2", "-Dgort.maxthreads=4", "-Dfanout.n=8",
-            "-cp", System.getProperty("java.class.path"), BlockingFanOut.class.getName()).redirectErrorStream(true).start();
-        String out;
-        try (var in = p.getInputStream()) {
-            out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
-        assertEquals(0, p.exitValue(), out);
+        ChildJvm.Result r = ChildJvm.withTestClassPath(List.of("-Dgort.maxprocs=2", "-Dgort.maxthreads=4", "-Dfanout.n=8"),
+            BlockingFanOut.class);
+        String out = r.toString();
+        assertEquals(0, r.exit(), out);
         var m = java.util.regex.Pattern.compile("n=8 sleep=(\\d+) socket=(\\d+) jdbc=(\\d+)").matcher(out);
         assertTrue(m.find(), out);
         for (int i = 1; i <= 3; i++) {

@@ -10,16 +10,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@link CoreOnlyProgram} in a child JVM that sees runtime-core only (none of the test
+ * Child JVMs for tests: {@link CoreOnlyProgram} seeing runtime-core only (none of the test
  * libraries, which may use {@code sun.misc.Unsafe} themselves; runtime-core has no library of its
  * own), with runtime-core either on the class path or on the module path as module
- * {@code dev.gort.core}.
+ * {@code dev.gort.core}; and any test program with the test classes or the whole test class path.
+ * A child that runs past 120 s is killed and fails the test.
  */
-final class ChildJvm {
+public final class ChildJvm {
     private ChildJvm() {}
 
     /** Exit status and the two streams of a finished child. */
-    record Result(int exit, String stdout, String stderr) {
+    public record Result(int exit, String stdout, String stderr) {
         @Override
         public String toString() {
             return "exit " + exit + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
@@ -29,6 +30,27 @@ final class ChildJvm {
     /** Where runtime-core was loaded from: its classes directory, with module-info.class. */
     private static String runtime() {
         return location(Go.class);
+    }
+
+    /**
+     * {@code main} with {@code args}, runtime-core and the test classes (nothing else) on the
+     * class path, the Continuation export and {@code flags} before them.
+     */
+    static Result withTestClasses(List<String> flags, Class<?> main, String... args) throws Exception {
+        return withClassPath(runtime() + File.pathSeparator + location(main), flags, main, args);
+    }
+
+    /** As {@link #withTestClasses}, with the whole test class path (the test libraries too: H2, ...). */
+    public static Result withTestClassPath(List<String> flags, Class<?> main, String... args) throws Exception {
+        return withClassPath(System.getProperty("java.class.path"), flags, main, args);
+    }
+
+    private static Result withClassPath(String cp, List<String> flags, Class<?> main, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED"));
+        cmd.addAll(flags);
+        cmd.addAll(List.of("-cp", cp, main.getName()));
+        cmd.addAll(List.of(args));
+        return run(cmd);
     }
 
     private static String location(Class<?> c) {
@@ -62,9 +84,9 @@ final class ChildJvm {
         Process p = new ProcessBuilder(cmd).start();
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         String out = read(p.getInputStream());
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("child JVM did not end in 60 s: " + cmd + "\n" + out);
+            throw new AssertionError("child JVM did not end in 120 s: " + cmd + "\n" + out);
         }
         return new Result(p.exitValue(), out.trim(), err.get().trim());
     }

@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gort.usercode.AgentFixture;
 import dev.gort.usercode.AgentMonitorFixture;
 import dev.gort.usercode.BlockingFanOut;
-import java.io.File;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.classfile.ClassFile;
@@ -21,13 +20,11 @@ import java.lang.classfile.CodeElement;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -324,28 +321,11 @@ class SafepointAgentTest {
         return runChild(flags, FIXTURE);
     }
 
+    /** main in a child JVM with the test class path and flags; exit 0; its stdout and stderr. */
     static String runChild(List<String> flags, String main) throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        List<String> cmd = new java.util.ArrayList<>(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED"));
-        cmd.addAll(flags);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        byte[][] out = new byte[1][];
-        Thread reader = Thread.ofPlatform().start(() -> {
-            try {
-                out[0] = p.getInputStream().readAllBytes();
-            } catch (java.io.IOException e) {
-                out[0] = e.toString().getBytes(StandardCharsets.UTF_8);
-            }
-        });
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            reader.join();
-            throw new AssertionError("the child did not end in 60 s: " + new String(out[0], StandardCharsets.UTF_8));
-        }
-        reader.join();
-        String s = new String(out[0], StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), s);
+        dev.gort.ChildJvm.Result r = dev.gort.ChildJvm.withTestClassPath(flags, Class.forName(main));
+        String s = r.toString();
+        assertEquals(0, r.exit(), s);
         return s;
     }
 }
