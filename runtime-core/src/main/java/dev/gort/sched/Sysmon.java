@@ -367,17 +367,20 @@ final class Sysmon implements Runnable {
      * carrier BLOCKED; the JVM answers without a safepoint (no stack is asked for).
      */
     private boolean blockedOnSchedulerLock(M m) {
-        if (MONITORS == null) return false;
-        java.lang.management.ThreadInfo info = MONITORS.getThreadInfo(m.thread.threadId(), 0);
+        if (THREADS == null) return false;
+        java.lang.management.ThreadInfo info = THREADS.getThreadInfo(m.thread.threadId(), 0);
         java.lang.management.LockInfo lock = info != null ? info.getLockInfo() : null;
         return lock != null && lock.getIdentityHashCode() == schedulerLockHash
             && lock.getClassName().equals(sched.idle.lock.getClass().getName());
     }
 
     private final int schedulerLockHash;
-    private static final java.lang.management.ThreadMXBean MONITORS = monitorBean();
+    /** The JVM's thread bean, or null without java.management (a trimmed runtime). */
+    private static final java.lang.management.ThreadMXBean THREADS = threadBean();
+    /** Whether THREADS reports threads' CPU time. */
+    private static final boolean CPU_TIME = THREADS != null && THREADS.isThreadCpuTimeSupported();
 
-    private static java.lang.management.ThreadMXBean monitorBean() {
+    private static java.lang.management.ThreadMXBean threadBean() {
         try {
             return java.lang.management.ManagementFactory.getThreadMXBean();
         } catch (Throwable t) { // java.management absent from a trimmed runtime
@@ -385,20 +388,9 @@ final class Sysmon implements Runnable {
         }
     }
 
-    private static final java.lang.management.ThreadMXBean THREADS = threadBean();
-
-    private static java.lang.management.ThreadMXBean threadBean() {
-        try {
-            java.lang.management.ThreadMXBean b = java.lang.management.ManagementFactory.getThreadMXBean();
-            return b.isThreadCpuTimeSupported() ? b : null;
-        } catch (Throwable t) { // java.management absent from a trimmed runtime
-            return null;
-        }
-    }
-
     /** CPU time of a thread in ns, or -1 when the platform cannot tell. */
     private static long cpuTime(Thread t) {
-        return THREADS == null ? -1 : THREADS.getThreadCpuTime(t.threadId());
+        return CPU_TIME ? THREADS.getThreadCpuTime(t.threadId()) : -1;
     }
 
     /**
