@@ -128,8 +128,10 @@ public final class Chan<T> implements Iterable<T> {
         if (!me.await(WaitReason.CHAN_SEND, recvq, buf.length == 0)) {
             sendq.remove(me); // interrupted (goroutine or thread); the lock is held again
             recvq.unlock();
+            me.item = null;
             throw new InterruptedException();
         }
+        me.item = null; // taken by the receiver, or left by close: the reused waiter keeps no value
         if (!me.success) throw closedOnSend();
     }
 
@@ -250,7 +252,9 @@ public final class Chan<T> implements Iterable<T> {
             recvq.unlock();
             throw new InterruptedException();
         }
-        return me.success ? (T) me.item : null;
+        Object got = me.item;
+        me.item = null; // a goroutine's waiter is reused, and may wait long for its next use: it keeps no value
+        return me.success ? (T) got : null;
     }
 
     /** Receives a value if one is ready now; null if none is (empty, or closed and drained). */

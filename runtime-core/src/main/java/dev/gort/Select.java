@@ -262,7 +262,11 @@ public final class Select {
         }
         unlockAll(chans);
         switch (cases.get(winner.caseIndex)) {
-            case Recv r -> r.action().accept(winner.success ? winner.item : null);
+            case Recv r -> {
+                Object v = winner.success ? winner.item : null;
+                winner.item = null; // the goroutine's reused waiter keeps no value
+                r.action().accept(v);
+            }
             case Send snd -> {
                 if (!winner.success) throw new ChannelClosedException("send on closed channel");
                 snd.action().run();

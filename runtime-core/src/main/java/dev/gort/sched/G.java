@@ -42,7 +42,12 @@ public final class G extends GoContinuation implements Goroutine {
 
     // immutable state
     final long id;
-    private final Runnable task;
+    /**
+     * The body, until it starts: {@link #body()} clears it before running it, so that the
+     * goroutine's handle (kept by the caller of spawn, a run queue's stale slot, a join) does not
+     * keep what the body captured reachable once the goroutine has ended.
+     */
+    private Runnable task;
 
     // mutable state
     /**
@@ -218,8 +223,10 @@ public final class G extends GoContinuation implements Goroutine {
     /** The continuation's body: runs the task and records how it ended. Never throws. */
     @Override
     protected void body() {
+        Runnable t0 = task;
+        task = null;
         try {
-            task.run();
+            t0.run();
         } catch (Throwable t) {
             // Must not throw (the carrier would see it): when the heap is full, a goroutine with
             // no Extra yet records no failure (failure() answers null) but is still reported.

@@ -276,6 +276,7 @@ final class Schedule {
 
     private void goexit(G g, P p) {
         if (g.registered) s.registry.remove(g);
+        g.waiter = null; // nobody touches it after its wake-up (see Waiter.current); a handle of the dead goroutine keeps none of its last wait
         s.syscalls.lockedGoroutineEnded(g);
         p.exited(); // p is never null here: a goroutine ends only on a carrier holding a P
         g.finish();
