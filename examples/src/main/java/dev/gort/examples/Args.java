@@ -18,6 +18,17 @@ final class Args {
         return def;
     }
 
+    /** A string option: {@code --name value}. */
+    static String stringOption(String[] args, String name, String def) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals(name)) {
+                if (i + 1 == args.length) throw new IllegalArgumentException(name + " needs a value");
+                return args[i + 1];
+            }
+        }
+        return def;
+    }
+
     /**
      * A duration option: {@code 500ms}, {@code 30s}, {@code 2m}, or {@code 0} for none (then
      * {@link java.time.Duration#ZERO}).

@@ -27,6 +27,7 @@ public final class Main {
         EXAMPLES.put("echo", EchoServer::main);
         EXAMPLES.put("http", HttpServer::main);
         EXAMPLES.put("idleconns", IdleClients::main);
+        EXAMPLES.put("overload", Overload::main);
     }
 
     public static void main(String[] args) throws Exception {

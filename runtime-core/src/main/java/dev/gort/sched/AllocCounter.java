@@ -65,6 +65,19 @@ final class AllocCounter {
         return Bean.THREADS.getCurrentThreadAllocatedBytes();
     }
 
+    /** {@link #unavailableReason()} is null: computed once, at the first call. */
+    private static final class Available {
+        static final boolean YES = unavailableReason() == null;
+    }
+
+    /**
+     * The bytes thread t has allocated since it started, or -1 when the counter is not available
+     * or switched off: a thread lookup in the JVM (sysmon's reads of the carriers, not a hot path).
+     */
+    static long threadAllocatedBytes(Thread t) {
+        return Available.YES ? Bean.THREADS.getThreadAllocatedBytes(t.threadId()) : -1;
+    }
+
     /** Initialized only once the module is known to be there (a class of its own: see above). */
     private static final class Bean {
         static final com.sun.management.ThreadMXBean THREADS = threads();

@@ -15,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * Only while some Go.run waits ({@link #runs} not empty). sysmon, every round, takes a
  * {@link #quiescentSnapshot}: null (busy) unless every P is idle, no M spins, no carrier is in a
  * blocking call (a pinned or locked goroutine asleep in its wait counts as asleep, not as a
- * blocking call), every run queue is empty, no timer is armed and no goroutine waits for I/O
+ * blocking call), every run queue is empty, no goroutine is held at the memory gate
+ * ({@link Admission}), no timer is armed and no goroutine waits for I/O
  * (a timer or the network could still wake someone; Go decides the same). The snapshot holds the
  * Ps' schedticks, their number and the goroutine count, so that any scheduling between two
  * rounds changes it. {@link #check} reports a deadlock when the same quiescent snapshot is seen on
@@ -132,6 +133,7 @@ final class Deadlock {
         if (idle.npidle.get() != ps.length || idle.nmspinning.get() != 0
             || s.syscalls.nmsys.get() - s.syscalls.parkedLocked.get() != 0) return null;
         if (!s.global.isEmpty() || s.procs.anyLocalWork()) return null;
+        if (s.admission.heldNow() != 0) return null; // runnable, waiting for the memory gate (which its policy opens)
         if (s.timers.earliestTimer() != Long.MAX_VALUE) return null; // a timer will wake someone
         if (s.polling.hasWaiters()) return null; // I/O may wake someone (Go: same)
         long ticks = 0;

@@ -39,6 +39,8 @@ public final class G extends GoContinuation implements Goroutine {
 
     /** Why the goroutine's continuation returned control to its carrier. Written by the goroutine, read by its carrier. */
     static final byte YIELD_NONE = 0, YIELD_PARK = 1, YIELD_GOSCHED = 2, YIELD_PREEMPT = 3, YIELD_NO_P = 4;
+    /** The goroutine has never been mounted: its first mount passes the memory gate ({@link Admission#holdNew}). */
+    static final byte YIELD_NEW = 5;
 
     // immutable state
     final long id;
@@ -56,8 +58,11 @@ public final class G extends GoContinuation implements Goroutine {
      * follows it (a run queue, a wait structure's lock).
      */
     private volatile int status = RUNNABLE;
-    /** Set by the goroutine before it yields; read by its carrier after run() returns. A byte: see Extra. */
-    byte yieldKind;
+    /**
+     * Set by the goroutine before it yields; read by its carrier after run() returns. A byte: see
+     * Extra. {@link #YIELD_NEW} until the first mount (the carrier's own write, before run()).
+     */
+    byte yieldKind = YIELD_NEW;
     ParkCommit commit;
     WaitReason waitReason = WaitReason.NONE;
     /**

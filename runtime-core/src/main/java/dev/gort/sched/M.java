@@ -41,6 +41,8 @@ final class M {
      * {@link G#allocatedBytes()}).
      */
     long allocAtMount = -1;
+    /** First mounts this carrier has made while a memory limit was set: every fourth samples the heap (Admission.holdNew; this thread's own). */
+    int admissionChecks;
     /**
      * Bytes allocated by all the goroutine slices this carrier ran: written by this M's thread
      * only (opaque, in {@link #addGoroutineAllocated}), read opaque by {@code Go.metrics()}

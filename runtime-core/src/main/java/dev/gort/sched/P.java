@@ -57,6 +57,9 @@ public final class P {
     int watchSleeps;
     /** The goroutine stuck here that sysmon last looked at for a class-initialization wait (Sysmon.reportClassInitWait). */
     G sysmonClassInitChecked;
+    /** The goroutine running here at the last round with the memory gate closed, and its carrier's allocated bytes then (Admission.sysmonRound). */
+    G memG;
+    long memAllocated;
 
     /**
      * Set while a goroutine on this P spin-waits with its partner in runnext (see
@@ -144,6 +147,11 @@ public final class P {
     /** Owner: a goroutine ended here. */
     void exited() {
         EXITED.setOpaque(this, exited + 1);
+    }
+
+    /** Any thread: goroutines ended here (an estimate while the owner runs). */
+    long exitedOpaque() {
+        return (long) EXITED.getOpaque(this);
     }
 
     /** Any thread: spawned minus ended here (an estimate while the owner runs). */

@@ -43,6 +43,7 @@ final class Schedule {
     private final Idle idle;
     private final Procs procs;
     private final WakePolicy wake;
+    private final Admission admission;
 
     private static final byte[] CARRIER_FATAL = ErrorOut.bytes("gort: fatal error in carrier ");
     private static final byte[] CARRIER_OOM = ErrorOut.bytes("gort: out of memory in the scheduler; going on: carrier ");
@@ -63,6 +64,7 @@ final class Schedule {
         this.idle = s.idle;
         this.procs = s.procs;
         this.wake = s.wake;
+        this.admission = s.admission;
         this.allocStats = s.config.allocStats();
     }
 
@@ -144,6 +146,10 @@ final class Schedule {
 
     /** Runs g until it yields, parks or ends, then deals with why it stopped. */
     private void execute(M m, G g) {
+        if (g.yieldKind == G.YIELD_NEW) {
+            if (admission.holdNew(m, g)) return; // held at the memory gate until it opens
+            g.yieldKind = G.YIELD_NONE;
+        }
         P p = m.p;
         p.tick();
         if (g.status() != G.RUNNABLE) {

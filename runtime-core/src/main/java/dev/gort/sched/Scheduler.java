@@ -115,6 +115,7 @@ public final class Scheduler {
     final Procs procs;
     final Idle idle;
     final WakePolicy wake;
+    final Admission admission;
     final Timers timers;
     final Polling polling;
     final Syscalls syscalls;
@@ -144,6 +145,8 @@ public final class Scheduler {
         this.procs = new Procs(this, config.maxProcs());
         this.idle = new Idle(this);
         this.wake = new WakePolicy(this);
+        this.admission = new Admission(this);
+        admission.setLimit(initialMemoryLimit()); // before any goroutine can run
         this.timers = new Timers(this);
         this.polling = new Polling(this);
         this.syscalls = new Syscalls(this);
@@ -357,6 +360,27 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * The memory limit the hooks set at start ({@link SchedulerHooks#memoryLimit}: the smallest
+     * they ask for), or 0. {@code gort.memlimit} with no hook to read it is said once, on
+     * standard error: the limit needs runtime-gc-assist's policy.
+     */
+    private long initialMemoryLimit() {
+        long limit = 0;
+        for (SchedulerHooks h : hooks) {
+            try {
+                long l = h.memoryLimit();
+                if (l > 0 && (limit == 0 || l < limit)) limit = l;
+            } catch (Throwable t) {
+                System.err.println("gort: scheduler hook " + h.getClass().getName() + " failed (memory limit): " + t);
+            }
+        }
+        if (limit == 0 && hooks.length == 0 && System.getProperty("gort.memlimit") != null) {
+            System.err.println("gort: gort.memlimit ignored: the memory limit needs runtime-gc-assist on the class or module path");
+        }
+        return limit;
+    }
+
     /** The running runtime, or null: does not start one (for {@link SchedulerHooks}' static methods). */
     static Scheduler running() {
         return instance;
@@ -434,6 +458,7 @@ public final class Scheduler {
         if (task == null) throw new NullPointerException("task");
         StackReserve.reserve(); // before anything is counted or queued (see StackReserve)
         safepoint(); // spawn is a safepoint: a spawning loop can be preempted
+        if (admission.closed() && currentG() != null) yieldNow(); // the heap is over the limit: what is queued runs first (Admission)
         P p = currentP();
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
         G g = new G(id, name, task);

@@ -15,12 +15,16 @@ package dev.gort.sched;
  *       counter reads), must not block, and must not allocate.</li>
  *   <li>{@link #appendSchedtrace} and {@link #appendDumpHeader} while the schedtrace line or the
  *       dump's header is built (any thread).</li>
+ *   <li>{@link #memoryLimit()} once while the scheduler is built, and
+ *       {@link #memoryLimitExceeded()} when the memory gate closes (a carrier or sysmon: cheap,
+ *       non-blocking).</li>
  * </ul>
  * A hook that throws is reported on standard error and the scheduler goes on without that
  * call's contribution.
  *
  * <h2>What the scheduler offers (the static methods)</h2>
- * The current processor and the number of processors, for per-P structures such as a pool
+ * The memory gate, the mechanism of a soft memory limit whose policy is the module's
+ * ({@link #setMemoryLimit}, {@link #admitHeld}, {@link #memoryGate}). The current processor and the number of processors, for per-P structures such as a pool
  * (Go's {@code procPin}). Nothing here pins: a goroutine keeps its P from one safepoint
  * ({@code Go.safepoint()}, a park, a yield, a spawn, a blocking call) to the next, and the
  * runtime's own packages ({@code dev.gort.*} but the API package) are never instrumented with
@@ -59,6 +63,87 @@ public interface SchedulerHooks {
 
     /** Appends whole lines (each ending in a newline) to the goroutine dump's header. */
     default void appendDumpHeader(StringBuilder header) {
+    }
+
+    /**
+     * The soft memory limit to start with, in bytes of heap in use (0: none), asked once per
+     * runtime while the scheduler is built, before any goroutine runs (the smallest non-zero
+     * answer of all hooks wins). See {@link #setMemoryLimit} for changes at run time.
+     */
+    default long memoryLimit() {
+        return 0;
+    }
+
+    /**
+     * The memory gate has just closed: the heap in use was found above the limit, and new
+     * goroutines are being held (see {@code Admission}). Called on the carrier or on sysmon that
+     * found it: must not block or take long (wake the policy's own thread). Only
+     * {@link #admitHeld()} opens the gate again.
+     */
+    default void memoryLimitExceeded() {
+    }
+
+    /**
+     * The memory gate of the running runtime, now: its limit, whether it is closed, the
+     * goroutines held; null if no runtime runs.
+     *
+     * @param limit       the heap in use above which the gate closes, bytes (0: no limit)
+     * @param closed      new goroutines and the heaviest allocators are held
+     * @param held        goroutines held now
+     * @param heldTotal   goroutines held since the runtime started (a goroutine held twice counts twice)
+     * @param closings    times the gate closed
+     * @param closedNanos time the gate has been closed, in all, the current closing included
+     * @param runtimeIdle nothing runs and nothing waits for a P (every P idle, no carrier spinning
+     *                    or in a blocking call, the queues empty): every goroutine not held waits
+     * @param goroutines  goroutines alive, the held ones included (Go.numGoroutine)
+     * @param ended       goroutines ended so far on the current processors: grows as goroutines end
+     *                    (a racy sum, which drops when {@code setMaxProcs} retires a processor)
+     */
+    record MemoryGate(long limit, boolean closed, int held, long heldTotal, long closings, long closedNanos,
+                      boolean runtimeIdle, long goroutines, long ended) {
+    }
+
+    /** The running runtime's memory gate (see {@link MemoryGate}), or null if none runs (nothing is started). */
+    static MemoryGate memoryGate() {
+        Scheduler s = Scheduler.running();
+        return s != null ? s.admission.snapshot() : null;
+    }
+
+    /**
+     * Sets the running runtime's memory limit (bytes of heap in use; 0: none, which also opens
+     * the gate and lets every held goroutine go). Nothing if no runtime runs: the next one asks
+     * {@link #memoryLimit()}.
+     *
+     * @throws IllegalArgumentException if bytes is negative
+     */
+    static void setMemoryLimit(long bytes) {
+        if (bytes < 0) throw new IllegalArgumentException("memory limit " + bytes + " < 0");
+        Scheduler s = Scheduler.running();
+        if (s != null) s.admission.setLimit(bytes);
+    }
+
+    /**
+     * Opens the running runtime's memory gate: every held goroutine goes back to the global
+     * queue, oldest first. If the heap is still above the limit, the next sample closes the
+     * gate again (and the policy is told again). Nothing if the gate is open or no runtime runs.
+     */
+    static void admitHeld() {
+        Scheduler s = Scheduler.running();
+        if (s != null) s.admission.open();
+    }
+
+    /**
+     * Lets the running runtime's oldest held goroutine go, leaving the gate closed (see
+     * {@code Admission.openOne}): false if none was held or no runtime runs.
+     */
+    static boolean admitOldest() {
+        Scheduler s = Scheduler.running();
+        return s != null && s.admission.openOne();
+    }
+
+    /** The heap in use now, as the gate samples it (bytes, garbage included). */
+    static long heapUsed() {
+        return Admission.heapUsed();
     }
 
     /**

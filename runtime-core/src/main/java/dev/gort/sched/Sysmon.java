@@ -188,6 +188,7 @@ final class Sysmon implements Runnable {
                 } else {
                     acted = retake(now);
                 }
+                sched.admission.sysmonRound();
                 if (sched.wake.payOwedWakes(now)) {
                     delay = Math.min(delay, OWED_DELAY); // a debt is paid within two short rounds
                 }

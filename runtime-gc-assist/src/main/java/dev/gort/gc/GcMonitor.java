@@ -2,6 +2,7 @@ package dev.gort.gc;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import com.sun.management.GcInfo;
+import dev.gort.gcassist.MemoryPacer;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
@@ -188,6 +189,7 @@ public final class GcMonitor {
         }
         if (kind.cycle) {
             cycleCount.incrementAndGet();
+            MemoryPacer.get().cycleEnded(heapAfter);
             cycleEnded();
         }
     }

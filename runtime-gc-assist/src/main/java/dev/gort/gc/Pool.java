@@ -1,5 +1,6 @@
 package dev.gort.gc;
 
+import dev.gort.gcassist.GcEvents;
 import dev.gort.sched.SchedulerHooks;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -185,9 +186,17 @@ public final class Pool<T> {
 
     /** The GC cycle's rotation: the current generation becomes the victim, the old victim is dropped. */
     synchronized void rotate() {
+        Generation dropped = victim;
         victim = current;
         current = null;
         rotations++;
+        GcEvents.PoolRotation e = new GcEvents.PoolRotation();
+        if (e.isEnabled()) { // off by default: then nothing is counted
+            e.pool = System.identityHashCode(this);
+            e.rotation = rotations;
+            e.dropped = dropped != null ? dropped.count() : 0;
+            e.commit();
+        }
     }
 
     /** Rotations so far (for tests). */
@@ -211,6 +220,16 @@ public final class Pool<T> {
                 platform = new Stack();
             }
             for (; i < n; i++) locals[i] = new Local();
+        }
+
+        /** The objects in this generation: a racy count (for the rotation's JFR event). */
+        long count() {
+            long n = platform.count();
+            for (Local l : locals) {
+                if (l.privateItem != null) n++;
+                n += l.shared.count();
+            }
+            return n;
         }
 
         /** An object from any P's shared stack but {@code self}'s (-1: none excluded), or the platform stack; or null. */
@@ -277,6 +296,13 @@ public final class Pool<T> {
                 if (h == null) return null;
             } while (!HEAD.weakCompareAndSet(this, h, h.next)); // one popper wins h (no ABA: nodes are never pushed twice)
             return h.item;
+        }
+
+        /** The objects on the stack now, racily (a push or pop may be under way). */
+        long count() {
+            long n = 0;
+            for (Node x = (Node) HEAD.getAcquire(this); x != null; x = x.next) n++; // acquire: partner of push's release
+            return n;
         }
     }
 
