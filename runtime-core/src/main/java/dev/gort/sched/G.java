@@ -1,5 +1,6 @@
 package dev.gort.sched;
 
+import dev.gort.GoRunnable;
 import dev.gort.Goroutine;
 import dev.gort.internal.GoContinuation;
 import java.lang.invoke.MethodHandles;
@@ -119,6 +120,12 @@ public final class G extends GoContinuation implements Goroutine {
         long[] localGens;
         /** Failure, written before DEAD (release), read after. */
         Throwable failure;
+        /**
+         * The goroutine consumed an interrupt (an InterruptedException thrown for it, or
+         * Go.interrupted() answering true): written and read by the goroutine itself, so that an
+         * InterruptedException escaping its body ends it quietly (see {@link #body()}).
+         */
+        boolean interruptSeen;
         /** Set for the goroutine of a Go.run call, whose caller waits on it. */
         Deadlock.RunState runState;
         /** The name given at spawn, or null for "goroutine-<id>". */
@@ -215,12 +222,17 @@ public final class G extends GoContinuation implements Goroutine {
         x.localGens = gens;
     }
 
-    /** The continuation's body: runs the task and records how it ended. Never throws. */
+    /**
+     * The continuation's body: runs the task and records how it ended (the rule is
+     * {@link GoRunnable}'s): an InterruptedException of an interrupted goroutine ends it quietly;
+     * anything else is its failure. Never throws.
+     */
     @Override
     protected void body() {
         try {
-            task.run();
+            if (task instanceof GoRunnable b) b.call(); else task.run();
         } catch (Throwable t) {
+            if (t instanceof InterruptedException && wasInterrupted()) return; // its answer to the interrupt
             // Must not throw (the carrier would see it): when the heap is full, a goroutine with
             // no Extra yet records no failure (failure() answers null) but is still reported.
             // Go.run's main goroutine has its Extra (its runState) from the start.
@@ -352,6 +364,26 @@ public final class G extends GoContinuation implements Goroutine {
     void clearInterruptForThrow() {
         interruptState = null;
         if (interruptsCarrier) clearCarrierFlag();
+        noteInterruptSeen();
+    }
+
+    /** The goroutine, as it consumes an interrupt: remembers it (see {@link Extra#interruptSeen}). */
+    private void noteInterruptSeen() {
+        try {
+            extra().interruptSeen = true;
+        } catch (OutOfMemoryError e) {
+            // the heap is full: the InterruptedException about to be thrown fails the same way
+        }
+    }
+
+    /**
+     * The goroutine itself: was it ever interrupted? Its status or its carrier's flag is set
+     * now, or it has consumed an interrupt before. Group members ask this too.
+     */
+    public boolean wasInterrupted() {
+        Extra x = extra;
+        return interruptState == INTERRUPTED || (x != null && x.interruptSeen)
+            || CarrierLookup.carrierInterrupted(false);
     }
 
     /**
@@ -372,6 +404,7 @@ public final class G extends GoContinuation implements Goroutine {
             interruptState = null;
             if (interruptsCarrier) clearCarrierFlag();
         }
+        if (was || flag) noteInterruptSeen();
         return was || flag;
     }
 
@@ -481,6 +514,21 @@ public final class G extends GoContinuation implements Goroutine {
 
     @Override
     public void join() throws InterruptedException {
+        awaitEnd();
+        rethrowFailure();
+    }
+
+    /** {@link #join()}'s rethrow: a RuntimeException or Error as it is, a checked one wrapped. */
+    private void rethrowFailure() {
+        Throwable t = failure();
+        if (t == null) return;
+        if (t instanceof RuntimeException r) throw r;
+        if (t instanceof Error e) throw e;
+        throw new java.util.concurrent.CompletionException(t);
+    }
+
+    /** Waits until this goroutine has finished, whatever its failure (Go.run's wait; see {@link #join()}). */
+    void awaitEnd() throws InterruptedException {
         if (status == DEAD) {
             return;
         }
@@ -550,6 +598,12 @@ public final class G extends GoContinuation implements Goroutine {
 
     @Override
     public boolean join(Duration timeout) throws InterruptedException {
+        boolean ended = awaitEnd(timeout);
+        if (ended) rethrowFailure();
+        return ended;
+    }
+
+    private boolean awaitEnd(Duration timeout) throws InterruptedException {
         if (status == DEAD) {
             return true;
         }
