@@ -238,6 +238,8 @@ public final class Go {
      * Every goroutine with its id, state, wait reason, waiting time and stack, as a String of at
      * most about {@link Scheduler#DUMP_STRING_LIMIT} characters: a larger dump ends with a line
      * saying how many goroutines it left out. {@link #dump(Appendable)} streams them all.
+     * Members of a {@link Group} say which ({@code group 2 of goroutine 5}), and the header
+     * draws the tree of groups: each group under its owner, each member under its group.
      * A running goroutine whose carrier waits where the scheduler cannot see it says so
      * ({@code [running, carrier waiting]}, {@code [running, carrier blocked, waiting for a
      * class's initialization]}; the latter where the kernel's thread state is readable, Linux).

@@ -4,7 +4,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * A goroutine's body: a {@link Runnable} whose work, {@link #call()}, may throw any exception.
- * {@link Go#spawn(GoRunnable)} and {@link Go#run(GoRunnable)} take one, so a body that receives from a channel or sleeps needs no
+ * {@link Go#spawn(GoRunnable)}, {@link Go#run(GoRunnable)} and {@link Group#go(GoRunnable)} take
+ * one, so a body that receives from a channel or sleeps needs no
  * {@code catch (InterruptedException e)}:
  *
  * <pre>{@code
@@ -21,7 +22,7 @@ import java.util.concurrent.CompletionException;
  * <h2>What escapes a body</h2>
  * <ul>
  *   <li>An {@link InterruptedException} that escapes a goroutine that was interrupted (by
- *       {@link Goroutine#interrupt()} or
+ *       {@link Goroutine#interrupt()}, its {@link Group}'s cancellation, or
  *       {@code Thread.currentThread().interrupt()} in the goroutine) ends it quietly: it is the
  *       goroutine's answer to the interrupt, as a return would be. Nothing is reported,
  *       {@link Goroutine#failure()} is null and {@link Goroutine#join()} returns normally.</li>
@@ -31,6 +32,8 @@ import java.util.concurrent.CompletionException;
  *       {@link CompletionException}), and the uncaught-exception handler
  *       ({@link Go#setUncaughtExceptionHandler}) hears of it, except for {@code Go.run}'s
  *       main goroutine, whose caller gets it instead.</li>
+ *   <li>A member of a {@link Group} reports to its group instead: its failure cancels the
+ *       group and {@link Group#await()} throws it (see {@link Group}).</li>
  * </ul>
  */
 @FunctionalInterface

@@ -126,6 +126,8 @@ public final class G extends GoContinuation implements Goroutine {
          * InterruptedException escaping its body ends it quietly (see {@link #body()}).
          */
         boolean interruptSeen;
+        /** The group this goroutine was spawned into, or null; set before it is first queued, never changed. */
+        Scope scope;
         /** Set for the goroutine of a Go.run call, whose caller waits on it. */
         Deadlock.RunState runState;
         /** The name given at spawn, or null for "goroutine-<id>". */
@@ -149,6 +151,35 @@ public final class G extends GoContinuation implements Goroutine {
          * reads 0 here, the value before the first slice's bytes.
          */
         long allocated;
+    }
+
+    /**
+     * A group of goroutines ({@code dev.gort.Group}) as the dump sees it: its id and its owner.
+     * The dump draws the tree of groups from it: each goroutine under the group it was spawned
+     * into, each group under its owner.
+     */
+    public interface Scope {
+        long scopeId();
+
+        /** The goroutine that owns the group, or null when a platform thread does. */
+        G scopeOwner();
+
+        /** The owning platform thread's name, when {@link #scopeOwner()} is null. */
+        String scopeOwnerThread();
+
+        /**
+         * Called by the carrier once goroutine {@code g} of this scope has ended (DEAD, its
+         * joiners woken), with its task: the group's last word on a member, after which the
+         * member is gone for good. Runs on the carrier, outside any goroutine: it must neither
+         * wait nor throw (it may ready goroutines, as waking joiners does).
+         */
+        void exited(G g, Runnable task);
+    }
+
+    /** The group this goroutine was spawned into, or null (see {@link Scope}). */
+    public Scope scope() {
+        Extra x = extra;
+        return x != null ? x.scope : null;
     }
 
     private static final VarHandle STATUS;
@@ -319,6 +350,14 @@ public final class G extends GoContinuation implements Goroutine {
         }
         Deadlock.RunState rs = runState();
         if (rs != null) rs.wake();
+        Scope scope = scope();
+        if (scope != null) {
+            try {
+                scope.exited(this, task);
+            } catch (Throwable t) { // a bug in the scope: reported, never the carrier's
+                Scheduler.get().diagnostics.reportUncaught(this, t);
+            }
+        }
     }
 
     /** Pushes w on the joiners; false if the goroutine has ended (the stack is closed). */

@@ -13,4 +13,24 @@ package dev.gort.sched;
  */
 public interface InterruptibleWait {
     void interruptWait(G g);
+
+    /**
+     * The calling goroutine, before it parks in {@code w} (for waits outside this package:
+     * runtime-netpoll's): installs it. False if the goroutine is interrupted: then it must not
+     * park, and {@link #takeInterrupt()} says true.
+     */
+    static boolean begin(InterruptibleWait w) {
+        return Scheduler.currentG().beginInterruptibleWait(w);
+    }
+
+    /**
+     * The calling goroutine, after its wait: if its interrupt status is set, clears it (it is
+     * about to throw) and returns true.
+     */
+    static boolean takeInterrupt() {
+        G g = Scheduler.currentG();
+        if (!g.interruptPending()) return false;
+        g.clearInterruptForThrow();
+        return true;
+    }
 }
