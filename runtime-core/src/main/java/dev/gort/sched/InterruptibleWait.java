@@ -2,7 +2,8 @@ package dev.gort.sched;
 
 /**
  * The wait a goroutine is parked in, as seen by {@link G#interrupt()}: a plain wait on a
- * {@link WaitQueue} ({@link Waiter}), a blocked select ({@link SelectGroup}) or a sleep.
+ * {@link WaitQueue} ({@link Waiter}), a blocked select ({@link SelectGroup}), a sleep, or a socket
+ * wait of runtime-netpoll (its {@code PollDesc}, through {@link #begin} and {@link #takeInterrupt}).
  *
  * <p>Contract of {@link #interruptWait}: it is called at most once per interrupt, by the
  * interrupter, after it has set the goroutine's interrupt status. It must take the goroutine out
