@@ -155,11 +155,13 @@ public abstract class Context {
      * when the work it guards is over, whether or not it finished: that releases its timer and
      * its registration in the parent.
      *
-     * <p>For maintainers: {@link #lock} guards err and children. Setting err and closing the done
-     * channel happen in one critical section, and {@link #err()} reads under the lock, so err() is
-     * null exactly while done() is open (Go's contract for Err); closing a channel never waits,
-     * it only readies its receivers. Children are cancelled after, with the same error, outside
-     * the lock.
+     * <p>For maintainers: {@link #lock} guards err, children and the cancel actions. Setting err
+     * and closing the done channel happen in one critical section, and {@link #err()} reads under
+     * the lock, so err() is null exactly while done() is open (Go's contract for Err); closing a
+     * channel never waits, it only readies its receivers. The cancel actions run after, then the
+     * children are cancelled with the same error, all outside the lock. An action registered
+     * under the lock before err was set runs in cancel(); one registered after runs at once in
+     * its registrar: either way exactly once.
      */
     public static final class Cancellable extends Context {
         private final SpinLock lock = new SpinLock();
@@ -170,6 +172,7 @@ public abstract class Context {
         // guarded by lock
         private CancellationException err;
         private Set<Cancellable> children = new LinkedHashSet<>();
+        private List<Runnable> onCancel;
 
         private Cancellable(Context parent, Instant deadline) {
             super(parent);
@@ -204,6 +207,24 @@ public abstract class Context {
             }
         }
 
+        /**
+         * Runs {@code action} once this context is cancelled, on the cancelling thread (at once,
+         * on this thread, if it is already): how a {@link Group} interrupts its members. The
+         * action must not throw.
+         */
+        void afterCancel(Runnable action) {
+            List<Runnable> one = new ArrayList<>(1); // allocated before the lock, as SpinLock asks
+            one.add(action);
+            lock.lock();
+            if (err == null) {
+                if (onCancel == null) onCancel = one; else onCancel.add(action);
+                lock.unlock();
+                return;
+            }
+            lock.unlock();
+            action.run();
+        }
+
         private void forget(Cancellable child) {
             lock.lock();
             if (children != null) children.remove(child);
@@ -217,6 +238,7 @@ public abstract class Context {
 
         private void cancel(CancellationException why) {
             List<Cancellable> kids;
+            List<Runnable> actions;
             Timer t;
             lock.lock();
             if (err != null) {
@@ -226,11 +248,14 @@ public abstract class Context {
             err = why;
             kids = new ArrayList<>(children);
             children = null;
+            actions = onCancel;
+            onCancel = null;
             t = timer;
             timer = null;
             done.close(); // under the lock: see err()
             lock.unlock();
             if (t != null) t.stop();
+            if (actions != null) for (Runnable a : actions) a.run();
             for (Cancellable k : kids) k.cancel(why);
             if (cancelParent != null) cancelParent.forget(this);
         }

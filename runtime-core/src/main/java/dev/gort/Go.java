@@ -26,9 +26,22 @@ import java.util.function.BiConsumer;
 public final class Go {
     private Go() {}
 
-    /** Starts {@code task} in a new goroutine. */
+    /**
+     * Starts {@code body} in a new goroutine. The body may throw: see {@link GoRunnable} for what
+     * becomes of an exception that escapes it.
+     */
+    public static Goroutine spawn(GoRunnable body) {
+        return Scheduler.get().spawn(body, null);
+    }
+
+    /** Starts {@code task} in a new goroutine (a {@code Runnable} variable or class). */
     public static Goroutine spawn(Runnable task) {
         return Scheduler.get().spawn(task, null);
+    }
+
+    /** Starts {@code body} in a new goroutine with a name (shown by {@link #dump()}). */
+    public static Goroutine spawn(String name, GoRunnable body) {
+        return Scheduler.get().spawn(body, name);
     }
 
     /** Starts {@code task} in a new goroutine with a name (shown by {@link #dump()}). */
@@ -38,11 +51,18 @@ public final class Go {
 
     /**
      * Runs {@code main} as a goroutine and returns when it ends, rethrowing its exception
-     * (a checked one wrapped in {@link java.util.concurrent.CompletionException}). Called from a
+     * (a checked one wrapped in {@link java.util.concurrent.CompletionException}; an
+     * {@code InterruptedException} of an interrupted main ends it quietly, see
+     * {@link GoRunnable}). Called from a
      * platform thread, it throws {@link DeadlockException} when every goroutine is asleep and
      * nothing can wake one (platform threads outside Gort are not seen: a program whose
      * goroutines wait for such threads should not rely on this detection).
      */
+    public static void run(GoRunnable main) {
+        Scheduler.get().run(main);
+    }
+
+    /** {@link #run(GoRunnable)} for a {@code Runnable} variable or class. */
     public static void run(Runnable main) {
         Scheduler.get().run(main);
     }
@@ -218,6 +238,8 @@ public final class Go {
      * Every goroutine with its id, state, wait reason, waiting time and stack, as a String of at
      * most about {@link Scheduler#DUMP_STRING_LIMIT} characters: a larger dump ends with a line
      * saying how many goroutines it left out. {@link #dump(Appendable)} streams them all.
+     * Members of a {@link Group} say which ({@code group 2 of goroutine 5}), and the header
+     * draws the tree of groups: each group under its owner, each member under its group.
      * A running goroutine whose carrier waits where the scheduler cannot see it says so
      * ({@code [running, carrier waiting]}, {@code [running, carrier blocked, waiting for a
      * class's initialization]}; the latter where the kernel's thread state is readable, Linux).

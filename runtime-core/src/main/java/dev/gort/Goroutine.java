@@ -3,7 +3,7 @@ package dev.gort;
 import java.time.Duration;
 
 /**
- * A handle on a goroutine, returned by {@link Go#spawn(Runnable)}.
+ * A handle on a goroutine, returned by {@link Go#spawn(GoRunnable)}.
  *
  * <p>A goroutine is not a {@link Thread}: inside one, {@code Thread.currentThread()} is the
  * carrier thread that happens to run it, and {@code ThreadLocal}s are the carrier's. Use
@@ -40,8 +40,11 @@ public interface Goroutine {
     }
 
     /**
-     * Waits until this goroutine has finished. From a goroutine it parks the goroutine (the
-     * carrier runs others); from a platform thread it parks the thread.
+     * Waits until this goroutine has finished, and rethrows its {@link #failure()} if it has one
+     * (a {@code RuntimeException} or {@code Error} as it is, a checked exception wrapped in a
+     * {@link java.util.concurrent.CompletionException}; see {@link GoRunnable} for which
+     * exceptions are failures). From a goroutine it parks the goroutine (the carrier runs
+     * others); from a platform thread it parks the thread.
      *
      * @throws InterruptedException if the calling goroutine or platform thread is interrupted
      *         while waiting, or (a goroutine) would wait with its status set (status cleared)
@@ -51,13 +54,18 @@ public interface Goroutine {
 
     /**
      * Like {@link #join()}, giving up after {@code timeout}: a joining goroutine parks with a
-     * runtime timer, a platform thread parks with a timeout.
+     * runtime timer, a platform thread parks with a timeout. A goroutine that finished in time
+     * with a failure rethrows it, as {@link #join()} does.
      *
      * @return true if the goroutine finished in time
      */
     boolean join(Duration timeout) throws InterruptedException;
 
-    /** The exception that ended this goroutine, or null (also while it runs). */
+    /**
+     * The exception that ended this goroutine, or null: while it runs, after it returned, and
+     * after an {@code InterruptedException} of an interrupted goroutine ended it quietly (see
+     * {@link GoRunnable}).
+     */
     Throwable failure();
 
     /**

@@ -1,5 +1,7 @@
 /**
- * Gort's public API: goroutines ({@link dev.gort.Go#spawn}, {@link dev.gort.Go#run}), their
+ * Gort's public API: goroutines ({@link dev.gort.Go#spawn}, {@link dev.gort.Go#run}), their bodies
+ * ({@link dev.gort.GoRunnable}, which may throw), groups of them ({@link dev.gort.Group}: the first
+ * failure cancels the rest, none outlives the group), their
  * handles ({@link dev.gort.Goroutine}), goroutine-local values ({@link dev.gort.GoLocal}),
  * runtime control ({@link dev.gort.Go#setMaxProcs}, {@link dev.gort.Go#dump},
  * {@link dev.gort.Go#metrics}), channels and select, and {@link dev.gort.GoExecutorService}, the

@@ -25,8 +25,6 @@ final class EchoServer {
             try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
                 System.out.println("echo: listening on " + server.localAddress() + " (poller: " + Go.metrics().netpoller() + ")");
                 AcceptLoop.serve(server, "echo", c -> serve(c, idle));
-            } catch (IOException | InterruptedException e) {
-                throw new RuntimeException(e);
             }
         });
     }

@@ -49,8 +49,6 @@ final class HttpServer {
                 System.out.println("LISTENING " + server.localAddress().getPort() + " " + ProcessHandle.current().pid()
                     + " poller=" + Go.metrics().netpoller());
                 AcceptLoop.serve(server, "http", c -> serve(c, idle));
-            } catch (IOException | InterruptedException e) {
-                throw new RuntimeException(e);
             }
         });
     }

@@ -51,18 +51,10 @@ final class IdleClients {
                         }
                     });
                 }
-                try {
-                    wg.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
+                wg.await();
             }
             System.out.println("CONNECTED " + open.size());
-            try {
-                Go.sleep(java.time.Duration.ofSeconds(hold));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            Go.sleep(java.time.Duration.ofSeconds(hold));
             for (GoSocket s : open) s.close();
         });
     }

@@ -11,26 +11,18 @@ public final class PingPong {
         Go.run(() -> {
             Chan<Integer> ping = Chan.make(), pong = Chan.make();
             Goroutine echo = Go.spawn(() -> {
-                try {
-                    for (int v : ping) pong.send(v + 1);
-                } catch (InterruptedException e) {
-                    throw new RuntimeException(e);
-                }
+                for (int v : ping) pong.send(v + 1);
             });
-            try {
-                long t0 = System.nanoTime();
-                int v = 0;
-                for (int i = 0; i < rounds; i++) {
-                    ping.send(v);
-                    v = pong.receive();
-                }
-                long ns = System.nanoTime() - t0;
-                ping.close();
-                echo.join();
-                System.out.printf("%,d round trips, counter %,d, %.0f ns per round trip%n", rounds, v, (double) ns / rounds);
-            } catch (InterruptedException e) {
-                throw new RuntimeException(e);
+            long t0 = System.nanoTime();
+            int v = 0;
+            for (int i = 0; i < rounds; i++) {
+                ping.send(v);
+                v = pong.receive();
             }
+            long ns = System.nanoTime() - t0;
+            ping.close();
+            echo.join();
+            System.out.printf("%,d round trips, counter %,d, %.0f ns per round trip%n", rounds, v, (double) ns / rounds);
         });
     }
 }

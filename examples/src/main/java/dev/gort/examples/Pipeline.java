@@ -36,8 +36,6 @@ public final class Pipeline {
                 for (long i = 1; !stop[0]; i++) {
                     new Select().send(out, i, () -> { }).recv(ctx.done(), x -> stop[0] = true).run();
                 }
-            } catch (InterruptedException e) {
-                throw new RuntimeException(e);
             } finally {
                 out.close();
             }
@@ -54,8 +52,6 @@ public final class Pipeline {
                     new Select().send(out, v * v, () -> { }).recv(ctx.done(), x -> stop[0] = true).run();
                     if (stop[0]) break;
                 }
-            } catch (InterruptedException e) {
-                throw new RuntimeException(e);
             } finally {
                 out.close();
             }

@@ -9,24 +9,16 @@ import java.time.Duration;
 public final class SelectTimeout {
     public static void main(String[] args) {
         Go.run(() -> {
-            try {
-                for (long work : new long[] {50, 5}) {
-                    Chan<String> answer = Chan.make(1);
-                    Go.spawn(() -> {
-                        try {
-                            Go.sleep(Duration.ofMillis(work));
-                            answer.send("done after " + work + " ms");
-                        } catch (InterruptedException e) {
-                            throw new RuntimeException(e);
-                        }
-                    });
-                    new Select()
-                        .recv(answer, v -> System.out.println("got: " + v))
-                        .after(Duration.ofMillis(20), () -> System.out.println("timed out after 20 ms waiting for " + work + " ms of work"))
-                        .run();
-                }
-            } catch (InterruptedException e) {
-                throw new RuntimeException(e);
+            for (long work : new long[] {50, 5}) {
+                Chan<String> answer = Chan.make(1);
+                Go.spawn(() -> {
+                    Go.sleep(Duration.ofMillis(work));
+                    answer.send("done after " + work + " ms");
+                });
+                new Select()
+                    .recv(answer, v -> System.out.println("got: " + v))
+                    .after(Duration.ofMillis(20), () -> System.out.println("timed out after 20 ms waiting for " + work + " ms of work"))
+                    .run();
             }
         });
     }

@@ -2,57 +2,42 @@ package dev.gort.examples;
 
 import dev.gort.Chan;
 import dev.gort.Go;
-import dev.gort.Goroutine;
-import java.util.ArrayList;
-import java.util.List;
+import dev.gort.Group;
 
 /**
  * Go's concurrent prime sieve: a chain of filter goroutines over unbuffered channels. Go leaves
- * the chain blocked when main returns; here main interrupts it, so that every goroutine ends
- * and the runtime can stop ({@code Go.shutdown()} in {@link Main}).
+ * the chain blocked when main returns; here the chain is a {@link Group}, whose close() interrupts
+ * it (each filter is parked in a send or receive, whose InterruptedException ends it quietly) and
+ * waits for it, so that the runtime can stop ({@code Go.shutdown()} in {@link Main}).
  */
 public final class Sieve {
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         Go.run(() -> {
-            try {
-                Chan<Integer> source = Chan.make();
-                List<Goroutine> chain = new ArrayList<>();
-                chain.add(Go.spawn(() -> generate(source)));
-                Chan<Integer> ch = source;
+            try (Group chain = new Group()) {
+                Chan<Integer> ch = Chan.make(), first = ch;
+                chain.go(() -> generate(first));
                 StringBuilder out = new StringBuilder();
                 for (int i = 0; i < n; i++) {
                     int prime = ch.receive();
                     out.append(prime).append(i + 1 < n ? " " : "\n");
-                    Chan<Integer> next = Chan.make();
-                    Chan<Integer> in = ch;
-                    chain.add(Go.spawn(() -> filter(in, next, prime)));
+                    Chan<Integer> next = Chan.make(), in = ch;
+                    chain.go(() -> filter(in, next, prime));
                     ch = next;
                 }
                 System.out.print("the first " + n + " primes: " + out);
-                for (Goroutine g : chain) g.interrupt(); // each is parked in a send or receive: it ends
-            } catch (InterruptedException e) {
-                throw new RuntimeException(e);
             }
         });
     }
 
-    private static void generate(Chan<Integer> ch) {
-        try {
-            for (int i = 2; ; i++) ch.send(i);
-        } catch (InterruptedException e) {
-            // the sieve is done
-        }
+    static void generate(Chan<Integer> ch) throws InterruptedException {
+        for (int i = 2; ; i++) ch.send(i);
     }
 
-    private static void filter(Chan<Integer> in, Chan<Integer> out, int prime) {
-        try {
-            for (;;) {
-                int v = in.receive();
-                if (v % prime != 0) out.send(v);
-            }
-        } catch (InterruptedException e) {
-            // the sieve is done
+    static void filter(Chan<Integer> in, Chan<Integer> out, int prime) throws InterruptedException {
+        for (;;) {
+            int i = in.receive();
+            if (i % prime != 0) out.send(i);
         }
     }
 }

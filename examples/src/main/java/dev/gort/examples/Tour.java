@@ -10,13 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /** A short tour of goroutines: spawn, wait, yield, blocking calls, preemption, locals, the dump. */
 public final class Tour {
     public static void main(String[] args) {
-        Go.run(() -> {
-            try {
-                tour();
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        Go.run(Tour::tour);
     }
 
     private static void tour() throws Exception {
@@ -64,16 +58,10 @@ public final class Tour {
         System.out.println("2. on one processor, two goroutines yielding to each other: " + trace.toString().trim());
 
         // 3. A blocking call lends the processor to other goroutines while it waits.
-        Goroutine sleeper = Go.spawn("sleeper", () -> {
-            try {
-                Go.blocking(() -> {
-                    Thread.sleep(200);
-                    return null;
-                });
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
+        Goroutine sleeper = Go.spawn("sleeper", () -> Go.blocking(() -> {
+            Thread.sleep(200);
+            return null;
+        }));
         AtomicLong others = new AtomicLong();
         WaitGroup many = new WaitGroup();
         many.add(10_000);
@@ -143,13 +131,7 @@ public final class Tour {
         // 6. The dump shows every goroutine, like a Go traceback.
         WaitGroup gate = new WaitGroup();
         gate.add(1);
-        Goroutine parked = Go.spawn("parked-on-gate", () -> {
-            try {
-                gate.await();
-            } catch (InterruptedException e) {
-                throw new RuntimeException(e);
-            }
-        });
+        Goroutine parked = Go.spawn("parked-on-gate", gate::await);
         while (parked.state() != Goroutine.State.WAITING) Go.yield();
         String dump = Go.dump();
         int at = dump.indexOf("goroutine " + parked.id() + " ");

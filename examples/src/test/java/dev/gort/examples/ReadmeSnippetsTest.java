@@ -78,7 +78,7 @@ class ReadmeSnippetsTest {
             "```java",                                            // 2
             "import dev.gort.sync.WaitGroup;",                    // 3
             "WaitGroup wg = new WaitGroup();",                    // 4
-            "Go.run(() -> wg.await());",                          // 5: await throws InterruptedException
+            "Runnable r = () -> wg.await();",                     // 5: a Runnable's run cannot throw InterruptedException
             "```",                                                // 6
             "",                                                   // 7
             "```java",                                            // 8

@@ -80,7 +80,7 @@ final class Deadlock {
             boolean interrupted = false;
             for (;;) { // Go.run waits uninterruptibly (as from a platform thread) and keeps the status
                 try {
-                    g.join();
+                    g.awaitEnd(); // its failure is rethrown below, after the interrupt is restored
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true;

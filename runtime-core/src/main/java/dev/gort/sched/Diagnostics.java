@@ -193,6 +193,7 @@ final class Diagnostics {
         if (earliest != Long.MAX_VALUE) sb.append(", next in ").append((earliest - System.nanoTime()) / 1_000_000).append(" ms");
         sb.append('\n');
         appendTopAllocators(sb, gs, n);
+        appendGroupTree(sb, gs, n);
         if (s.hooks.length > 0) s.eachHook("dump", h -> h.appendDumpHeader(sb));
         int globalEntries = s.global.size();
         if (globalEntries > 0) {
@@ -267,6 +268,69 @@ final class Diagnostics {
         }
     }
 
+    /**
+     * The tree of groups ({@code dev.gort.Group}) among the dump's goroutines {@code gs[0..n)},
+     * in the header: each group under its owner (a goroutine or a platform thread), each member
+     * under its group, so that a server's dump reads as requests and their fan-outs:
+     * <pre>
+     * groups:
+     *   goroutine 1 "main"
+     *     group 1
+     *       goroutine 5 "request-17"
+     *         group 2
+     *           goroutine 9 "fetch"
+     *           goroutine 10 "fetch"
+     *       goroutine 6 "request-18"
+     * </pre>
+     * An owner that is itself a member of a listed group appears under that group; any other
+     * owner (a platform thread, a goroutine in no group, one that ended) is a root. Nothing when
+     * no goroutine is in a group. Memory: a map entry per group member and per group.
+     */
+    private static void appendGroupTree(StringBuilder sb, G[] gs, int n) {
+        java.util.Map<G.Scope, List<G>> members = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            G.Scope scope = gs[i].scope();
+            if (scope != null) members.computeIfAbsent(scope, k -> new ArrayList<>()).add(gs[i]);
+        }
+        if (members.isEmpty()) return;
+        List<G.Scope> scopes = new ArrayList<>(members.keySet());
+        scopes.sort((a, b) -> Long.compare(a.scopeId(), b.scopeId()));
+        java.util.Map<Object, List<G.Scope>> owned = new java.util.HashMap<>(); // owner G or thread name -> its groups
+        for (G.Scope scope : scopes) owned.computeIfAbsent(ownerKey(scope), k -> new ArrayList<>()).add(scope);
+        sb.append("groups:\n");
+        java.util.Set<Object> roots = new java.util.HashSet<>();
+        for (G.Scope scope : scopes) {
+            G owner = scope.scopeOwner();
+            boolean nested = owner != null && owner.scope() != null && members.containsKey(owner.scope());
+            Object key = ownerKey(scope);
+            if (!nested && roots.add(key)) appendTreeNode(sb, key, owned, members, 1);
+        }
+    }
+
+    private static Object ownerKey(G.Scope scope) {
+        G owner = scope.scopeOwner();
+        return owner != null ? owner : "thread \"" + scope.scopeOwnerThread() + '"';
+    }
+
+    /** One owner of the tree (a goroutine or a thread's text) at {@code depth}, with its groups and their members below. */
+    private static void appendTreeNode(StringBuilder sb, Object node, java.util.Map<Object, List<G.Scope>> owned,
+                                       java.util.Map<G.Scope, List<G>> members, int depth) {
+        sb.repeat("  ", depth);
+        if (node instanceof G g) {
+            sb.append("goroutine ").append(g.id);
+            String name = g.name();
+            if (!name.equals("goroutine-" + g.id)) sb.append(" \"").append(name).append('"'); // a name given at spawn
+            if (g.status() == G.DEAD) sb.append(" [dead]");
+        } else {
+            sb.append(node);
+        }
+        sb.append('\n');
+        for (G.Scope scope : owned.getOrDefault(node, List.of())) {
+            sb.repeat("  ", depth + 1).append("group ").append(scope.scopeId()).append('\n');
+            for (G member : members.get(scope)) appendTreeNode(sb, member, owned, members, depth + 2);
+        }
+    }
+
     /** {@code 64.0 MiB (67108864 bytes)}: binary units, one decimal, then the exact count. */
     static void appendBytes(StringBuilder sb, long bytes) {
         String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB"};
@@ -302,6 +366,12 @@ final class Diagnostics {
             if (carrier != null) sb.append(", ").append(carrier);
         }
         if (g.locked()) sb.append(", locked to thread");
+        G.Scope scope = g.scope();
+        if (scope != null) {
+            G owner = scope.scopeOwner();
+            sb.append(", group ").append(scope.scopeId()).append(" of ");
+            if (owner != null) sb.append("goroutine ").append(owner.id); else sb.append("thread \"").append(scope.scopeOwnerThread()).append('"');
+        }
         sb.append("]:\n");
         for (StackTraceElement e : stack) {
             sb.append("\t").append(e).append('\n');

@@ -1,5 +1,6 @@
 package dev.gort.sched;
 
+import dev.gort.GoRunnable;
 import dev.gort.Goroutine;
 import dev.gort.internal.GoContinuation;
 import java.lang.invoke.MethodHandles;
@@ -129,6 +130,21 @@ public final class G extends GoContinuation implements Goroutine {
         long[] localGens;
         /** Failure, written before DEAD (release), read after. */
         Throwable failure;
+        /**
+         * The goroutine consumed an interrupt (an InterruptedException thrown for it, or
+         * Go.interrupted() answering true): written and read by the goroutine itself, so that an
+         * InterruptedException escaping its body ends it quietly (see {@link #body()}).
+         */
+        boolean interruptSeen;
+        /** The group this goroutine was spawned into, or null; set before it is first queued, never changed. */
+        Scope scope;
+        /**
+         * A scoped goroutine's body, kept from its start to its end for {@link Scope#exited}
+         * (the task field is cleared as the body starts); cleared at the end. Written by the
+         * goroutine, read by the carrier that ends it (the same thread, or ordered by the
+         * hand-offs of the goroutine between carriers).
+         */
+        Runnable scopeTask;
         /** Set for the goroutine of a Go.run call, whose caller waits on it. */
         Deadlock.RunState runState;
         /** The name given at spawn, or null for "goroutine-<id>". */
@@ -152,6 +168,35 @@ public final class G extends GoContinuation implements Goroutine {
          * reads 0 here, the value before the first slice's bytes.
          */
         long allocated;
+    }
+
+    /**
+     * A group of goroutines ({@code dev.gort.Group}) as the dump sees it: its id and its owner.
+     * The dump draws the tree of groups from it: each goroutine under the group it was spawned
+     * into, each group under its owner.
+     */
+    public interface Scope {
+        long scopeId();
+
+        /** The goroutine that owns the group, or null when a platform thread does. */
+        G scopeOwner();
+
+        /** The owning platform thread's name, when {@link #scopeOwner()} is null. */
+        String scopeOwnerThread();
+
+        /**
+         * Called by the carrier once goroutine {@code g} of this scope has ended (DEAD, its
+         * joiners woken), with its task: the group's last word on a member, after which the
+         * member is gone for good. Runs on the carrier, outside any goroutine: it must neither
+         * wait nor throw (it may ready goroutines, as waking joiners does).
+         */
+        void exited(G g, Runnable task);
+    }
+
+    /** The group this goroutine was spawned into, or null (see {@link Scope}). */
+    public Scope scope() {
+        Extra x = extra;
+        return x != null ? x.scope : null;
     }
 
     private static final VarHandle STATUS;
@@ -225,14 +270,21 @@ public final class G extends GoContinuation implements Goroutine {
         x.localGens = gens;
     }
 
-    /** The continuation's body: runs the task and records how it ended. Never throws. */
+    /**
+     * The continuation's body: runs the task and records how it ended (the rule is
+     * {@link GoRunnable}'s): an InterruptedException of an interrupted goroutine ends it quietly;
+     * anything else is its failure. Never throws.
+     */
     @Override
     protected void body() {
         Runnable t0 = task;
         task = null;
+        Extra x0 = extra;
+        if (x0 != null && x0.scope != null) x0.scopeTask = t0; // for Scope.exited
         try {
-            t0.run();
+            if (t0 instanceof GoRunnable b) b.call(); else t0.run();
         } catch (Throwable t) {
+            if (t instanceof InterruptedException && wasInterrupted()) return; // its answer to the interrupt
             // Must not throw (the carrier would see it): when the heap is full, a goroutine with
             // no Extra yet records no failure (failure() answers null) but is still reported.
             // Go.run's main goroutine has its Extra (its runState) from the start.
@@ -319,6 +371,17 @@ public final class G extends GoContinuation implements Goroutine {
         }
         Deadlock.RunState rs = runState();
         if (rs != null) rs.wake();
+        Scope scope = scope();
+        if (scope != null) {
+            try {
+                Extra x = extra;
+                Runnable t = x.scopeTask;
+                x.scopeTask = null;
+                scope.exited(this, t);
+            } catch (Throwable t) { // a bug in the scope: reported, never the carrier's
+                Scheduler.get().diagnostics.reportUncaught(this, t);
+            }
+        }
     }
 
     /** Pushes w on the joiners; false if the goroutine has ended (the stack is closed). */
@@ -364,6 +427,26 @@ public final class G extends GoContinuation implements Goroutine {
     void clearInterruptForThrow() {
         interruptState = null;
         if (interruptsCarrier) clearCarrierFlag();
+        noteInterruptSeen();
+    }
+
+    /** The goroutine, as it consumes an interrupt: remembers it (see {@link Extra#interruptSeen}). */
+    private void noteInterruptSeen() {
+        try {
+            extra().interruptSeen = true;
+        } catch (OutOfMemoryError e) {
+            // the heap is full: the InterruptedException about to be thrown fails the same way
+        }
+    }
+
+    /**
+     * The goroutine itself: was it ever interrupted? Its status or its carrier's flag is set
+     * now, or it has consumed an interrupt before. Group members ask this too.
+     */
+    public boolean wasInterrupted() {
+        Extra x = extra;
+        return interruptState == INTERRUPTED || (x != null && x.interruptSeen)
+            || CarrierLookup.carrierInterrupted(false);
     }
 
     /**
@@ -384,6 +467,7 @@ public final class G extends GoContinuation implements Goroutine {
             interruptState = null;
             if (interruptsCarrier) clearCarrierFlag();
         }
+        if (was || flag) noteInterruptSeen();
         return was || flag;
     }
 
@@ -493,6 +577,21 @@ public final class G extends GoContinuation implements Goroutine {
 
     @Override
     public void join() throws InterruptedException {
+        awaitEnd();
+        rethrowFailure();
+    }
+
+    /** {@link #join()}'s rethrow: a RuntimeException or Error as it is, a checked one wrapped. */
+    private void rethrowFailure() {
+        Throwable t = failure();
+        if (t == null) return;
+        if (t instanceof RuntimeException r) throw r;
+        if (t instanceof Error e) throw e;
+        throw new java.util.concurrent.CompletionException(t);
+    }
+
+    /** Waits until this goroutine has finished, whatever its failure (Go.run's wait; see {@link #join()}). */
+    void awaitEnd() throws InterruptedException {
         if (status == DEAD) {
             return;
         }
@@ -562,6 +661,12 @@ public final class G extends GoContinuation implements Goroutine {
 
     @Override
     public boolean join(Duration timeout) throws InterruptedException {
+        boolean ended = awaitEnd(timeout);
+        if (ended) rethrowFailure();
+        return ended;
+    }
+
+    private boolean awaitEnd(Duration timeout) throws InterruptedException {
         if (status == DEAD) {
             return true;
         }

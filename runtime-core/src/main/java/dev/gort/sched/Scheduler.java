@@ -455,6 +455,11 @@ public final class Scheduler {
      * ({@code interruptsCarrier}: task code written for thread pools; see G.interrupt()).
      */
     public G spawn(Runnable task, String name, boolean interruptsCarrier) {
+        return spawn(task, name, interruptsCarrier, null);
+    }
+
+    /** spawn, into {@code scope} (a {@code dev.gort.Group}'s, shown by the dump; null: none). */
+    public G spawn(Runnable task, String name, boolean interruptsCarrier, G.Scope scope) {
         if (task == null) throw new NullPointerException("task");
         StackReserve.reserve(); // before anything is counted or queued (see StackReserve)
         safepoint(); // spawn is a safepoint: a spawning loop can be preempted
@@ -463,6 +468,7 @@ public final class Scheduler {
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
         G g = new G(id, name, task);
         g.interruptsCarrier = interruptsCarrier; // published by the run queue
+        if (scope != null) g.extra().scope = scope; // likewise
         if (p != null) {
             enqueueNew(g, p);
         } else {
@@ -730,6 +736,11 @@ public final class Scheduler {
 
     public void setUncaughtExceptionHandler(BiConsumer<Goroutine, Throwable> handler) {
         diagnostics.setUncaughtExceptionHandler(handler);
+    }
+
+    /** Hands a goroutine's failure to the uncaught-exception handler (a group's failure that no await reported). */
+    public void reportUncaught(G g, Throwable t) {
+        diagnostics.reportUncaught(g, t);
     }
 
     /** The network poller hook found at start-up, or null (see {@link NetpollDriver}). */

@@ -2,6 +2,7 @@ package dev.gort.sched;
 
 import static dev.gort.GoTestSupport.assertSchedulerAndTimersAtRest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.gort.Go;
 import dev.gort.Goroutine;
@@ -27,7 +28,7 @@ class UncaughtExceptionTest {
             Goroutine bad = Go.spawn("bad", () -> {
                 throw new IllegalArgumentException("oops");
             });
-            bad.join();
+            assertThrows(IllegalArgumentException.class, bad::join); // join rethrows it too
             assertEquals(List.of("bad:oops"), reports);
             assertEquals("oops", bad.failure().getMessage());
             // every carrier still works

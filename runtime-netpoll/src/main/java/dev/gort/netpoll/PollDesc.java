@@ -5,6 +5,7 @@ import dev.gort.sched.Scheduler;
 import dev.gort.sched.TimerEntry;
 import dev.gort.sched.WaitReason;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.SocketException;
@@ -48,6 +49,15 @@ import java.net.SocketTimeoutException;
  * slot when the setter looked, sees the change in {@link #deadlineEpoch} instead: the caller
  * reads the epoch before the deadline, the waiter checks it after showing itself, and the
  * setter bumps it after storing the deadline and before looking (Dekker's pattern, volatile).
+ *
+ * <p>Interrupts ({@code Goroutine.interrupt()}, a {@code dev.gort.Group}'s cancellation): a
+ * goroutine's wait is an interruptible wait of the scheduler's ({@code InterruptibleWait},
+ * installed after the waiter's {@code null -> WAIT}); the interrupter takes the waiter out as
+ * {@link #deadlineChanged} does (WAIT -> null fails the commit, G -> null readies it), and the
+ * woken waiter, finding its interrupt status set, clears it and throws
+ * {@link InterruptedIOException}; the socket stays usable. An interrupt that finds the slot
+ * holding another wait (its goroutine's wait here is over and another goroutine waits now)
+ * wakes that one spuriously: it retries its call, as after a deadline change.
  *
  * <p>Platform threads do not use the slots: they block in poll(2) on the descriptor and on an
  * eventfd of the wait (Linux), which they show in {@link #rkick}/{@link #wkick} while they wait
@@ -115,6 +125,15 @@ public final class PollDesc {
      */
     private final dev.gort.sched.ParkCommit readCommit = g -> commit(RG, g);
     private final dev.gort.sched.ParkCommit writeCommit = g -> commit(WG, g);
+
+    /** A goroutine's interrupt, one per direction (nothing allocated per wait): see the class comment. */
+    private final dev.gort.sched.InterruptibleWait readInterrupt = g -> interruptWait(true);
+    private final dev.gort.sched.InterruptibleWait writeInterrupt = g -> interruptWait(false);
+
+    private void interruptWait(boolean read) {
+        G g = unblock(slot(read), false); // WAIT -> null fails the commit; G -> null readies it
+        if (g != null) Scheduler.get().ready(g);
+    }
 
     private boolean commit(VarHandle h, G g) {
         if (h.compareAndSet(this, WAIT, g)) {
@@ -219,6 +238,11 @@ public final class PollDesc {
             h.getAndSet(this, null);
             return;
         }
+        if (!dev.gort.sched.InterruptibleWait.begin(read ? readInterrupt : writeInterrupt)) { // interrupted already
+            h.getAndSet(this, null);
+            dev.gort.sched.InterruptibleWait.takeInterrupt();
+            throw interrupted(read);
+        }
         int waitSeq = read ? ++rwaitSeq : ++wwaitSeq;
         TimerEntry timer = null;
         Scheduler s = Scheduler.get();
@@ -233,6 +257,7 @@ public final class PollDesc {
         if (timer != null) s.deleteTimer(timer);
         if (closing) throw closed();
         if ((read ? rexpired : wexpired) == waitSeq) throw timeout(read);
+        if (dev.gort.sched.InterruptibleWait.takeInterrupt()) throw interrupted(read);
     }
 
     /**
@@ -384,6 +409,10 @@ public final class PollDesc {
 
     private static SocketException closed() {
         return new SocketException("Socket closed");
+    }
+
+    private static InterruptedIOException interrupted(boolean read) {
+        return new InterruptedIOException((read ? "Read" : "Write") + " interrupted");
     }
 
     private static SocketTimeoutException timeout(boolean read) {
