@@ -44,10 +44,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       {@link Context#err() err()} ({@link Context#CANCELED} or
  *       {@link Context#DEADLINE_EXCEEDED}); otherwise it returns.</li>
  *   <li>{@link #close()} cancels the group and waits until every member has ended, so no
- *       member outlives its group, even when the owner's block throws. A failure that no
- *       {@code await()} reported goes to the uncaught-exception handler then
- *       ({@link Go#setUncaughtExceptionHandler}): none is lost. Members' failures go to the
- *       group, not to that handler, otherwise.</li>
+ *       member outlives its group, even when the owner's block throws.</li>
+ *   <li>A member's failure also goes to the uncaught-exception handler
+ *       ({@link Go#setUncaughtExceptionHandler}) as it happens, as any goroutine's does (the
+ *       rule of {@link GoRunnable}): a failure is never lost, even when the owner never awaits.
+ *       A member cut short by a cancellation is not a failure and is not reported.</li>
  * </ul>
  * The owner (who creates the group) may be a goroutine or a platform thread: its waits in
  * {@code go}, {@code await} and {@code close} park a goroutine (its carrier runs others) and a
@@ -212,8 +213,7 @@ public final class Group implements AutoCloseable {
     /**
      * Cancels the group and waits until every member has ended; idempotent. The wait is not
      * interruptible (the members were interrupted already, so it is short): an interrupt
-     * meanwhile is kept (the caller's status is set again after). Failures that no
-     * {@link #await()} reported go to the uncaught-exception handler.
+     * meanwhile is kept (the caller's status is set again after).
      *
      * @throws IllegalStateException if called from a member of this group (it would wait for itself)
      */
@@ -233,15 +233,6 @@ public final class Group implements AutoCloseable {
                 interrupted = true;
             }
         }
-        List<Member> unreported;
-        lock.lock();
-        try {
-            unreported = new ArrayList<>(failed.subList(reported, failed.size()));
-            reported = failed.size();
-        } finally {
-            lock.unlock();
-        }
-        for (Member m : unreported) Scheduler.get().reportUncaught(m.goroutine, m.failure);
         if (interrupted) {
             G self = Scheduler.currentG();
             if (self != null) self.interrupt(); else Thread.currentThread().interrupt();
@@ -370,7 +361,10 @@ public final class Group implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (fails) context.cancel(); // interrupts the others (onCancel); Node.exited counts m out
+        if (fails) {
+            context.cancel(); // interrupts the others (onCancel); Node.exited counts m out
+            Scheduler.get().reportUncaught(self, t); // as any goroutine's failure (GoRunnable's rule)
+        }
     }
 
     /** The context's cancel action: interrupts every member (runs once). */
