@@ -5,7 +5,7 @@
 # Each cell: completed or died (OutOfMemoryError), the heap's peak, the wall time; REPS runs per cell.
 #
 #   benchmarks/overload.sh
-#   REQUESTS="500 1000 2000 4000" REPS=3 LIMIT=192m XMX=256m benchmarks/overload.sh   # the defaults
+#   REQUESTS="100 500 1000 2000 4000" REPS=3 LIMIT=192m XMX=256m benchmarks/overload.sh   # the defaults
 #
 # Needs: examples/target/examples.jar (./test.sh or mvn package builds it). Prints one table; the
 # runs' output goes to benchmarks/results/overload-<timestamp>/.
@@ -13,7 +13,7 @@ set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 . "$ROOT/scripts/jdk.sh"
-REQUESTS=${REQUESTS:-"500 1000 2000 4000"}
+REQUESTS=${REQUESTS:-"100 500 1000 2000 4000"}
 REPS=${REPS:-3}
 LIMIT=${LIMIT:-192m}
 XMX=${XMX:-256m}
