@@ -39,6 +39,11 @@ final class NetFd {
     final Mutex writeLock = new Mutex();
     /** Where the reader's (writer's) read(2) (write(2)) leaves errno: used under readLock (writeLock) only; given back by destroy(). */
     private final java.lang.foreign.MemorySegment readErrno, writeErrno;
+    /**
+     * The segments of the reader's (writer's) last direct buffer (SegmentIo.View), created at
+     * the first direct read (write): used under readLock (writeLock) only; cleared by destroy().
+     */
+    private SegmentIo.View readView, writeView;
     /** Absolute deadlines (System.nanoTime(), 0 none) and per-operation timeouts (ns, 0 none). */
     volatile long readDeadline, writeDeadline;
     volatile long readTimeout, writeTimeout;
@@ -162,6 +167,12 @@ final class NetFd {
         // No call is in flight: every call holds a reference, and this runs after the last one.
         SegmentIo.freeErrnoSlot(readErrno);
         SegmentIo.freeErrnoSlot(writeErrno);
+        // Nor will one be: every later call fails to acquire. The views let their buffers go (a
+        // closed socket that stays reachable must not keep the application's last buffers).
+        // Plain writes: the last call's accesses happen-before this, through refs' decrement.
+        SegmentIo.View r = readView, w = writeView;
+        if (r != null) r.clear();
+        if (w != null) w.clear();
     }
 
     /**
@@ -221,7 +232,7 @@ final class NetFd {
                     if (!q.readSocket()) awaitRecv(q, limit);
                     continue;
                 }
-                long n = SegmentIo.read(fd, readErrno, dst);
+                long n = SegmentIo.read(fd, readErrno, dst, dst.isDirect() ? readView() : null);
                 if (n > 0) return (int) n;
                 if (n == 0) {
                     // A close() that raced this read may have shut the socket down (a listening
@@ -247,6 +258,18 @@ final class NetFd {
             readLock.unlock();
             release();
         }
+    }
+
+    /** The reader's view (under readLock). */
+    private SegmentIo.View readView() {
+        SegmentIo.View v = readView;
+        return v != null ? v : (readView = new SegmentIo.View());
+    }
+
+    /** The writer's view (under writeLock). */
+    private SegmentIo.View writeView() {
+        SegmentIo.View v = writeView;
+        return v != null ? v : (writeView = new SegmentIo.View());
     }
 
     /**
@@ -284,7 +307,7 @@ final class NetFd {
         try {
             long limit = opLimit(false);
             while (src.hasRemaining()) {
-                long n = SegmentIo.write(fd, writeErrno, src);
+                long n = SegmentIo.write(fd, writeErrno, src, src.isDirect() ? writeView() : null);
                 if (n >= 0 || n == SegmentIo.EMPTY) continue;
                 int e = (int) -n;
                 if (e == Errno.EAGAIN) {
