@@ -1,7 +1,7 @@
 /**
  * Gort's examples as a module, to run with the runtime on the module path:
  * <pre>
- * java --module-path runtime-core.jar:runtime-netpoll.jar:&lt;their dependencies&gt;:examples-&lt;version&gt;.jar \
+ * java --module-path runtime-core.jar:runtime-netpoll.jar:runtime-gc-assist.jar:&lt;their dependencies&gt;:examples-&lt;version&gt;.jar \
  *      --add-exports java.base/jdk.internal.vm=dev.gort.core --enable-native-access=dev.gort.netpoll \
  *      -m dev.gort.examples/dev.gort.examples.Main tour
  * </pre>
@@ -10,4 +10,5 @@
 module dev.gort.examples {
     requires dev.gort.core;
     requires dev.gort.netpoll;
+    requires dev.gort.gcassist;
 }
