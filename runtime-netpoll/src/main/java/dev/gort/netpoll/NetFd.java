@@ -269,7 +269,7 @@ final class NetFd {
         for (;;) {
             RecvQueue q = pd.recvq;
             if (q != null && !q.readSocket()) { // completion mode: the data is in the driver's buffers
-                int n = q.take(dst);
+                int n = q.take(dst, dst.isDirect() ? readView() : null);
                 if (n != 0) return n;
                 if (!q.readSocket()) awaitRecv(q, limit);
                 continue;

@@ -159,7 +159,7 @@ public final class SegmentIo {
      * the cache: a stored segment escapes, and escape analysis could no longer remove it.
      *
      * <p>One per direction of a socket, used under that direction's lock (NetFd's readLock,
-     * writeLock), like the errno slot: plain fields, ordered between callers by the lock. It
+     * writeLock; the reader's also serves completion-mode receive, RecvQueue.take), like the errno slot: plain fields, ordered between callers by the lock. It
      * holds its buffer until it caches another or {@link #clear} (the socket's end).
      * Costs about 100 bytes per direction used (this object, the cached segment and its session).
      */
@@ -171,8 +171,8 @@ public final class SegmentIo {
         private int misses;
         private static final int REPLACE_AFTER = 8;
 
-        /** The segment of b's {@code [position, limit)} now, or null when that is empty. */
-        MemorySegment of(ByteBuffer b) {
+        /** The segment of b's {@code [position, limit)} now (b direct), or null when that is empty. */
+        public MemorySegment of(ByteBuffer b) {
             int p = b.position(), l = b.limit();
             if (b == buffer && p == position && l == limit) return segment;
             MemorySegment s = MemorySegment.ofBuffer(b); // its own snapshot of [position, limit)
