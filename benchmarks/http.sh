@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # W8 http: Gort (epoll and io_uring) against the anchors' Go and virtual-thread servers, in one
 # run, with wrk on loopback; then the idle-connection memory of Gort and Go (10,000 connections).
+# Each round also gives the bytes each server allocated per request and its GC cycles per 10 s
+# (gort-epoll-nopool: the example without its buffer pool, --no-pool).
 #
 #   benchmarks/http.sh                 # everything
 #   SERVERS="go gort-epoll" benchmarks/http.sh
+#   SERVERS="go jvm-vt gort-epoll gort-epoll-nopool" benchmarks/http.sh   # the pool's W8 comparison
 #   WARMUP=1 REPS=3 HTTP_SECS=10 IDLE_CONNS=10000 benchmarks/http.sh   # the defaults
 #
 # Needs: examples/target/examples.jar (./test.sh or mvn package builds it), wrk, Go, and the
@@ -28,6 +31,7 @@ die() { echo "http.sh: $*" >&2; exit 1; }
 command -v wrk >/dev/null || die "wrk not found (apt-get install -y wrk)"
 command -v go >/dev/null || die "go not found"
 (cd "$ANCHORS/go" && go build -o "$HERE/bin/anchors-go" .) || die "go build failed"
+"$JAVA_HOME/bin/javac" -d "$HERE/bin/allocstat" "$HERE/tools/AllocStat.java" || die "javac AllocStat failed"
 
 {
   echo "date: $(date -Is)"
@@ -49,9 +53,12 @@ server_cmd() { # name -> command
   # Gort's example server runs with --idle-timeout 0: the anchors' servers set no timeouts, so each
   # does the same work per request (and the idle phase's connections stay open however long it takes).
   case $1 in
-    go) echo env GOMAXPROCS=2 "$HERE/bin/anchors-go" -w httpserver -maxlife 600s ;;
+    # gctrace=1: a line per GC cycle on stderr (the server's log), which mem_probe counts
+    go) echo env GODEBUG=gctrace=1 GOMAXPROCS=2 "$HERE/bin/anchors-go" -w httpserver -maxlife 600s ;;
     jvm-vt) echo "$JAVA" -XX:+UseG1GC -Djdk.virtualThreadScheduler.parallelism=2 -Dmaxlife=600 --source 25 "$ANCHORS/jvm/HttpServer.java" ;;
     gort-epoll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=epoll -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
+    # the same server allocating as one written without reuse: new buffers per connection, a new view of the response per request
+    gort-epoll-nopool) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=epoll -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 --no-pool ;;
     gort-uring) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
     # io_uring with reads in readiness mode too (completion-mode receive is io_uring's default)
     gort-uring-poll) echo "$JAVA" -XX:+UseG1GC -Dgort.maxprocs=2 -Dgort.netpoll=uring -Dgort.uring.recv=poll -jar "$JAR" http --port 0 --maxlife 600 --idle-timeout 0 ;;
@@ -75,6 +82,17 @@ start_server() { # name logfile -> sets PID, PORT
   echo "  server $1 did not start, see $2"; stop_server; return 1
 }
 stop_server() { [ -n "$PID" ] && { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; }; PID=""; }
+# mem_probe name pid log -> "<bytes allocated so far or -> <GC cycles so far> <Go's heap goal, MB or ->"
+# JVMs: AllocStat (attaches; Java threads' allocated bytes, stop-the-world collections). Go: the
+# gctrace lines in its log; its allocated bytes cannot be read without changing the anchor, but a
+# window without a cycle allocated less than the heap goal (a cycle starts when the heap reaches it).
+mem_probe() {
+  if [ "$1" = go ]; then
+    awk '/^gc [0-9]+ @/ {n++; for (i = 1; i < NF; i++) if ($(i+1) == "MB" && $(i+2) ~ /^goal/) g = $i} END {print "-", n + 0, (g == "" ? 4 : g)}' "$3"
+  else
+    "$JAVA" -cp "$HERE/bin/allocstat" AllocStat "$2" 2>>"$OUT/allocstat.err" | awk '/^ALLOC/ {print $2, $4, "-"; ok = 1} END {if (!ok) print "- - -"}'
+  fi
+}
 TABLE=$OUT/table.txt
 declare -A SPID SPORT
 stop_all() { stop_server; for s in "${!SPID[@]}"; do kill "${SPID[$s]}" 2>/dev/null; wait "${SPID[$s]}" 2>/dev/null; done; SPID=(); }
@@ -90,10 +108,11 @@ for s in $SERVERS; do
     STARTED+=("$s")
   fi
 done
-declare -A RPS P99 T0 STEAL CPR
+declare -A RPS P99 T0 STEAL CPR BPR GCS
 for k in $(seq 0 $((WARMUP + REPS - 1))); do
   for s in "${STARTED[@]}"; do
     sleep 1
+    read -r a0 g0 _ <<< "$(mem_probe "$s" "${SPID[$s]}" "$OUT/$s.server.log")"
     t0=$(cpu_ticks)
     c0=$(proc_cpu "${SPID[$s]}")
     wcmd="wrk -t1 -c100 -d${HTTP_SECS}s --latency http://127.0.0.1:${SPORT[$s]}/"
@@ -103,23 +122,37 @@ for k in $(seq 0 $((WARMUP + REPS - 1))); do
     p99=$(awk '$1 == "99%" {print $2}' "$OUT/$s.wrk$k.log" | to_ms)
     st=$(steal_pct "$t0")
     c1=$(proc_cpu "${SPID[$s]}")
+    read -r a1 g1 goal <<< "$(mem_probe "$s" "${SPID[$s]}" "$OUT/$s.server.log")"
+    reqs=$(awk '/ requests in / {print $1}' "$OUT/$s.wrk$k.log")
+    # bytes allocated per request (Go: "<" the bound above, from the cycles in the window) and GC cycles per 10 s
+    bpr=$(awk -v a="$a0" -v b="$a1" -v g0="$g0" -v g1="$g1" -v goal="$goal" -v r="${reqs:-0}" 'BEGIN {
+      if (r <= 0 || g0 == "-" || g1 == "-") print "-"; else if (a != "-") printf "%.1f", (b - a) / r;
+      else printf "<%.1f", (g1 - g0 + 1) * goal * 1048576 / r }')
+    gcs=$(awk -v g0="$g0" -v g1="$g1" -v d="$HTTP_SECS" 'BEGIN { if (g0 == "-" || g1 == "-") print "-"; else printf "%.1f", (g1 - g0) * 10 / d }')
     # the server's CPU (user+system, all threads) per request: less sensitive to outside load
     cpr=$(awk -v a="$c0" -v b="$c1" -v r="$rps" -v d="$HTTP_SECS" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (r > 0) printf "%.1f", (b - a) / hz * 1e6 / (r * d); else print "-" }')
     grep -E 'Socket errors|Non-2xx' "$OUT/$s.wrk$k.log" | sed "s/^/  $s run $k: /"
-    echo "  round $k $([ "$k" -lt "$WARMUP" ] && echo '(warm-up)' || echo '(measured)') $s: $rps req/s, p99 $p99 ms, cpu $cpr us/req, steal $st%, load $(cut -d' ' -f1 /proc/loadavg)"
-    if [ "$k" -ge "$WARMUP" ]; then RPS[$s]+="$rps"$'\n'; P99[$s]+="$p99"$'\n'; STEAL[$s]+="$st"$'\n'; CPR[$s]+="$cpr"$'\n'; fi
+    echo "  round $k $([ "$k" -lt "$WARMUP" ] && echo '(warm-up)' || echo '(measured)') $s: $rps req/s, p99 $p99 ms, cpu $cpr us/req, alloc $bpr B/req, $gcs GC/10s, steal $st%, load $(cut -d' ' -f1 /proc/loadavg)"
+    if [ "$k" -ge "$WARMUP" ]; then
+      RPS[$s]+="$rps"$'\n'; P99[$s]+="$p99"$'\n'; STEAL[$s]+="$st"$'\n'; CPR[$s]+="$cpr"$'\n'
+      BPR[$s]+="$bpr"$'\n'; GCS[$s]+="$gcs"$'\n'
+    fi
   done
 done
 stop_all
-printf '%-11s %12s %10s %12s %8s\n' server req/s p99-ms cpu-us/req steal% | tee "$TABLE"
+# medians of the allocation columns: a Go bound ("<x") is the median of the bounds
+med_or_bound() { local v; v=$(cat); case $v in *"<"*) printf '<%s' "$(printf '%s\n' "$v" | tr -d '<' | median)" ;; *-*) echo - ;; *) printf '%s\n' "$v" | median ;; esac; }
+printf '%-17s %12s %10s %12s %12s %10s %8s\n' server req/s p99-ms cpu-us/req alloc-B/req gc/10s steal% | tee "$TABLE"
 for s in "${STARTED[@]}"; do
-  printf '%-11s %12s %10s %12s %8s\n' "$s" "$(printf '%s' "${RPS[$s]}" | median)" "$(printf '%s' "${P99[$s]}" | median)" \
-    "$(printf '%s' "${CPR[$s]}" | median)" "$(printf '%s' "${STEAL[$s]}" | median)" | tee -a "$TABLE"
+  printf '%-17s %12s %10s %12s %12s %10s %8s\n' "$s" "$(printf '%s' "${RPS[$s]}" | median)" "$(printf '%s' "${P99[$s]}" | median)" \
+    "$(printf '%s' "${CPR[$s]}" | median)" "$(printf '%s' "${BPR[$s]}" | med_or_bound)" "$(printf '%s' "${GCS[$s]}" | median)" \
+    "$(printf '%s' "${STEAL[$s]}" | median)" | tee -a "$TABLE"
 done
+echo "alloc-B/req: JVMs, ThreadMXBean's total allocated bytes over the window / requests; Go, a bound from its GC cycles (gctrace)" | tee -a "$TABLE"
 
 # ---- idle connections: server RSS growth per connection held open (one request served on each)
 if [ "$IDLE_CONNS" -gt 0 ]; then
-  printf '\n%-11s %14s %14s\n' server conns B/conn-rss | tee -a "$TABLE"
+  printf '\n%-17s %14s %14s\n' server conns B/conn-rss | tee -a "$TABLE"
   for s in go gort-epoll gort-uring gort-uring-poll; do
     case " $SERVERS " in *" $s "*) ;; *) continue ;; esac
     start_server "$s" "$OUT/$s.idle.server.log" || continue
@@ -137,7 +170,7 @@ if [ "$IDLE_CONNS" -gt 0 ]; then
     kill "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null
     stop_server
     per=$(awk -v a="$base" -v b="$now" -v n="${conns:-0}" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1024 / n; else print "-" }')
-    printf '%-11s %14s %14s\n' "$s" "${conns:-0}" "$per" | tee -a "$TABLE"
+    printf '%-17s %14s %14s\n' "$s" "${conns:-0}" "$per" | tee -a "$TABLE"
   done
 fi
 echo "loadavg at end: $(cat /proc/loadavg)" | tee -a "$OUT/env.txt"

@@ -29,6 +29,14 @@ final class Args {
         return def;
     }
 
+    /** Whether the flag {@code name} (an option without a value) is present. */
+    static boolean flag(String[] args, String name) {
+        for (String a : args) {
+            if (a.equals(name)) return true;
+        }
+        return false;
+    }
+
     /**
      * A duration option: {@code 500ms}, {@code 30s}, {@code 2m}, or {@code 0} for none (then
      * {@link java.time.Duration#ZERO}).

@@ -101,7 +101,7 @@ public final class GoSocket implements Closeable, ByteChannel {
         Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) return 0;
         try {
-            return nfd.read(ByteBuffer.wrap(b, off, len));
+            return nfd.read(b, off, len);
         } finally {
             Reference.reachabilityFence(this); // parked, this socket stays reachable: the cleaner must not close it
         }
@@ -126,7 +126,7 @@ public final class GoSocket implements Closeable, ByteChannel {
         Objects.checkFromIndexSize(off, len, b.length);
         if (len == 0) return;
         try {
-            nfd.write(ByteBuffer.wrap(b, off, len));
+            nfd.write(b, off, len);
         } finally {
             Reference.reachabilityFence(this);
         }

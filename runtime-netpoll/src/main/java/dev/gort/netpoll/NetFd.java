@@ -39,6 +39,13 @@ final class NetFd {
     final Mutex writeLock = new Mutex();
     /** Where the reader's (writer's) read(2) (write(2)) leaves errno: used under readLock (writeLock) only; given back by destroy(). */
     private final java.lang.foreign.MemorySegment readErrno, writeErrno;
+    /**
+     * The segments of the reader's (writer's) last direct buffer (SegmentIo.View), created at
+     * the first direct read (write): used under readLock (writeLock) only; cleared by destroy().
+     */
+    private SegmentIo.View readView, writeView;
+    /** The reader's (writer's) heap buffer over its last array (see wrap): used under readLock (writeLock) only; dropped by destroy(). */
+    private ByteBuffer readWrap, writeWrap;
     /** Absolute deadlines (System.nanoTime(), 0 none) and per-operation timeouts (ns, 0 none). */
     volatile long readDeadline, writeDeadline;
     volatile long readTimeout, writeTimeout;
@@ -162,6 +169,15 @@ final class NetFd {
         // No call is in flight: every call holds a reference, and this runs after the last one.
         SegmentIo.freeErrnoSlot(readErrno);
         SegmentIo.freeErrnoSlot(writeErrno);
+        // Nor will one be: every later call fails to acquire. The views and wrappers let their
+        // buffers go (a closed socket that stays reachable must not keep the application's last
+        // buffers and arrays).
+        // Plain writes: the last call's accesses happen-before this, through refs' decrement.
+        SegmentIo.View r = readView, w = writeView;
+        if (r != null) r.clear();
+        if (w != null) w.clear();
+        readWrap = null;
+        writeWrap = null;
     }
 
     /**
@@ -212,41 +228,86 @@ final class NetFd {
         acquire();
         readLock.lock();
         try {
-            long limit = opLimit(true);
-            for (;;) {
-                RecvQueue q = pd.recvq;
-                if (q != null && !q.readSocket()) { // completion mode: the data is in the driver's buffers
-                    int n = q.take(dst);
-                    if (n != 0) return n;
-                    if (!q.readSocket()) awaitRecv(q, limit);
-                    continue;
-                }
-                long n = SegmentIo.read(fd, readErrno, dst);
-                if (n > 0) return (int) n;
-                if (n == 0) {
-                    // A close() that raced this read may have shut the socket down (a listening
-                    // socket, or a platform thread waiting in poll(2): see close()): that reads
-                    // as end of stream, but what happened is the close, as a parked reader reports.
-                    if (pd.closing) throw new SocketException("Socket closed");
-                    return -1;
-                }
-                if (n == SegmentIo.EMPTY) return 0; // the application emptied dst meanwhile
-                int e = (int) -n;
-                if (e == Errno.EAGAIN) {
-                    // The socket is empty: the driver may take receiving over (completion
-                    // mode; see Poller.armRecv), else the reader waits for readiness.
-                    if (!netpoll.poller.armRecv(pd)) {
-                        int epoch = pd.deadlineEpoch(); // before the deadline: see PollDesc
-                        pd.await(true, deadline(true, limit), epoch);
-                    }
-                } else if (e != Errno.EINTR) {
-                    throw Errno.exception("read", e);
-                }
-            }
+            return readLocked(dst);
         } finally {
             readLock.unlock();
             release();
         }
+    }
+
+    /**
+     * {@link #read(ByteBuffer)} into {@code b[off, off + len)} (checked by the caller, len > 0),
+     * through the reader's heap buffer over b ({@link #wrap}): no buffer per call while the
+     * application reads into the same array.
+     */
+    int read(byte[] b, int off, int len) throws IOException {
+        acquire();
+        readLock.lock();
+        try {
+            ByteBuffer dst = readWrap = wrap(readWrap, b, off, len);
+            return readLocked(dst);
+        } finally {
+            readLock.unlock();
+            release();
+        }
+    }
+
+    /**
+     * A heap buffer over {@code b[off, off + len)}: {@code last} aimed there when it wraps b
+     * already (an application reads into, or writes from, the same array call after call), else
+     * a new one. The reader's (writer's) own, used under readLock (writeLock): no one else sees
+     * it. ByteBuffer.wrap per call cost 48 bytes per read and per write.
+     */
+    private static ByteBuffer wrap(ByteBuffer last, byte[] b, int off, int len) {
+        if (last == null || last.array() != b) return ByteBuffer.wrap(b, off, len);
+        return last.clear().position(off).limit(off + len);
+    }
+
+    /** The body of a read, under readLock and a reference. */
+    private int readLocked(ByteBuffer dst) throws IOException {
+        long limit = opLimit(true);
+        for (;;) {
+            RecvQueue q = pd.recvq;
+            if (q != null && !q.readSocket()) { // completion mode: the data is in the driver's buffers
+                int n = q.take(dst, dst.isDirect() ? readView() : null);
+                if (n != 0) return n;
+                if (!q.readSocket()) awaitRecv(q, limit);
+                continue;
+            }
+            long n = SegmentIo.read(fd, readErrno, dst, dst.isDirect() ? readView() : null);
+            if (n > 0) return (int) n;
+            if (n == 0) {
+                // A close() that raced this read may have shut the socket down (a listening
+                // socket, or a platform thread waiting in poll(2): see close()): that reads
+                // as end of stream, but what happened is the close, as a parked reader reports.
+                if (pd.closing) throw new SocketException("Socket closed");
+                return -1;
+            }
+            if (n == SegmentIo.EMPTY) return 0; // the application emptied dst meanwhile
+            int e = (int) -n;
+            if (e == Errno.EAGAIN) {
+                // The socket is empty: the driver may take receiving over (completion
+                // mode; see Poller.armRecv), else the reader waits for readiness.
+                if (!netpoll.poller.armRecv(pd)) {
+                    int epoch = pd.deadlineEpoch(); // before the deadline: see PollDesc
+                    pd.await(true, deadline(true, limit), epoch);
+                }
+            } else if (e != Errno.EINTR) {
+                throw Errno.exception("read", e);
+            }
+        }
+    }
+
+    /** The reader's view (under readLock). */
+    private SegmentIo.View readView() {
+        SegmentIo.View v = readView;
+        return v != null ? v : (readView = new SegmentIo.View());
+    }
+
+    /** The writer's view (under writeLock). */
+    private SegmentIo.View writeView() {
+        SegmentIo.View v = writeView;
+        return v != null ? v : (writeView = new SegmentIo.View());
     }
 
     /**
@@ -282,23 +343,41 @@ final class NetFd {
         acquire();
         writeLock.lock();
         try {
-            long limit = opLimit(false);
-            while (src.hasRemaining()) {
-                long n = SegmentIo.write(fd, writeErrno, src);
-                if (n >= 0 || n == SegmentIo.EMPTY) continue;
-                int e = (int) -n;
-                if (e == Errno.EAGAIN) {
-                    int epoch = pd.deadlineEpoch(); // before the deadline: see PollDesc
-                    pd.await(false, deadline(false, limit), epoch);
-                } else if (e != Errno.EINTR) {
-                    if (pd.closing) throw new SocketException("Socket closed"); // EPIPE after close()'s shutdown
-                    throw Errno.exception("write", e);
-                }
-            }
+            writeLocked(src);
             return total;
         } finally {
             writeLock.unlock();
             release();
+        }
+    }
+
+    /** {@link #write(ByteBuffer)} of {@code b[off, off + len)} (checked by the caller, len > 0), as {@link #read(byte[], int, int)}. */
+    void write(byte[] b, int off, int len) throws IOException {
+        acquire();
+        writeLock.lock();
+        try {
+            ByteBuffer src = writeWrap = wrap(writeWrap, b, off, len);
+            writeLocked(src);
+        } finally {
+            writeLock.unlock();
+            release();
+        }
+    }
+
+    /** The body of a write, under writeLock and a reference: writes all of src. */
+    private void writeLocked(ByteBuffer src) throws IOException {
+        long limit = opLimit(false);
+        while (src.hasRemaining()) {
+            long n = SegmentIo.write(fd, writeErrno, src, src.isDirect() ? writeView() : null);
+            if (n >= 0 || n == SegmentIo.EMPTY) continue;
+            int e = (int) -n;
+            if (e == Errno.EAGAIN) {
+                int epoch = pd.deadlineEpoch(); // before the deadline: see PollDesc
+                pd.await(false, deadline(false, limit), epoch);
+            } else if (e != Errno.EINTR) {
+                if (pd.closing) throw new SocketException("Socket closed"); // EPIPE after close()'s shutdown
+                throw Errno.exception("write", e);
+            }
         }
     }
 

@@ -87,6 +87,12 @@ public final class PollDesc {
     private final java.util.concurrent.atomic.AtomicInteger platformWaiters = new java.util.concurrent.atomic.AtomicInteger();
     private int rwaitSeq, wwaitSeq;
     /**
+     * Each direction's deadline timer, reused by wait after wait (a timer per wait cost 56 B: the
+     * entry and its action); made at the direction's first wait with a deadline. Read and
+     * written by that direction's waiter only (one at a time: NetFd's locks).
+     */
+    private DeadlineTimer rtimer, wtimer;
+    /**
      * The kick eventfd of the platform thread waiting in poll(2) in each direction, -1 when none
      * waits (or it has none). Guarded by this PollDesc's monitor: the waiter takes it down under
      * the monitor before it closes it, and the setter writes to it under the monitor, so a write
@@ -244,17 +250,29 @@ public final class PollDesc {
             throw interrupted(read);
         }
         int waitSeq = read ? ++rwaitSeq : ++wwaitSeq;
-        TimerEntry timer = null;
+        DeadlineTimer timer = null;
         Scheduler s = Scheduler.get();
         if (deadline != 0) {
-            timer = new TimerEntry(() -> expire(read, waitSeq));
-            s.addTimer(timer, deadline);
+            timer = read ? rtimer : wtimer;
+            if (timer == null) {
+                timer = new DeadlineTimer(this, read);
+                if (read) rtimer = timer; else wtimer = timer;
+            }
+            timer.waitSeq = waitSeq; // not armed now; addTimer's heap lock publishes it to the carrier that fires it
+            s.addTimer(timer.entry, deadline);
         }
-        if (!closing) { // close after our WAIT store unblocks it (WAIT -> null): the commit fails
-            s.park(WaitReason.IO_WAIT, read ? readCommit : writeCommit);
+        try {
+            if (!closing) { // close after our WAIT store unblocks it (WAIT -> null): the commit fails
+                s.park(WaitReason.IO_WAIT, read ? readCommit : writeCommit);
+            }
+        } finally {
+            h.getAndSet(this, null); // whatever it holds now (READY, null) is ours
+            if (timer != null && !s.deleteTimer(timer.entry)) {
+                // It fired, and its action may still be running on another carrier: it is never
+                // armed again (its waitSeq stays this wait's), the next wait makes another.
+                if (read) rtimer = null; else wtimer = null;
+            }
         }
-        h.getAndSet(this, null); // whatever it holds now (READY, null) is ours
-        if (timer != null) s.deleteTimer(timer);
         if (closing) throw closed();
         if ((read ? rexpired : wexpired) == waitSeq) throw timeout(read);
         if (dev.gort.sched.InterruptibleWait.takeInterrupt()) throw interrupted(read);
@@ -296,6 +314,34 @@ public final class PollDesc {
             RG.getAndSet(this, null); // ourselves, or what woke us (READY, null): the caller looks again
         }
         if (closing) throw closed();
+    }
+
+    /**
+     * A direction's deadline timer: a waiter arms it for its wait and disarms it after. It is
+     * armed again only if the disarm found it armed ({@code deleteTimer} true: it has not fired
+     * and will not); one that fired is dropped, so that an action still running for an earlier
+     * wait never reads a later wait's number.
+     */
+    private static final class DeadlineTimer implements Runnable {
+        final PollDesc pd;
+        final boolean read;
+        final TimerEntry entry = new TimerEntry(this);
+        /**
+         * The wait it is armed for. Written by the waiter while the timer is not armed, before
+         * {@code addTimer}; read by the action, which the carrier that fires it runs after taking
+         * the entry out of its heap under the heap's lock (the partner of addTimer's).
+         */
+        int waitSeq;
+
+        DeadlineTimer(PollDesc pd, boolean read) {
+            this.pd = pd;
+            this.read = read;
+        }
+
+        @Override
+        public void run() {
+            pd.expire(read, waitSeq);
+        }
     }
 
     /** A wait's deadline timer: records the expiry, then takes the waiter out. */

@@ -1,6 +1,7 @@
 package dev.gort.netpoll;
 
 import dev.gort.netpoll.ffi.Errno;
+import dev.gort.netpoll.ffi.SegmentIo;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -96,8 +97,16 @@ public final class RecvQueue {
      * @throws IllegalStateException if dst's memory is no longer alive; the data stays queued
      */
     int take(ByteBuffer dst) throws IOException {
-        MemorySegment to = MemorySegment.ofBuffer(dst);
-        long room = to.byteSize();
+        return take(dst, null);
+    }
+
+    /**
+     * {@link #take(ByteBuffer)} through the reader's {@link SegmentIo.View} for a direct dst
+     * (null: a segment of its own), so that reading into the same buffer allocates nothing.
+     */
+    int take(ByteBuffer dst, SegmentIo.View view) throws IOException {
+        MemorySegment to = view != null && dst.isDirect() ? view.of(dst) : MemorySegment.ofBuffer(dst);
+        long room = to != null ? to.byteSize() : 0;
         int copied = 0;
         Chunk c;
         while (copied < room && (c = chunks.peek()) != null) {
@@ -112,7 +121,7 @@ public final class RecvQueue {
         }
         if (copied > 0) {
             // the snapshot's position: a heap segment's address is its offset in the array
-            long start = dst.isDirect() ? to.address() - BufferUtil.address(dst) : to.address() - dst.arrayOffset();
+            long start = dst.isDirect() ? to.address() - BufferUtil.address(dst) : to.address() - dst.arrayOffset(); // to != null: copied > 0
             dst.position((int) start + copied);
             return copied;
         }

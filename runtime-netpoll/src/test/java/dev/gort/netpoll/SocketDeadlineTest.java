@@ -40,6 +40,59 @@ class SocketDeadlineTest extends SocketTestSupport {
         });
     }
 
+    /**
+     * Ping-pong over a pair with a read timeout on both sides, so that nearly every read parks
+     * under a deadline: each direction's timer is armed and disarmed wait after wait, and a
+     * round trip (two parks with timers, two reads and two writes from arrays) allocates nothing
+     * in steady state (a timer per wait and a ByteBuffer per call were about 300 B). Measured as
+     * the JVM's total allocated bytes (ThreadMXBean), which includes whatever else runs: the
+     * bound is loose, and applies to the readiness drivers (epoll, kqueue); io_uring's figure is
+     * printed. Then a timeout fires, and the next waits, under a fresh timer, do not
+     * time out.
+     */
+    @Test
+    void waitsUnderADeadlineReuseTheirTimerAndAllocateNothing() {
+        onConnectedPair((s, peer) -> {
+            s.setReadTimeout(Duration.ofSeconds(30));
+            peer.setReadTimeout(Duration.ofSeconds(30));
+            int warm = 5_000, measured = 20_000;
+            Goroutine echo = Go.spawn(() -> {
+                byte[] b = new byte[1];
+                try {
+                    for (int i = 0; i < warm + measured; i++) {
+                        if (peer.read(b, 0, 1) != 1) throw new AssertionError("end of stream");
+                        peer.write(b, 0, 1);
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            byte[] b = new byte[1];
+            long before = 0;
+            for (int i = 0; i < warm + measured; i++) {
+                if (i == warm) before = mx.getTotalThreadAllocatedBytes();
+                b[0] = (byte) i;
+                s.write(b, 0, 1);
+                assertEquals(1, s.read(b, 0, 1));
+                assertEquals((byte) i, b[0]);
+            }
+            double perRoundTrip = (mx.getTotalThreadAllocatedBytes() - before) / (double) measured;
+            echo.join();
+            String driver = Go.metrics().netpoller();
+            System.out.printf("waitsUnderADeadline (%s): %.1f bytes allocated per round trip%n", driver, perRoundTrip);
+            // io_uring's owner thread allocates per completion (its CQE handling, not this path): bound the readiness drivers
+            if (driver.equals("epoll") || driver.equals("kqueue")) assertTrue(perRoundTrip < 40, perRoundTrip + " bytes per round trip");
+            s.setReadTimeout(Duration.ofMillis(20));
+            assertThrows(SocketTimeoutException.class, () -> s.read(b, 0, 1)); // its timer fired: dropped
+            s.setReadTimeout(Duration.ofSeconds(30));
+            for (int i = 0; i < 100; i++) {
+                peer.write(b, 0, 1);
+                assertEquals(1, s.read(b, 0, 1));
+            }
+        });
+    }
+
     /** Go's SetReadDeadline applies to pending reads: a past deadline interrupts a parked reader. */
     @Test
     void aPastDeadlineWakesAParkedReaderAndTheSocketStaysUsable() {

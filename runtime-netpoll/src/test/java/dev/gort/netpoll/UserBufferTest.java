@@ -142,6 +142,32 @@ class UserBufferTest {
         });
     }
 
+    /**
+     * A socket keeps the segment of the buffer it last wrote from (SegmentIo.View): once the
+     * arena is closed, a write from that buffer with the same bounds (the cached segment) throws
+     * as a first write would, and sends nothing.
+     */
+    @Test
+    void aWriteFromABufferWrittenBeforeThrowsOnceItsArenaIsClosed() {
+        SocketTestSupport.onConnectedPair((s, peer) -> {
+            Arena arena = Arena.ofShared();
+            ByteBuffer src = arena.allocate(64).asByteBuffer();
+            byte[] data = pattern(64, 8);
+            src.put(data);
+            for (int i = 0; i < 2; i++) {
+                s.write(src.clear());
+                assertArrayEquals(data, readFully(peer, data.length));
+            }
+            src.clear();
+            arena.close();
+            assertThrows(IllegalStateException.class, () -> s.write(src));
+            assertEquals(0, src.position());
+            byte[] after = pattern(10, 9);
+            s.write(after, 0, after.length);
+            assertArrayEquals(after, readFully(peer, after.length)); // only this reached the peer
+        });
+    }
+
     /** A read into the buffer of a closed arena throws; the data stays in the socket for the next read. */
     @Test
     void aReadIntoTheBufferOfAClosedArenaThrowsAndLeavesTheDataInTheSocket() {

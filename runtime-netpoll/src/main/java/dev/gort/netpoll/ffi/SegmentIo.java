@@ -141,19 +141,77 @@ public final class SegmentIo {
     }
 
     /**
+     * The segment of a direct buffer's {@code [position, limit)} that the last call of one
+     * direction of one socket used, kept for the next call: a socket reads into (writes from)
+     * the same buffer between the same bounds call after call, and
+     * {@link MemorySegment#ofBuffer} allocates a segment and, for a buffer of
+     * {@code allocateDirect}, a session object each time (JFR's allocation samples in W8: most of
+     * a request's garbage; escape analysis removed them in some compilations only). A call whose
+     * buffer, position and limit are the cached ones uses the cached segment, which covers exactly
+     * that memory (a ByteBuffer's memory never moves), and a downcall checks and holds its scope
+     * as it did when new: a closed arena's buffer still fails. Position and limit are read once
+     * each; if application code moves them meanwhile, the pair may match no state the buffer was
+     * in, but a pair that matches the cached one is that segment's bounds, inside the buffer.
+     * A miss caches the new segment when the buffer is the cached one (other bounds) or none is
+     * cached yet; a call with another buffer uses a segment of its own and leaves the cache as it
+     * is, unless the 8 calls before it missed too (the program changed buffers for good). So a
+     * program that writes a new buffer (a duplicate) per call pays about what it would without
+     * the cache: a stored segment escapes, and escape analysis could no longer remove it.
+     *
+     * <p>One per direction of a socket, used under that direction's lock (NetFd's readLock,
+     * writeLock; the reader's also serves completion-mode receive, RecvQueue.take), like the errno slot: plain fields, ordered between callers by the lock. It
+     * holds its buffer until it caches another or {@link #clear} (the socket's end).
+     * Costs about 100 bytes per direction used (this object, the cached segment and its session).
+     */
+    public static final class View {
+        private ByteBuffer buffer;
+        private int position, limit;
+        private MemorySegment segment;
+        /** Calls in a row with another buffer than the cached one. */
+        private int misses;
+        private static final int REPLACE_AFTER = 8;
+
+        /** The segment of b's {@code [position, limit)} now (b direct), or null when that is empty. */
+        public MemorySegment of(ByteBuffer b) {
+            int p = b.position(), l = b.limit();
+            if (b == buffer && p == position && l == limit) return segment;
+            MemorySegment s = MemorySegment.ofBuffer(b); // its own snapshot of [position, limit)
+            long len = s.byteSize();
+            if (len <= 0) return null; // (< 0: a position and limit read while another thread moved them)
+            int start = (int) (s.address() - BufferUtil.address(b));
+            // Another buffer than the cached one: a buffer per call, perhaps, which caching would
+            // only make escape; or a buffer for good, cached after REPLACE_AFTER such calls.
+            if (buffer == null || b == buffer || ++misses >= REPLACE_AFTER) {
+                buffer = b;
+                segment = s;
+                position = start;
+                limit = start + (int) len;
+                misses = 0;
+            }
+            return s;
+        }
+
+        /** Forgets the buffer (the socket is done: its buffers may be collected). */
+        public void clear() {
+            buffer = null;
+            segment = null;
+        }
+    }
+
+    /**
      * One read(2) into dst's {@code [position, limit)} as it is now (a heap buffer: at most
      * {@link #CHUNK} bytes, through a bounce buffer), advancing its position by what was read.
      * The caller has refused a read-only dst.
      *
+     * @param view the direction's cached segment (direct buffers; see {@link View})
      * @return bytes read, 0 at end of stream, {@link #EMPTY}, or -errno
      * @throws IllegalStateException if dst's memory is no longer alive (a closed arena's buffer)
      */
-    public static long read(int fd, MemorySegment errnoSlot, ByteBuffer dst) {
+    public static long read(int fd, MemorySegment errnoSlot, ByteBuffer dst, View view) {
         if (dst.isDirect()) {
-            MemorySegment seg = MemorySegment.ofBuffer(dst); // one snapshot of [position, limit)
-            long len = seg.byteSize();
-            if (len <= 0) return EMPTY; // (< 0: a position and limit read while another thread moved them)
-            long n = read(fd, errnoSlot, seg, len);
+            MemorySegment seg = view.of(dst); // one snapshot of [position, limit)
+            if (seg == null) return EMPTY;
+            long n = read(fd, errnoSlot, seg, seg.byteSize());
             if (n > 0) dst.position((int) (seg.address() - BufferUtil.address(dst) + n)); // the snapshot's position
             return n;
         }
@@ -177,15 +235,15 @@ public final class SegmentIo {
      * One write(2) of src's {@code [position, limit)} as it is now (a heap buffer: at most
      * {@link #CHUNK} bytes, through a bounce buffer), advancing its position by what was written.
      *
+     * @param view the direction's cached segment (direct buffers; see {@link View})
      * @return bytes written, {@link #EMPTY}, or -errno
      * @throws IllegalStateException if src's memory is no longer alive (a closed arena's buffer)
      */
-    public static long write(int fd, MemorySegment errnoSlot, ByteBuffer src) {
+    public static long write(int fd, MemorySegment errnoSlot, ByteBuffer src, View view) {
         if (src.isDirect()) {
-            MemorySegment seg = MemorySegment.ofBuffer(src);
-            long len = seg.byteSize();
-            if (len <= 0) return EMPTY;
-            long n = write(fd, errnoSlot, seg, len);
+            MemorySegment seg = view.of(src);
+            if (seg == null) return EMPTY;
+            long n = write(fd, errnoSlot, seg, seg.byteSize());
             if (n > 0) src.position((int) (seg.address() - BufferUtil.address(src) + n));
             return n;
         }
