@@ -60,14 +60,10 @@ public final class Overload {
                 Chan<Job> downstream = Chan.make();
                 for (int w = 0; w < workers; w++) {
                     Go.spawn(() -> {
-                        try {
-                            for (Job j : downstream) {
-                                Go.sleep(Duration.ofMillis(1)); // the slow downstream
-                                j.buffer()[0]++;
-                                j.reply().send(j.buffer());
-                            }
-                        } catch (InterruptedException e) {
-                            throw new IllegalStateException(e);
+                        for (Job j : downstream) {
+                            Go.sleep(Duration.ofMillis(1)); // the slow downstream
+                            j.buffer()[0]++;
+                            j.reply().send(j.buffer());
                         }
                     });
                 }
@@ -76,31 +72,17 @@ public final class Overload {
                 for (int i = 0; i < requests; i++) {
                     Go.spawn(() -> {
                         try {
-                            byte[] buf = new byte[mib << 20];
                             Chan<byte[]> reply = Chan.make();
-                            for (int h = 0; h < hops; h++) {
-                                downstream.send(new Job(buf, reply));
-                                buf = reply.receive();
-                            }
-                            checksum.addAndGet(buf[0]);
-                            if (leak) {
-                                synchronized (kept) {
-                                    kept.add(buf);
-                                }
-                            }
-                            done.incrementAndGet();
-                        } catch (InterruptedException e) {
-                            throw new IllegalStateException(e);
+                            request(mib, hops, leak, kept, checksum, done, b -> {
+                                downstream.send(new Job(b, reply));
+                                return reply.receive();
+                            });
                         } finally {
                             wg.done();
                         }
                     });
                 }
-                try {
-                    wg.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
+                wg.await();
                 downstream.close();
             });
             case "virtual" -> {
@@ -124,19 +106,11 @@ public final class Overload {
                 for (int i = 0; i < requests; i++) {
                     Thread.ofVirtual().start(() -> {
                         try {
-                            byte[] buf = new byte[mib << 20];
                             SynchronousQueue<byte[]> reply = new SynchronousQueue<>();
-                            for (int h = 0; h < hops; h++) {
-                                downstream.put(new VJob(buf, reply));
-                                buf = reply.take();
-                            }
-                            checksum.addAndGet(buf[0]);
-                            if (leak) {
-                                synchronized (kept) {
-                                    kept.add(buf);
-                                }
-                            }
-                            done.incrementAndGet();
+                            request(mib, hops, leak, kept, checksum, done, b -> {
+                                downstream.put(new VJob(b, reply));
+                                return reply.take();
+                            });
                         } catch (InterruptedException e) {
                             throw new IllegalStateException(e);
                         } finally {
@@ -161,6 +135,25 @@ public final class Overload {
                 .append(" budget_spent=").append(m.limiterEngagements());
         }
         System.out.println(line);
+    }
+
+    /** One hand-off: the buffer goes to a worker and comes back. */
+    private interface HandOff {
+        byte[] roundTrip(byte[] buffer) throws InterruptedException;
+    }
+
+    /** One request: allocates its buffer, holds it over {@code hops} hand-offs, then drops it (or keeps it for ever: --leak). */
+    private static void request(int mib, int hops, boolean leak, List<byte[]> kept, AtomicLong checksum, AtomicLong done,
+                                HandOff downstream) throws InterruptedException {
+        byte[] buf = new byte[mib << 20];
+        for (int h = 0; h < hops; h++) buf = downstream.roundTrip(buf);
+        checksum.addAndGet(buf[0]);
+        if (leak) {
+            synchronized (kept) {
+                kept.add(buf);
+            }
+        }
+        done.incrementAndGet();
     }
 
     /** The heap pools' peak usage, summed (each pool's own peak: an upper bound of the heap's). */

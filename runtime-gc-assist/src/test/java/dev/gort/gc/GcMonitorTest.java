@@ -12,7 +12,8 @@ import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 
 class GcMonitorTest {
-    private static void await(String what, BooleanSupplier done) {
+    /** Waits for done, for 30 s at most (also MemoryLimitTest's). */
+    static void await(String what, BooleanSupplier done) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) throw new AssertionError("not within 30 s: " + what);
