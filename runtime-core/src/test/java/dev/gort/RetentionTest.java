@@ -64,19 +64,11 @@ class RetentionTest {
         AtomicBoolean received = new AtomicBoolean(), stop = new AtomicBoolean();
         List<WeakReference<Payload>> refs = new ArrayList<>();
         Goroutine g = Go.spawn(() -> {
-            try {
-                consume(values);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+            consume(values);
             received.set(true);
             while (!stop.get()) Go.safepoint(); // runs on, with no wait that would reuse its waiter
         });
-        awaitParked(g); // the value is then handed into the receiver's own waiter
-        Payload p = new Payload();
-        refs.add(new WeakReference<>(p));
-        values.send(p);
-        p = null;
+        sendTracked(g, values, refs);
         while (!received.get()) Thread.onSpinWait();
         try {
             assertEquals(0, reachable(refs), "a value received earlier still reachable from the running goroutine");
@@ -90,29 +82,21 @@ class RetentionTest {
     void anEndedGoroutineKeepsNoValueItReceived() throws Exception {
         Chan<Payload> values = Chan.make();
         List<WeakReference<Payload>> refs = new ArrayList<>();
-        Goroutine g = Go.spawn(() -> {
-            try {
-                consume(values);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        awaitParked(g); // the value is then handed into the receiver's own waiter
-        Payload p = new Payload();
-        refs.add(new WeakReference<>(p));
-        values.send(p);
-        p = null;
+        Goroutine g = Go.spawn(() -> consume(values));
+        sendTracked(g, values, refs);
         g.join();
         assertEquals(0, reachable(refs), "a value received by an ended goroutine still reachable from its handle");
     }
 
-    /** Waits until g is parked (in its receive). */
-    private static void awaitParked(Goroutine g) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (g.state() != Goroutine.State.WAITING) {
-            if (System.nanoTime() > deadline) throw new AssertionError("the receiver did not park in 10 s: " + g.state());
-            Thread.onSpinWait();
-        }
+    /**
+     * Sends g, once it is parked in its receive on {@code values}, a payload that refs tracks: the
+     * value is then handed into the receiver's own waiter. Nothing of the caller keeps it.
+     */
+    private static void sendTracked(Goroutine g, Chan<Payload> values, List<WeakReference<Payload>> refs) throws InterruptedException {
+        GoTestSupport.awaitWaiting(g);
+        Payload p = new Payload();
+        refs.add(new WeakReference<>(p));
+        values.send(p);
     }
 
     /** Receives one value and drops it (in a frame of its own, so no local of the caller holds it). */

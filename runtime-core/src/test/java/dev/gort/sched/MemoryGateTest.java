@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gort.Go;
+import dev.gort.GoTestSupport;
 import dev.gort.Goroutine;
 import dev.gort.sync.WaitGroup;
 import java.util.ArrayList;
@@ -30,11 +31,12 @@ class MemoryGateTest {
         SchedulerHooks.setMemoryLimit(0);
     }
 
+    /** GoTestSupport.awaitTrue with 10 s, for lambdas that may not throw InterruptedException. */
     private static void await(String what, BooleanSupplier done) {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("not within 10 s: " + what);
-            Thread.onSpinWait();
+        try {
+            GoTestSupport.awaitTrue(what, 10_000, done);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
         }
     }
 
