@@ -2,7 +2,7 @@
  * Gort's runtime: goroutines, channels, select, timers, sync and the safepoint agent.
  *
  * <p>Exported to everyone: the API ({@code dev.gort}, {@code dev.gort.sync},
- * {@code dev.gort.time}, with the scheduler's JMX interface {@code dev.gort.SchedulerMXBean})
+ * {@code dev.gort.time}, the test bubble {@code dev.gort.test}, with the scheduler's JMX interface {@code dev.gort.SchedulerMXBean})
  * and the agent's entry ({@code dev.gort.agent}: the JVM calls its {@code premain}, and
  * instrumented classes call its sleep redirects). The scheduler ({@code dev.gort.sched}) is
  * exported only to the runtime's other modules, which hook into it (the network poller's
@@ -33,6 +33,7 @@ module dev.gort.core {
     exports dev.gort;
     exports dev.gort.sync;
     exports dev.gort.time;
+    exports dev.gort.test;
     exports dev.gort.agent;
     exports dev.gort.sched to dev.gort.netpoll, dev.gort.gcassist;
 

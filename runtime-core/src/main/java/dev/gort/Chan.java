@@ -1,5 +1,6 @@
 package dev.gort;
 
+import dev.gort.sched.Bubble;
 import dev.gort.sched.SpinLock;
 import dev.gort.sched.WaitQueue;
 import dev.gort.sched.WaitReason;
@@ -53,8 +54,12 @@ public final class Chan<T> implements Iterable<T> {
     private static final Object[] NO_BUFFER = new Object[0];
 
     // immutable state
-    /** Creation order: select locks its channels in this order, so two selects cannot deadlock. */
-    final long id = IDS.incrementAndGet();
+    /**
+     * Creation order: select locks its channels in this order, so two selects cannot deadlock.
+     * Negative for a channel made in a test bubble: it then carries the bubble's number
+     * ({@link Bubble#channelId}), which every operation from a goroutine checks.
+     */
+    final long id = Bubble.channelId(IDS.incrementAndGet());
     /** The buffer; its length is the capacity. */
     private final Object[] buf;
     // mutable state, guarded by the lock
@@ -114,6 +119,7 @@ public final class Chan<T> implements Iterable<T> {
     public void send(T v) throws InterruptedException {
         if (v == null) throw new NullPointerException("channel values must not be null");
         Go.safepoint();
+        if (id < 0) Bubble.checkChannel(id);
         recvq.lock();
         if (sendNow(v)) return; // unlocked by sendNow
         Waiter me;
@@ -125,7 +131,11 @@ public final class Chan<T> implements Iterable<T> {
             throw e;
         }
         me.item = v;
-        if (!me.await(WaitReason.CHAN_SEND, recvq, buf.length == 0)) {
+        boolean outside = id >= 0 && Bubble.active(); // a bubble's goroutine waiting here is not durably blocked
+        if (outside) Bubble.outsideWait(true);
+        boolean woken = me.await(WaitReason.CHAN_SEND, recvq, buf.length == 0);
+        if (outside) Bubble.outsideWait(false);
+        if (!woken) {
             sendq.remove(me); // interrupted (goroutine or thread); the lock is held again
             recvq.unlock();
             me.item = null;
@@ -144,6 +154,7 @@ public final class Chan<T> implements Iterable<T> {
     public boolean trySend(T v) {
         if (v == null) throw new NullPointerException("channel values must not be null");
         Go.safepoint();
+        if (id < 0) Bubble.checkChannel(id);
         recvq.lock();
         if (sendNow(v)) return true;
         recvq.unlock();
@@ -238,6 +249,7 @@ public final class Chan<T> implements Iterable<T> {
     @SuppressWarnings("unchecked")
     public T receiveOrNull() throws InterruptedException {
         Go.safepoint();
+        if (id < 0) Bubble.checkChannel(id);
         recvq.lock();
         Object v = receiveNow();
         if (v != null) return (T) v;
@@ -247,7 +259,11 @@ public final class Chan<T> implements Iterable<T> {
         }
         Waiter me = Waiter.current(recvq); // unlocks if it runs out of memory
         recvq.enqueue(me);
-        if (!me.await(WaitReason.CHAN_RECEIVE, recvq, buf.length == 0)) {
+        boolean outside = id >= 0 && Bubble.active(); // a bubble's goroutine waiting here is not durably blocked
+        if (outside) Bubble.outsideWait(true);
+        boolean woken = me.await(WaitReason.CHAN_RECEIVE, recvq, buf.length == 0);
+        if (outside) Bubble.outsideWait(false);
+        if (!woken) {
             recvq.remove(me);
             recvq.unlock();
             throw new InterruptedException();
@@ -261,6 +277,7 @@ public final class Chan<T> implements Iterable<T> {
     @SuppressWarnings("unchecked")
     public T tryReceive() {
         Go.safepoint();
+        if (id < 0) Bubble.checkChannel(id);
         recvq.lock();
         Object v = receiveNow();
         if (v == null) recvq.unlock();
@@ -359,6 +376,7 @@ public final class Chan<T> implements Iterable<T> {
      * @throws ChannelClosedException if it was already closed
      */
     public void close() {
+        if (id < 0) Bubble.checkChannel(id);
         recvq.lock();
         if (closed) {
             recvq.unlock();

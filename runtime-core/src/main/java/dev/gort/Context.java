@@ -1,5 +1,6 @@
 package dev.gort;
 
+import dev.gort.sched.Bubble;
 import dev.gort.sched.Scheduler;
 import dev.gort.sched.SpinLock;
 import dev.gort.time.Timer;
@@ -127,7 +128,7 @@ public abstract class Context {
     public static Cancellable withTimeout(Context parent, Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
         // delayNanos: a negative timeout is 0 (cancelled at once), a huge one saturates
-        return withDeadline(parent, Instant.now().plus(Duration.ofNanos(Scheduler.delayNanos(timeout))));
+        return withDeadline(parent, Bubble.instant().plus(Duration.ofNanos(Scheduler.delayNanos(timeout))));
     }
 
     /** A child that carries {@code key -> value} (keys compared with equals). */
@@ -183,7 +184,7 @@ public abstract class Context {
                 return;
             }
             if (deadline != null) {
-                Duration left = Duration.between(Instant.now(), deadline);
+                Duration left = Duration.between(Bubble.instant(), deadline);
                 if (left.isNegative() || left.isZero()) {
                     cancel(DEADLINE_EXCEEDED);
                 } else {

@@ -356,7 +356,7 @@ public class GoExecutorService extends AbstractExecutorService implements AutoCl
     private static <T> T receiveUntil(Chan<T> ch, long deadline) throws InterruptedException {
         T v = ch.tryReceive();
         if (v != null || deadline == -1L) return v;
-        long left = deadline - System.nanoTime();
+        long left = deadline - dev.gort.sched.Bubble.nanoTime();
         if (left <= 0) return null;
         Object[] got = new Object[1];
         new Select().recv(ch, x -> got[0] = x).after(Duration.ofNanos(left), () -> {}).run();

@@ -171,10 +171,11 @@ final class GoFuture<V> implements RunnableFuture<V> {
         return report(s);
     }
 
-    /** System.nanoTime() + nanos, or 0 (no deadline) when that is too far to matter or overflows. */
+    /** Bubble.nanoTime() (System.nanoTime(), or a test bubble's clock) + nanos, or 0 (no deadline) when that is too far to matter or overflows. */
     static long deadline(long nanos) {
         if (nanos >= dev.gort.sched.Scheduler.MAX_DELAY_NANOS) return 0L;
-        long d = System.nanoTime() + nanos;
+        long d = dev.gort.sched.Bubble.nanoTime() + nanos; // a test bubble's clock, in one
+
         return d == 0L ? 1L : d;
     }
 

@@ -1,5 +1,6 @@
 package dev.gort;
 
+import dev.gort.sched.Bubble;
 import dev.gort.sched.G;
 import dev.gort.sched.ParkCommit;
 import dev.gort.sched.Scheduler;
@@ -139,6 +140,16 @@ public final class Select {
             if (c.chan() != null && !chans.contains(c.chan())) chans.add(c.chan());
         }
         chans.sort((a, b) -> Long.compare(a.id, b.id));
+        // Channels of a test bubble: only its goroutines may use them. Any channel made outside
+        // a bubble makes a bubble goroutine's wait here not durable (see Bubble).
+        boolean outside = false;
+        if (Bubble.active()) {
+            for (Chan<?> ch : chans) {
+                if (ch.id < 0) Bubble.checkChannel(ch.id); else outside = true;
+            }
+        } else if (!chans.isEmpty() && chans.get(0).id < 0) { // sorted: a bubble's channels first
+            Bubble.checkChannel(chans.get(0).id);
+        }
         // A random order in which to poll the cases.
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
@@ -236,7 +247,9 @@ public final class Select {
                 throw new InterruptedException();
             }
             WaitReason reason = chans.isEmpty() ? WaitReason.SELECT_NO_CASES : WaitReason.SELECT;
+            if (outside) Bubble.outsideWait(true);
             Scheduler.get().park(reason, unlock);
+            if (outside) Bubble.outsideWait(false);
             winner = group.winner();
             if (winner == SelectGroup.CANCELLED) {
                 lockAll(chans);

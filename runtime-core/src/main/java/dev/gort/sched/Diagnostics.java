@@ -350,7 +350,7 @@ final class Diagnostics {
     }
 
     /** One goroutine's entry of the dump. */
-    private static void appendGoroutine(StringBuilder sb, G g, long now) {
+    static void appendGoroutine(StringBuilder sb, G g, long now) {
         M m = g.m;
         StackTraceElement[] stack = stackOf(g);
         int st = g.status();

@@ -168,6 +168,12 @@ public final class G extends GoContinuation implements Goroutine {
          * reads 0 here, the value before the first slice's bytes.
          */
         long allocated;
+        /** The test bubble this goroutine belongs to, or null; set before it is first queued, never changed. */
+        Bubble bubble;
+        /** Bubble members: the park number, whether counted blocked, whether waiting outside; guarded by the bubble's lock (see Bubble, "Counting"), except bubbleOutsideWait, the goroutine's own. */
+        int bubbleParkSeq;
+        boolean bubbleCounted;
+        boolean bubbleOutsideWait;
     }
 
     /**
@@ -191,6 +197,12 @@ public final class G extends GoContinuation implements Goroutine {
          * wait nor throw (it may ready goroutines, as waking joiners does).
          */
         void exited(G g, Runnable task);
+    }
+
+    /** The test bubble this goroutine belongs to, or null (see {@link Bubble}). */
+    Bubble bubble() {
+        Extra x = extra;
+        return x != null ? x.bubble : null;
     }
 
     /** The group this goroutine was spawned into, or null (see {@link Scope}). */
@@ -674,7 +686,7 @@ public final class G extends GoContinuation implements Goroutine {
         G self = Scheduler.currentG();
         if (self != null) {
             if (self == this) throw new IllegalStateException("a goroutine cannot join itself");
-            long deadline = System.nanoTime() + nanos;
+            long deadline = Bubble.nanoTime() + nanos; // its bubble's clock, in a test bubble
             if (deadline == 0L) deadline = 1L; // 0 means no deadline
             return joinFromGoroutine(self, deadline);
         }

@@ -178,6 +178,8 @@ final class Schedule {
                     ParkCommit c = g.commit;
                     g.commit = null;
                     g.m = null;
+                    Bubble bubble = Bubble.active() ? Bubble.of(g) : null;
+                    int parkSeq = bubble != null ? bubble.beginPark(g) : 0;
                     g.setStatusRelease(G.WAITING); // published by the commit's lock release
                     if (c != null && !c.afterUnmount(g)) {
                         Scheduler.backFromWaiting(g, G.RUNNABLE);
@@ -190,6 +192,7 @@ final class Schedule {
                         // now (woken meanwhile): then this is an interrupt like any other's.
                         g.interrupt();
                     }
+                    if (bubble != null) bubble.parked(g, parkSeq); // may run the bubble's timers (see Bubble)
                 }
                 case G.YIELD_GOSCHED, G.YIELD_PREEMPT, G.YIELD_NO_P -> {
                     g.m = null;
@@ -286,6 +289,10 @@ final class Schedule {
         s.syscalls.lockedGoroutineEnded(g);
         p.exited(); // p is never null here: a goroutine ends only on a carrier holding a P
         g.finish();
+        if (Bubble.active()) {
+            Bubble b = Bubble.of(g);
+            if (b != null) b.exited(g);
+        }
     }
 
     /** Go's findRunnable: returns a goroutine with m holding a P, or null if m lost its P. */

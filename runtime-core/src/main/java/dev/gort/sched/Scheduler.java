@@ -460,6 +460,16 @@ public final class Scheduler {
 
     /** spawn, into {@code scope} (a {@code dev.gort.Group}'s, shown by the dump; null: none). */
     public G spawn(Runnable task, String name, boolean interruptsCarrier, G.Scope scope) {
+        return spawn(task, name, interruptsCarrier, scope, null);
+    }
+
+    /** spawn, into test bubble {@code b} (Bubble's root, and a bubble timer's goroutines). */
+    G spawnIn(Bubble b, Runnable task, String name) {
+        return spawn(task, name, false, null, b);
+    }
+
+    /** spawn, into {@code bubble}, or the spawner's (null: the spawner's, if it has one). */
+    private G spawn(Runnable task, String name, boolean interruptsCarrier, G.Scope scope, Bubble bubble) {
         if (task == null) throw new NullPointerException("task");
         StackReserve.reserve(); // before anything is counted or queued (see StackReserve)
         safepoint(); // spawn is a safepoint: a spawning loop can be preempted
@@ -469,6 +479,8 @@ public final class Scheduler {
         G g = new G(id, name, task);
         g.interruptsCarrier = interruptsCarrier; // published by the run queue
         if (scope != null) g.extra().scope = scope; // likewise
+        if (bubble == null && Bubble.active()) bubble = Bubble.current();
+        if (bubble != null) bubble.join(g); // likewise, and counted before it can run
         if (p != null) {
             enqueueNew(g, p);
         } else {
@@ -572,6 +584,10 @@ public final class Scheduler {
             }
         }
         if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
+        if (Bubble.active()) {
+            Bubble b = Bubble.of(g);
+            if (b != null) b.readied(g);
+        }
         if (blocked != null) {
             syscalls.parkedLocked.decrementAndGet(); // awake from now on: see Syscalls.parkedLocked
             LockSupport.unpark(blocked);

@@ -108,6 +108,8 @@ final class Syscalls {
         Thread self = m.thread; // not Thread.currentThread(): see CarrierLookup
         G.Extra x = g.extra();
         x.blockedThread = self;
+        Bubble bubble = Bubble.active() ? x.bubble : null;
+        int parkSeq = bubble != null ? bubble.beginPark(g) : 0;
         g.setStatus(G.WAITING);
         if (commit != null && !commit.afterUnmount(g)) {
             x.blockedThread = null;
@@ -121,6 +123,7 @@ final class Syscalls {
             nmsys.incrementAndGet();
             parkedLocked.incrementAndGet(); // asleep; the waker counts it out (see parkedLocked)
             idle.handoffp(p);
+            if (bubble != null) bubble.parked(g, parkSeq); // a test bubble's member blocked here is blocked for it too
             boolean interrupted = false;
             int st;
             while ((st = g.status()) == G.WAITING || st == G.DUMPING) {

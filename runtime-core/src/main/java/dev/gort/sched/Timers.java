@@ -81,6 +81,10 @@ final class Timers {
      *         Scheduler, "Stopping"): t was not armed
      */
     boolean addTimer(TimerEntry t, long when) {
+        if (t.bubble != null) { // its bubble's heap and clock: no P keeps it
+            t.bubble.addTimer(t, when);
+            return true;
+        }
         P p = Scheduler.currentP();
         for (;;) {
             if (p == null || p.status == P.DEAD) {
@@ -280,7 +284,7 @@ final class Timers {
             s.yieldNow();
             return;
         }
-        Sleep sl = new Sleep(g, System.nanoTime() + nanos);
+        Sleep sl = new Sleep(g, Bubble.nanoTime() + nanos);
         sl.lock.lock(); // released by the park commit, after the timer is armed
         if (!g.beginInterruptibleWait(sl)) {
             g.clearInterruptForThrow();

@@ -19,7 +19,9 @@ public enum WaitReason {
     FUTURE("future get"),
     EXECUTOR_TERMINATION("executor awaitTermination"),
     IO_WAIT("IO wait"),
-    TIMER("timer");
+    TIMER("timer"),
+    /** In {@code GoTest.waitIdle()}, until the rest of its bubble is durably blocked. */
+    BUBBLE_WAIT("GoTest.waitIdle");
 
     private final String text;
 

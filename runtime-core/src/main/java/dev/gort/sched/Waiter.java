@@ -406,7 +406,8 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
     }
 
     /**
-     * Like {@link #await}, giving up at {@code deadline} (System.nanoTime; 0: no deadline, the
+     * Like {@link #await}, giving up at {@code deadline} ({@link Bubble#nanoTime()}: System.nanoTime,
+     * or a test bubble's clock; 0: no deadline, the
      * same as {@link #await}, which callers with an optional timeout need not spell out). A
      * goroutine's timeout is a runtime timer, armed after the unmount, that cancels this wait
      * (see {@link #cancel}); it is disarmed when the wait ends otherwise, so no timer outlives
@@ -444,7 +445,7 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
             g.clearInterruptForThrow();
             return Result.INTERRUPTED;
         }
-        if (deadline - System.nanoTime() <= 0) return Result.TIMED_OUT; // lock held, still linked
+        if (deadline - Bubble.nanoTime() <= 0) return Result.TIMED_OUT; // lock held, still linked
         int seq = waitSeq;
         Scheduler s = Scheduler.get();
         TimerEntry t = new TimerEntry(() -> cancel(Result.TIMED_OUT, seq));

@@ -79,6 +79,8 @@
  *   <tr><td>{@code Procs}</td><td>allp, GOMAXPROCS, spare Ps for stuck carriers, retirement</td></tr>
  *   <tr><td>{@code Preemption}</td><td>preemption requests and the safepoint poll</td></tr>
  *   <tr><td>{@code Deadlock}</td><td>Go.run, the running calls, deadlock detection</td></tr>
+ *   <tr><td>{@link dev.gort.sched.Bubble}</td><td>a test bubble ({@code dev.gort.test.GoTest}):
+ *       its members, its clock and timers, when the clock moves, its deadlock</td></tr>
  *   <tr><td>{@code Diagnostics}</td><td>schedtrace, metrics, the goroutine dump, the
  *       uncaught-exception handler</td></tr>
  *   <tr><td>{@code Sysmon}</td><td>the monitor thread, its rounds and its own notes on each P</td></tr>
@@ -103,7 +105,9 @@
  * </table>
  * Lock order: a wait structure's {@link dev.gort.sched.SpinLock} (a waker, or a park commit that
  * arms a timer, may wake a carrier while holding it), then {@code Idle}'s lock, then a
- * {@code TimerHeap}'s lock. Nothing holding a heap lock takes another lock but the heap a
+ * {@code TimerHeap}'s lock. A test bubble's lock comes after a wait structure's (a ready, which
+ * uncounts a member, may run under one) and before its own heap's lock; nothing holding it takes
+ * another. Nothing holding a heap lock takes another lock but the heap a
  * retirement moves timers into, and nothing holding the scheduler lock takes a SpinLock.
  *
  * <h2>Invariants</h2>

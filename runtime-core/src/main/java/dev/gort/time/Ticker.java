@@ -1,6 +1,7 @@
 package dev.gort.time;
 
 import dev.gort.Chan;
+import dev.gort.sched.Bubble;
 import dev.gort.sched.Scheduler;
 import dev.gort.sched.SpinLock;
 import dev.gort.sched.TimerEntry;
@@ -14,6 +15,8 @@ import java.time.Instant;
  */
 public final class Ticker implements AutoCloseable {
     private final Chan<Instant> c = Chan.make(1);
+    /** The test bubble it was made in (its clock), or null. */
+    private final Bubble bubble = Bubble.current();
     private final SpinLock lock = new SpinLock();
     // guarded by lock
     private long period;
@@ -31,7 +34,7 @@ public final class Ticker implements AutoCloseable {
         if (p <= 0) throw new IllegalArgumentException("non-positive interval for Ticker: " + period);
         Ticker t = new Ticker(p);
         t.lock.lock();
-        t.next = System.nanoTime() + p;
+        t.next = Bubble.nanoTime(t.bubble) + p;
         t.armLocked();
         t.lock.unlock();
         return t;
@@ -66,14 +69,14 @@ public final class Ticker implements AutoCloseable {
         if (entry != null) Scheduler.get().deleteTimer(entry);
         this.period = p;
         stopped = false;
-        next = System.nanoTime() + p;
+        next = Bubble.nanoTime(bubble) + p;
         armLocked();
         lock.unlock();
     }
 
     private void armLocked() {
         TimerEntry[] self = new TimerEntry[1];
-        entry = self[0] = new TimerEntry(() -> tick(self[0]));
+        entry = self[0] = new TimerEntry(() -> tick(self[0]), bubble);
         Scheduler.get().addTimer(entry, next);
     }
 
@@ -88,8 +91,8 @@ public final class Ticker implements AutoCloseable {
         lock.lock();
         try {
             if (stopped || entry != self) return;
-            c.trySend(Instant.now());
-            long now = System.nanoTime();
+            c.trySend(bubble != null ? bubble.instantNow() : Instant.now());
+            long now = Bubble.nanoTime(bubble);
             next += period;
             if (next - now < 0) next = now + period; // fell behind: skip the missed ticks
             armLocked();

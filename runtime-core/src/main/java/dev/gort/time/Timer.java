@@ -2,6 +2,7 @@ package dev.gort.time;
 
 import dev.gort.Chan;
 import dev.gort.Go;
+import dev.gort.sched.Bubble;
 import dev.gort.sched.Scheduler;
 import dev.gort.sched.SpinLock;
 import dev.gort.sched.TimerEntry;
@@ -25,6 +26,8 @@ import java.time.Instant;
 public final class Timer implements AutoCloseable {
     private final Chan<Instant> c;
     private final Runnable func;
+    /** The test bubble it was made in (its clock, and its afterFunc goroutines' bubble), or null. */
+    private final Bubble bubble = Bubble.current();
     private final SpinLock lock = new SpinLock();
     private TimerEntry entry; // guarded by lock: the armed entry, replaced on reset
 
@@ -100,16 +103,16 @@ public final class Timer implements AutoCloseable {
 
     private void armLocked(Duration d) {
         long nanos = Scheduler.delayNanos(d); // saturates: a huge duration never overflows the deadline
-        entry = new TimerEntry(this::fire);
-        Scheduler.get().addTimer(entry, System.nanoTime() + nanos);
+        entry = new TimerEntry(this::fire, bubble);
+        Scheduler.get().addTimer(entry, Bubble.nanoTime(bubble) + nanos);
     }
 
     /** On a carrier, when the timer fires: must not block. */
     private void fire() {
         if (func != null) {
-            Go.spawn(func);
+            if (bubble != null) bubble.spawn(func); else Go.spawn(func);
         } else {
-            c.trySend(Instant.now()); // capacity 1: a value not yet received is kept, as in Go
+            c.trySend(bubble != null ? bubble.instantNow() : Instant.now()); // capacity 1: a value not yet received is kept, as in Go
         }
     }
 }
