@@ -3,7 +3,9 @@ package dev.gort;
 /**
  * The scheduler as seen from JMX ({@code dev.gort:type=Scheduler}), registered when the runtime
  * starts and {@code java.management} is present: jconsole, VisualVM and JMX exporters see the
- * same gauges and counters as {@link Go#metrics()}.
+ * same gauges and counters as {@link Go#metrics()}, and can take the goroutine dump (text or
+ * JSON) and profile, or have them written to a file ({@code jcmd <pid> ManagementAgent.start}
+ * makes them reachable from outside a process that did not enable JMX).
  *
  * <p>Public API (a JMX client may make a proxy of it), and in an exported package because JMX
  * calls its methods from an unnamed module of its own, which a qualified export cannot reach.
@@ -45,4 +47,23 @@ public interface SchedulerMXBean {
 
     /** One schedtrace line. */
     String schedtrace();
+
+    /** Go.profile(): the goroutines grouped by state and stack, largest group first (pprof's goroutine?debug=1). */
+    String profile();
+
+    /** Go.dumpJson(): the dump in the JSON shape of jcmd's Thread.dump_to_file -format=json (bounded: see Go.dumpJson()). */
+    String dumpJson();
+
+    /**
+     * Writes every goroutine to a new file, as jcmd's {@code Thread.dump_to_file} does for
+     * threads: {@code format} {@code "text"} (Go.dump), {@code "json"} (the JDK's JSON shape) or
+     * {@code "profile"} (Go.profile), in UTF-8, however many goroutines there are.
+     *
+     * @param path an absolute path of a file that does not exist yet (a dump never overwrites)
+     * @return {@code "Created <path>"}
+     * @throws IllegalArgumentException if {@code path} is null, relative or exists, or
+     *         {@code format} is none of the three
+     * @throws java.io.IOException if the file cannot be written
+     */
+    String writeDump(String path, String format) throws java.io.IOException;
 }
