@@ -17,7 +17,8 @@ import java.util.function.BiConsumer;
  * <p>System properties read at start: {@code gort.maxprocs} (number of Ps, default the available
  * processors, at most {@link Scheduler#MAX_PROCS}), {@code gort.maxthreads} (carrier threads,
  * default 10000, at least {@code gort.maxprocs}), {@code gort.schedtrace}
- * (print a {@code SCHED} line every that many ms), {@code gort.stacksize} (carrier stack bytes),
+ * (print a {@code SCHED} line every that many ms), {@code gort.scheddetail} ({@code true}: each
+ * {@code SCHED} line followed by a line per processor and per carrier), {@code gort.stacksize} (carrier stack bytes),
  * {@code gort.netpoll} ({@code none} runs without the network poller of runtime-netpoll, when
  * that module is present; its other values choose the driver, see {@code dev.gort.netpoll}).
  * A value out of range, or not a number, makes the first call throw

@@ -113,6 +113,70 @@ final class Diagnostics {
         return sb.toString();
     }
 
+    /**
+     * With {@code -Dgort.scheddetail=true}, the lines that follow each schedtrace line: one per P,
+     * then one per M, as Go's {@code GODEBUG=scheddetail=1} prints them ({@code schedtrace} in
+     * Go's proc.go), with Go's fields adapted to what Gort has:
+     * <pre>
+     *   P0: status=running schedtick=1043 m=3 runqsize=2 timerslen=1
+     *   P1: status=idle schedtick=88 m=nil runqsize=0 timerslen=0
+     *   M3: p=0 curg=17 spinning=false blocked=false lockedg=nil thread=RUNNABLE
+     *   M4: p=nil curg=nil spinning=false blocked=true lockedg=nil thread=WAITING
+     * </pre>
+     * P: {@code status} idle, running or dead (retired), and {@code stuck} when sysmon found its
+     * carrier stuck and added a spare P; {@code schedtick} the goroutines it has run; {@code m}
+     * the carrier that holds it; {@code runqsize} its ring plus runnext; {@code timerslen} its
+     * timer heap's size. Go's {@code syscalltick} and {@code gfreecnt} have no counterpart (a
+     * blocking call keeps its carrier and hands the P off without a per-P count; dead goroutines
+     * are not pooled). M: {@code p} the P it holds; {@code curg} the goroutine mounted on it;
+     * {@code spinning} looking for work; {@code blocked} its thread parked with no goroutine
+     * mounted (asleep, waiting for work or a wake-up: Go's {@code m.blocked}); {@code lockedg} the
+     * mounted goroutine when it is locked to the thread ({@code Go.lockOSThread}); {@code thread}
+     * the carrier thread's {@link Thread.State} (Gort's addition: a carrier RUNNABLE in the JVM
+     * may be blocked in the kernel, one WAITING with a goroutine mounted waits on a JDK lock).
+     * Go's {@code mallocing}, {@code throwing}, {@code preemptoff}, {@code locks} and
+     * {@code dying} are states of Go's own runtime code, which a JVM carrier does not have.
+     * Go prints a line per G as well; here the goroutine dump has them.
+     *
+     * <p>Every field is read racily (no lock: the Ps' and Ms' plain fields may be stale, as Go's
+     * are), so the lines are approximate while the runtime runs.
+     */
+    String schedDetail() {
+        StringBuilder sb = new StringBuilder(128);
+        for (P p : s.procs.allp()) {
+            M m = p.m;
+            sb.append("  P").append(p.id).append(": status=").append(switch (p.status) {
+                case P.IDLE -> "idle";
+                case P.RUNNING -> "running";
+                case P.DEAD -> "dead";
+                default -> String.valueOf(p.status);
+            });
+            if (p.stuck) sb.append(" stuck=true");
+            sb.append(" schedtick=").append(p.schedtickOpaque()).append(" m=");
+            if (m != null) sb.append(m.id); else sb.append("nil");
+            sb.append(" runqsize=").append(p.steal.size())
+                .append(" timerslen=").append(p.timers.size()) // read without its lock: may be stale
+                .append('\n');
+        }
+        for (M m : s.idle.allm) {
+            P p = m.p;
+            G g = m.curgAcquire();
+            Thread.State ts = m.thread.getState();
+            if (ts == Thread.State.TERMINATED) continue; // a retired carrier that allm still lists
+            sb.append("  M").append(m.id).append(": p=");
+            if (p != null) sb.append(p.id); else sb.append("nil");
+            sb.append(" curg=");
+            if (g != null) sb.append(g.id); else sb.append("nil");
+            sb.append(" spinning=").append(m.spinning)
+                .append(" blocked=").append(g == null && (ts == Thread.State.WAITING || ts == Thread.State.TIMED_WAITING))
+                .append(" lockedg=");
+            if (g != null && g.locked()) sb.append(g.id); else sb.append("nil");
+            sb.append(" thread=").append(ts).append('\n');
+        }
+        if (!sb.isEmpty()) sb.setLength(sb.length() - 1); // the caller ends the last line
+        return sb.toString();
+    }
+
     /** The first line of {@code -Dgort.schedtrace}: the configuration the runtime started with. */
     String schedtraceConfigLine() {
         return "SCHED config: " + s.config.describe();
@@ -212,6 +276,7 @@ final class Diagnostics {
         long now = s.coarseNanos();
         StringBuilder sb = new StringBuilder(256);
         sb.append(schedtrace()).append("\n");
+        if (s.config.schedDetail()) sb.append(schedDetail()).append('\n');
         long earliest = s.timers.earliestTimer();
         sb.append("timers armed: ").append(s.timers.pendingTimers());
         if (earliest != Long.MAX_VALUE) sb.append(", next in ").append((earliest - System.nanoTime()) / 1_000_000).append(" ms");
