@@ -42,6 +42,27 @@ public interface SchedulerMXBean {
     /** Bytes allocated by goroutines since the runtime started, or -1 when not counted ({@link Metrics#allocatedBytes()}). */
     long getAllocatedBytes();
 
+    /** Scheduling latency, sampled, since the runtime started ({@link Metrics#schedulingLatency()}): a composite in JConsole. */
+    Distribution getSchedulingLatency();
+
+    /** The 99th percentile of {@link #getSchedulingLatency()}, in nanoseconds: one number to chart. */
+    long getSchedulingLatencyP99Nanos();
+
+    /** Wait times by wait reason ({@link Metrics#waitTimes()}): a table of composites in JConsole. */
+    java.util.Map<String, Distribution> getWaitTimes();
+
+    /**
+     * The wait times as text, one line per reason with something recorded:
+     * {@code chan receive: count=12 p50=1.2ms p90=... p99=... p99.9=... max=...}.
+     */
+    String getWaitTimesSummary();
+
+    /** Preemptions by cause ({@link Metrics#preemptionsByCause()}). */
+    java.util.Map<String, Long> getPreemptionsByCause();
+
+    /** Successful steals ({@link Metrics#steals()}). */
+    long getSteals();
+
     /** Go.dump(): every goroutine with its state, wait reason and stack (bounded: see Go.dump()). */
     String dump();
 

@@ -71,6 +71,23 @@ class ObservabilityTest {
     }
 
     @Test
+    void schedulerMXBeanShowsDistributionsAsOpenTypes() throws Exception {
+        Go.maxProcs(); // starts the runtime
+        var server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("dev.gort:type=Scheduler");
+        GoTestSupport.awaitTrue("MBean registered", 10_000, () -> server.isRegistered(name));
+        var latency = (javax.management.openmbean.CompositeData) server.getAttribute(name, "SchedulingLatency");
+        assertTrue(latency.containsKey("p99Nanos"), latency.toString());
+        assertTrue((Long) server.getAttribute(name, "SchedulingLatencyP99Nanos") >= 0);
+        var waits = (javax.management.openmbean.TabularData) server.getAttribute(name, "WaitTimes");
+        assertEquals(Go.metrics().waitTimes().size(), waits.size());
+        var byCause = (javax.management.openmbean.TabularData) server.getAttribute(name, "PreemptionsByCause");
+        assertEquals(3, byCause.size());
+        assertTrue(server.getAttribute(name, "WaitTimesSummary") instanceof String);
+        assertTrue((Long) server.getAttribute(name, "Steals") >= 0);
+    }
+
+    @Test
     void parkAndUnparkEventsAreRecorded() throws Exception {
         Path file = Files.createTempFile("gort", ".jfr");
         long id;

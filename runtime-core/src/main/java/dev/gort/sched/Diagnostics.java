@@ -197,7 +197,8 @@ final class Diagnostics {
             idle.npidle.get(), idle.nmspinning.get(), s.global.size(), local, Preemption.preemptions.get(),
             s.procs.stuckRetakes.get(), sys.blockingCalls.get(), idle.carrierWakeups.get(),
             s.netpoll != null ? s.netpoll.name() : "none", s.polling.netpollReadied.get(),
-            s.schedule.goroutineAllocated());
+            s.schedule.goroutineAllocated(), dev.gort.Distribution.EMPTY, SchedStats.emptyWaitTimes(),
+            SchedStats.emptyPreemptions(), 0);
     }
 
     // =====================================================================================

@@ -51,6 +51,12 @@ final class SchedulerMXBeanImpl implements SchedulerMXBean {
     @Override public long getBlockingCalls() { return s.syscalls.blockingCalls.get(); }
     @Override public long getCarrierWakeups() { return s.idle.carrierWakeups.get(); }
     @Override public long getAllocatedBytes() { return s.schedule.goroutineAllocated(); }
+    @Override public dev.gort.Distribution getSchedulingLatency() { return s.metrics().schedulingLatency(); }
+    @Override public long getSchedulingLatencyP99Nanos() { return s.metrics().schedulingLatency().p99Nanos(); }
+    @Override public java.util.Map<String, dev.gort.Distribution> getWaitTimes() { return s.metrics().waitTimes(); }
+    @Override public String getWaitTimesSummary() { return SchedStats.summary(s.metrics().waitTimes()); }
+    @Override public java.util.Map<String, Long> getPreemptionsByCause() { return s.metrics().preemptionsByCause(); }
+    @Override public long getSteals() { return s.metrics().steals(); }
     @Override public String dump() { return s.dump(); }
     @Override public String schedtrace() { return s.schedtrace(); }
     @Override public String profile() { return s.profile(); }
