@@ -198,13 +198,15 @@ class JsonDumpTest {
         int n = 30_000; // a few hundred characters each: past Scheduler.DUMP_STRING_LIMIT
         WaitGroup started = new WaitGroup();
         started.add(n);
-        Set<Long> ids = new HashSet<>();
+        List<Goroutine> parked = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            ids.add(Go.spawn(() -> {
+            parked.add(Go.spawn(() -> {
                 started.done();
                 parkOn(gate);
-            }).id());
+            }));
         }
+        Set<Long> ids = new HashSet<>();
+        for (Goroutine g : parked) ids.add(g.id());
         started.await();
         GoTestSupport.awaitTrue("all parked", 30_000, () -> Go.metrics().globalRunQueue() == 0 && Go.metrics().localRunQueues() == 0);
         try {
@@ -220,9 +222,12 @@ class JsonDumpTest {
             JsonObject all = parse(out.toString());
             assertFalse(all.getAsJsonObject("threadDump").has("goroutinesNotListed"));
             assertTrue(goroutines(all).keySet().containsAll(ids), "the stream lists every goroutine");
+            StringWriter text = new StringWriter();
+            Go.dump(text, DumpFormat.TEXT);
+            assertTrue(text.toString().startsWith("SCHED ") && !text.toString().contains("dump truncated"), "TEXT is Go.dump(Appendable)");
         } finally {
             gate.close();
-            GoTestSupport.awaitTrue("the parked goroutines ended", 30_000, () -> Go.numGoroutine() < 10);
+            GoTestSupport.joinAllSucceeded(parked);
         }
         assertThrows(NullPointerException.class, () -> Go.dump(new StringWriter(), null));
         assertThrows(NullPointerException.class, () -> Go.dump(null, DumpFormat.JSON));

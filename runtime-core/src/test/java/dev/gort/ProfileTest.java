@@ -80,7 +80,9 @@ class ProfileTest {
             Entry e = ours.getFirst();
             assertEquals(10_000, e.count());
             assertEquals("waiting, chan receive", e.state());
-            assertEquals(e, entries.getFirst(), "the largest group comes first");
+            for (Entry before : entries.subList(0, entries.indexOf(e))) {
+                assertTrue(before.count() >= 10_000, "only larger groups come before it (other tests' goroutines may be left): " + before);
+            }
             assertTrue(e.frames().getFirst().startsWith("dev.gort."), "the top frame is the runtime's wait: " + e.frames());
         } finally {
             gate.close();
