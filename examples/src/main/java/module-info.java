@@ -7,9 +7,13 @@
  * </pre>
  * {@code examples.jar}, the shaded jar, leaves this descriptor out and runs on the class path.
  */
+@SuppressWarnings("requires-automatic")
 module dev.gort.examples {
     requires dev.gort.core;
     requires dev.gort.netpoll;
     requires dev.gort.gcassist;
+    requires dev.gort.micrometer;
+    // the HTTP example's /metrics; an automatic module (its name is in its manifest)
+    requires micrometer.registry.prometheus;
     requires java.management;
 }

@@ -17,7 +17,8 @@ import java.util.function.BiConsumer;
  * <p>System properties read at start: {@code gort.maxprocs} (number of Ps, default the available
  * processors, at most {@link Scheduler#MAX_PROCS}), {@code gort.maxthreads} (carrier threads,
  * default 10000, at least {@code gort.maxprocs}), {@code gort.schedtrace}
- * (print a {@code SCHED} line every that many ms), {@code gort.stacksize} (carrier stack bytes),
+ * (print a {@code SCHED} line every that many ms), {@code gort.scheddetail} ({@code true}: each
+ * {@code SCHED} line followed by a line per processor and per carrier), {@code gort.stacksize} (carrier stack bytes),
  * {@code gort.netpoll} ({@code none} runs without the network poller of runtime-netpoll, when
  * that module is present; its other values choose the driver, see {@code dev.gort.netpoll}).
  * A value out of range, or not a number, makes the first call throw
@@ -261,6 +262,73 @@ public final class Go {
      */
     public static void dump(Appendable out) throws java.io.IOException {
         Scheduler.get().dump(out);
+    }
+
+    /**
+     * Writes the dump in {@code format} to {@code out}, every goroutine however many, one at a
+     * time, as {@link #dump(Appendable)} does. {@link DumpFormat#JSON} is the shape of the JDK's
+     * {@code jcmd <pid> Thread.dump_to_file -format=json}, so that tools that read JDK thread
+     * dumps read it:
+     * {@code {"threadDump": {"processId", "time", "runtimeVersion", "threadContainers": [...]}}},
+     * a container per {@link Group} (its {@code owner} the owning goroutine's id, its
+     * {@code parent} the group that owner belongs to) and {@code <root>} for goroutines in no
+     * group; each goroutine {@code {"tid", "name", "state", "stack": [...]}}, with
+     * {@code waitReason} and {@code waitMillis} while it waits, {@code carrier} (the carrier
+     * thread's id) while it is mounted. The JMX operation {@code writeDump(path, "json")} of
+     * {@link SchedulerMXBean} writes it to a file from outside the process.
+     *
+     * @throws NullPointerException if {@code out} or {@code format} is null
+     * @throws java.io.IOException from {@code out}, which ends the dump
+     */
+    public static void dump(Appendable out, DumpFormat format) throws java.io.IOException {
+        java.util.Objects.requireNonNull(out, "out");
+        java.util.Objects.requireNonNull(format, "format");
+        Scheduler.get().dump(out, format);
+    }
+
+    /**
+     * The dump in JSON ({@link DumpFormat#JSON}) as a String, bounded as {@link #dump()} is: past
+     * about {@link Scheduler#DUMP_STRING_LIMIT} characters it lists no further goroutine and
+     * closes the document with {@code "goroutinesNotListed": "N"}, so that it stays valid JSON.
+     * {@link #dump(Appendable, DumpFormat)} streams them all.
+     */
+    public static String dumpJson() {
+        return Scheduler.get().dumpJson();
+    }
+
+    /**
+     * The goroutine profile: the goroutines grouped by identical state and stack, with counts,
+     * largest group first, in the shape of pprof's {@code goroutine?debug=1} text, so that
+     * thousands of goroutines parked at one line read as one entry:
+     * <pre>
+     * goroutine profile: total 10003
+     * 10000 @ [waiting, chan receive]
+     * #	dev.gort.Chan.receive(Chan.java:210)
+     * #	com.example.Server.handle(Server.java:42)
+     *
+     * 3 @ [runnable]
+     * ...
+     * </pre>
+     * Go lists program counters after the {@code @}; a JVM has none, so the group's state comes
+     * there (the state, and the wait reason of waiting goroutines), and each frame line is
+     * {@code #}, a tab and the Java frame. Groups of equal count come oldest first (by their first
+     * goroutine's id). Goroutines run on meanwhile, as for {@link #dump()}; the memory is a
+     * reference per goroutine and an entry per group. Also the JMX operation {@code profile()} of
+     * {@link SchedulerMXBean}.
+     */
+    public static String profile() {
+        return Scheduler.get().profile();
+    }
+
+    /**
+     * Writes {@link #profile()} to {@code out}.
+     *
+     * @throws NullPointerException if {@code out} is null
+     * @throws java.io.IOException from {@code out}
+     */
+    public static void profile(Appendable out) throws java.io.IOException {
+        java.util.Objects.requireNonNull(out, "out");
+        Scheduler.get().profile(out);
     }
 
     /** A snapshot of the scheduler's gauges and counters. */

@@ -30,8 +30,30 @@ package dev.gort;
  *                        ended included (the sum of {@link Goroutine#allocatedBytes()}, up to the
  *                        slices running now), or -1 when the runtime does not count them
  *                        ({@code -Dgort.allocstats}, off by default)
+ * @param schedulingLatency  how long goroutines waited, runnable, for a carrier to run them: from
+ *                        the moment one is made runnable (spawned, readied by a waker, preempted
+ *                        or yielding) to the moment a carrier mounts it (Go's
+ *                        {@code /sched/latencies:seconds}); sampled, see {@link Distribution}
+ * @param waitTimes       how long goroutines waited, parked, for each wait reason: from the park
+ *                        to the moment a waker made the goroutine runnable again. Keyed by the
+ *                        reason's text as {@link Go#dump()} shows it ({@code "chan receive"},
+ *                        {@code "select"}, {@code "sleep"}, {@code "sync.Mutex.Lock"},
+ *                        {@code "IO wait"}, ...), plus {@code "blocking call"}: the time spent in
+ *                        {@link Go#blocking}. Unmodifiable, in a fixed order, every key present
+ *                        ({@link Distribution#EMPTY} for those with nothing recorded); sampled
+ * @param preemptionsByCause {@code preemptions} and {@code stuckRetakes} by cause:
+ *                        {@code "time slice"} (a goroutine ran a whole time slice and yielded at a
+ *                        safepoint), {@code "memory gate"} (a goroutine allocated while the soft
+ *                        memory limit's gate was closed, and yielded at a safepoint),
+ *                        {@code "stuck carrier"} (a spare processor added for a carrier that ran
+ *                        one goroutine too long without reaching a safepoint). Unmodifiable, every
+ *                        key present
+ * @param steals          successful steals: a carrier with nothing to run took goroutines (half
+ *                        of a run queue, or its runnext) from another processor
  */
 public record Metrics(int maxProcs, int processors, int goroutines, int threads, int idleThreads,
                       int idleProcs, int spinningThreads, int globalRunQueue, int localRunQueues,
                       long preemptions, long stuckRetakes, long blockingCalls, long carrierWakeups,
-                      String netpoller, long netpollReadied, long allocatedBytes) {}
+                      String netpoller, long netpollReadied, long allocatedBytes,
+                      Distribution schedulingLatency, java.util.Map<String, Distribution> waitTimes,
+                      java.util.Map<String, Long> preemptionsByCause, long steals) {}

@@ -37,7 +37,7 @@ class ObservabilityTest {
         assertTrue(lines >= 2, "expected SCHED lines every 50 ms:\n" + out);
         String first = out.lines().filter(l -> l.startsWith("SCHED")).findFirst().orElse("");
         assertTrue(first.matches("SCHED config: maxprocs=2 maxthreads=10000 stacksize=0 schedtrace=50 netpoll=(auto|none)"
-            + " deferwake=(true|false) pollwake=(owed|eager) spinnanos=\\d+ allocstats=(true|false)"), "the first SCHED line is the configuration:\n" + out);
+            + " deferwake=(true|false) pollwake=(owed|eager) spinnanos=\\d+ allocstats=(true|false) scheddetail=false"), "the first SCHED line is the configuration:\n" + out);
     }
 
     /** The configuration: read once, with the values the properties give and the defaults for the others. */
@@ -47,14 +47,14 @@ class ObservabilityTest {
         Process p = new ProcessBuilder(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow", "-Dgort.schedtrace=1000", "-Dgort.maxprocs=3",
             "-Dgort.maxthreads=77", "-Dgort.deferwake=false", "-Dgort.pollwake=eager", "-Dgort.spinnanos=5000",
-            "-Dgort.netpoll=none", "-Dgort.allocstats=true", "-cp", System.getProperty("java.class.path"),
+            "-Dgort.netpoll=none", "-Dgort.allocstats=true", "-Dgort.scheddetail=true", "-cp", System.getProperty("java.class.path"),
             ObservabilityTest.class.getName()))
             .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         String first = out.lines().filter(l -> l.startsWith("SCHED")).findFirst().orElse("");
         assertEquals("SCHED config: maxprocs=3 maxthreads=77 stacksize=0 schedtrace=1000 netpoll=none deferwake=false"
-            + " pollwake=eager spinnanos=5000 allocstats=true", first, out);
+            + " pollwake=eager spinnanos=5000 allocstats=true scheddetail=true", first, out);
     }
 
     @Test
@@ -68,6 +68,23 @@ class ObservabilityTest {
         assertEquals(-1L, server.getAttribute(name, "AllocatedBytes"), "gort.allocstats is off by default");
         String dump = (String) server.invoke(name, "dump", null, null);
         assertTrue(dump.startsWith("SCHED "), dump);
+    }
+
+    @Test
+    void schedulerMXBeanShowsDistributionsAsOpenTypes() throws Exception {
+        Go.maxProcs(); // starts the runtime
+        var server = ManagementFactory.getPlatformMBeanServer();
+        ObjectName name = new ObjectName("dev.gort:type=Scheduler");
+        GoTestSupport.awaitTrue("MBean registered", 10_000, () -> server.isRegistered(name));
+        var latency = (javax.management.openmbean.CompositeData) server.getAttribute(name, "SchedulingLatency");
+        assertTrue(latency.containsKey("p99Nanos"), latency.toString());
+        assertTrue((Long) server.getAttribute(name, "SchedulingLatencyP99Nanos") >= 0);
+        var waits = (javax.management.openmbean.TabularData) server.getAttribute(name, "WaitTimes");
+        assertEquals(Go.metrics().waitTimes().size(), waits.size());
+        var byCause = (javax.management.openmbean.TabularData) server.getAttribute(name, "PreemptionsByCause");
+        assertEquals(3, byCause.size());
+        assertTrue(server.getAttribute(name, "WaitTimesSummary") instanceof String);
+        assertTrue((Long) server.getAttribute(name, "Steals") >= 0);
     }
 
     @Test

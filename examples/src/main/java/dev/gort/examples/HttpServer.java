@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * A minimal HTTP/1.1 keep-alive "Hello, World!" server, the W8 workload of the anchors: one
@@ -30,6 +31,11 @@ import java.time.Duration;
  * {@code --no-pool} serves without the pool, as a server written without reuse: new buffers for
  * each connection and a new view of the response for each request (benchmarks/http.sh compares
  * the two: bytes allocated per request, GC cycles).
+ *
+ * <p>{@code --metrics} adds one route: {@code GET /metrics} answers with Gort's scheduler metrics
+ * in the Prometheus text format ({@link MetricsEndpoint}: Micrometer's Prometheus registry with
+ * runtime-micrometer's {@code GortMetrics}); every other request gets the fixed response as
+ * before. Without it no request head is looked at beyond its end (the W8 server).
  */
 final class HttpServer {
     private HttpServer() {}
@@ -42,6 +48,7 @@ final class HttpServer {
         long maxLife = Args.intOption(args, "--maxlife", 0);
         Duration idle = Args.durationOption(args, "--idle-timeout", Duration.ofSeconds(60));
         Pool<Buffers> pool = Args.flag(args, "--no-pool") ? null : Pool.of(Buffers::new);
+        Supplier<byte[]> metrics = Args.flag(args, "--metrics") ? MetricsEndpoint.prometheus() : null;
         if (maxLife > 0) {
             Thread.ofPlatform().daemon().start(() -> {
                 try {
@@ -56,8 +63,8 @@ final class HttpServer {
         Go.run(() -> {
             try (GoServerSocket server = GoServerSocket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
                 System.out.println("LISTENING " + server.localAddress().getPort() + " " + ProcessHandle.current().pid()
-                    + " poller=" + Go.metrics().netpoller() + " pool=" + (pool != null));
-                AcceptLoop.serve(server, "http", c -> serve(c, idle, pool));
+                    + " poller=" + Go.metrics().netpoller() + " pool=" + (pool != null) + " metrics=" + (metrics != null));
+                AcceptLoop.serve(server, "http", c -> serve(c, idle, pool, metrics));
             }
         });
     }
@@ -93,6 +100,15 @@ final class HttpServer {
      *        new view of the response per request (--no-pool)
      */
     static void serve(GoSocket c, Duration idle, Pool<Buffers> pool) {
+        serve(c, idle, pool, null);
+    }
+
+    /**
+     * {@link #serve(GoSocket, Duration, Pool)}, with the {@code /metrics} route when
+     * {@code metrics} is not null: a request for it gets what {@code metrics} returns (a whole
+     * HTTP response, see {@link MetricsEndpoint}).
+     */
+    static void serve(GoSocket c, Duration idle, Pool<Buffers> pool, Supplier<byte[]> metrics) {
         long idleNanos = idle.toNanos();
         Buffers b = pool != null ? pool.get() : new Buffers();
         try (c) {
@@ -107,7 +123,12 @@ final class HttpServer {
                 int idx;
                 boolean answered = false;
                 while ((idx = indexOfCrlf2(buf, n)) >= 0) {
-                    c.write(pool != null ? b.response.clear() : RESPONSE_DIRECT.duplicate());
+                    if (metrics != null && MetricsEndpoint.isMetricsRequest(buf, idx)) {
+                        byte[] response = metrics.get();
+                        c.write(response, 0, response.length);
+                    } else {
+                        c.write(pool != null ? b.response.clear() : RESPONSE_DIRECT.duplicate());
+                    }
                     answered = true;
                     int rest = idx + 4;
                     buf.limit(n).position(rest);

@@ -9,8 +9,10 @@ import java.util.function.BiConsumer;
 
 /**
  * What the scheduler tells about itself: the schedtrace line (Go's {@code GODEBUG=schedtrace}),
- * the metrics snapshot, the goroutine dump (Go's traceback of all goroutines), and the
- * uncaught-exception handler that reports a goroutine's failure.
+ * the metrics snapshot, the goroutine dump (Go's traceback of all goroutines) and the walk over
+ * the goroutines that its JSON form ({@link JsonDump}) and the goroutine profile
+ * ({@link GoroutineProfile}) share, and the uncaught-exception handler that reports a goroutine's
+ * failure.
  *
  * <p>Nothing here is on a scheduling path, and nothing here changes scheduling state: it reads
  * the owners' counters (each racy on its own, so a line or snapshot is approximate while the
@@ -111,6 +113,70 @@ final class Diagnostics {
         return sb.toString();
     }
 
+    /**
+     * With {@code -Dgort.scheddetail=true}, the lines that follow each schedtrace line: one per P,
+     * then one per M, as Go's {@code GODEBUG=scheddetail=1} prints them ({@code schedtrace} in
+     * Go's proc.go), with Go's fields adapted to what Gort has:
+     * <pre>
+     *   P0: status=running schedtick=1043 m=3 runqsize=2 timerslen=1
+     *   P1: status=idle schedtick=88 m=nil runqsize=0 timerslen=0
+     *   M3: p=0 curg=17 spinning=false blocked=false lockedg=nil thread=RUNNABLE
+     *   M4: p=nil curg=nil spinning=false blocked=true lockedg=nil thread=WAITING
+     * </pre>
+     * P: {@code status} idle, running or dead (retired), and {@code stuck} when sysmon found its
+     * carrier stuck and added a spare P; {@code schedtick} the goroutines it has run; {@code m}
+     * the carrier that holds it; {@code runqsize} its ring plus runnext; {@code timerslen} its
+     * timer heap's size. Go's {@code syscalltick} and {@code gfreecnt} have no counterpart (a
+     * blocking call keeps its carrier and hands the P off without a per-P count; dead goroutines
+     * are not pooled). M: {@code p} the P it holds; {@code curg} the goroutine mounted on it;
+     * {@code spinning} looking for work; {@code blocked} its thread parked with no goroutine
+     * mounted (asleep, waiting for work or a wake-up: Go's {@code m.blocked}); {@code lockedg} the
+     * mounted goroutine when it is locked to the thread ({@code Go.lockOSThread}); {@code thread}
+     * the carrier thread's {@link Thread.State} (Gort's addition: a carrier RUNNABLE in the JVM
+     * may be blocked in the kernel, one WAITING with a goroutine mounted waits on a JDK lock).
+     * Go's {@code mallocing}, {@code throwing}, {@code preemptoff}, {@code locks} and
+     * {@code dying} are states of Go's own runtime code, which a JVM carrier does not have.
+     * Go prints a line per G as well; here the goroutine dump has them.
+     *
+     * <p>Every field is read racily (no lock: the Ps' and Ms' plain fields may be stale, as Go's
+     * are), so the lines are approximate while the runtime runs.
+     */
+    String schedDetail() {
+        StringBuilder sb = new StringBuilder(128);
+        for (P p : s.procs.allp()) {
+            M m = p.m;
+            sb.append("  P").append(p.id).append(": status=").append(switch (p.status) {
+                case P.IDLE -> "idle";
+                case P.RUNNING -> "running";
+                case P.DEAD -> "dead";
+                default -> String.valueOf(p.status);
+            });
+            if (p.stuck) sb.append(" stuck=true");
+            sb.append(" schedtick=").append(p.schedtickOpaque()).append(" m=");
+            if (m != null) sb.append(m.id); else sb.append("nil");
+            sb.append(" runqsize=").append(p.steal.size())
+                .append(" timerslen=").append(p.timers.size()) // read without its lock: may be stale
+                .append('\n');
+        }
+        for (M m : s.idle.allm) {
+            P p = m.p;
+            G g = m.curgAcquire();
+            Thread.State ts = m.thread.getState();
+            if (ts == Thread.State.TERMINATED) continue; // a retired carrier that allm still lists
+            sb.append("  M").append(m.id).append(": p=");
+            if (p != null) sb.append(p.id); else sb.append("nil");
+            sb.append(" curg=");
+            if (g != null) sb.append(g.id); else sb.append("nil");
+            sb.append(" spinning=").append(m.spinning)
+                .append(" blocked=").append(g == null && (ts == Thread.State.WAITING || ts == Thread.State.TIMED_WAITING))
+                .append(" lockedg=");
+            if (g != null && g.locked()) sb.append(g.id); else sb.append("nil");
+            sb.append(" thread=").append(ts).append('\n');
+        }
+        if (!sb.isEmpty()) sb.setLength(sb.length() - 1); // the caller ends the last line
+        return sb.toString();
+    }
+
     /** The first line of {@code -Dgort.schedtrace}: the configuration the runtime started with. */
     String schedtraceConfigLine() {
         return "SCHED config: " + s.config.describe();
@@ -131,7 +197,8 @@ final class Diagnostics {
             idle.npidle.get(), idle.nmspinning.get(), s.global.size(), local, Preemption.preemptions.get(),
             s.procs.stuckRetakes.get(), sys.blockingCalls.get(), idle.carrierWakeups.get(),
             s.netpoll != null ? s.netpoll.name() : "none", s.polling.netpollReadied.get(),
-            s.schedule.goroutineAllocated());
+            s.schedule.goroutineAllocated(), dev.gort.Distribution.EMPTY, SchedStats.emptyWaitTimes(),
+            SchedStats.emptyPreemptions(), 0);
     }
 
     // =====================================================================================
@@ -165,29 +232,52 @@ final class Diagnostics {
         dump(out, Long.MAX_VALUE);
     }
 
+    /**
+     * {@link #dumpJson(Appendable)} into a String: past about {@link Scheduler#DUMP_STRING_LIMIT}
+     * characters it lists no further goroutine and ends the document with
+     * {@code "goroutinesNotListed"} (it stays valid JSON).
+     */
+    String dumpJson() {
+        StringBuilder sb = new StringBuilder();
+        try {
+            JsonDump.write(this, schedtrace(), sb, Scheduler.DUMP_STRING_LIMIT);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e); // a StringBuilder does not throw
+        }
+        return sb.toString();
+    }
+
+    /** The dump in JSON, every goroutine, streamed to {@code out} (see {@link JsonDump}). */
+    void dumpJson(Appendable out) throws java.io.IOException {
+        java.util.Objects.requireNonNull(out, "out");
+        JsonDump.write(this, schedtrace(), out, Long.MAX_VALUE);
+    }
+
+    /** The goroutine profile into a String (see {@link GoroutineProfile}): one entry per group, never truncated. */
+    String profile() {
+        StringBuilder sb = new StringBuilder();
+        try {
+            GoroutineProfile.write(this, sb);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e); // a StringBuilder does not throw
+        }
+        return sb.toString();
+    }
+
+    /** The goroutine profile, streamed to {@code out} (see {@link GoroutineProfile}). */
+    void profile(Appendable out) throws java.io.IOException {
+        java.util.Objects.requireNonNull(out, "out");
+        GoroutineProfile.write(this, out);
+    }
+
     /** The dump; stops (with a note) before a goroutine that starts past {@code limit} characters written. */
     private void dump(Appendable out, long limit) throws java.io.IOException {
-        // Goroutines that parked at least once (the registry), plus those running and those
-        // queued in the Ps' rings (few: at most a ring per P and one per carrier), without
-        // duplicates: the few go in an identity set, the many are checked against it.
-        java.util.Set<G> few = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (M m : s.idle.allm) {
-            G g = m.curgAcquire();
-            if (g != null) few.add(g);
-        }
-        for (P p : s.procs.allp()) p.steal.snapshotInto(few);
-        List<G> parked = s.registry.snapshot();
-        G[] gs = new G[parked.size() + few.size()];
-        int n = 0;
-        for (G g : parked) if (!few.contains(g)) gs[n++] = g;
-        parked = null; // the array holds them now: one list of references at a time
-        for (G g : few) gs[n++] = g;
-        few = null;
-        Arrays.sort(gs, 0, n, (a, b) -> Long.compare(a.id, b.id));
-
+        G[] gs = goroutines();
+        int n = gs.length;
         long now = s.coarseNanos();
         StringBuilder sb = new StringBuilder(256);
         sb.append(schedtrace()).append("\n");
+        if (s.config.schedDetail()) sb.append(schedDetail()).append('\n');
         long earliest = s.timers.earliestTimer();
         sb.append("timers armed: ").append(s.timers.pendingTimers());
         if (earliest != Long.MAX_VALUE) sb.append(", next in ").append((earliest - System.nanoTime()) / 1_000_000).append(" ms");
@@ -207,18 +297,93 @@ final class Diagnostics {
             G g = gs[i];
             if (g.status() == G.DEAD) continue;
             if (written >= limit) {
-                int left = 0;
-                for (int k = i; k < n; k++) if (gs[k].status() != G.DEAD) left++;
                 out.append("... dump truncated at ").append(String.valueOf(written)).append(" characters: ")
-                    .append(String.valueOf(left)).append(" more goroutines not listed; Go.dump(Appendable) lists them all\n");
+                    .append(String.valueOf(liveFrom(gs, i))).append(" more goroutines not listed; Go.dump(Appendable) lists them all\n");
                 return;
             }
             gs[i] = null; // a goroutine that ends meanwhile need not stay reachable for the dump
             sb.setLength(0);
-            appendGoroutine(sb, g, now);
+            appendGoroutine(sb, Seen.read(g, now));
             out.append(sb);
             written += sb.length();
             if (onGoroutine) Scheduler.safepoint(); // a long dump on a goroutine is preemptible
+        }
+    }
+
+    /**
+     * The walk that the dump, its JSON form ({@link JsonDump}) and the profile
+     * ({@link GoroutineProfile}) share: every goroutine that may be alive, in id order. They are
+     * the goroutines that parked at least once (the registry), plus those running and those
+     * queued in the Ps' rings (few: at most a ring per P and one per carrier), without duplicates:
+     * the few go in an identity set, the many are checked against it. Goroutines that had never
+     * parked and sit in the global queue are not seen (the text dump counts those entries).
+     * Memory: a reference per goroutine; the caller may null out each slot once it has read it,
+     * so that a goroutine that ends meanwhile need not stay reachable. Some may be DEAD by the
+     * time they are read: callers skip those.
+     */
+    G[] goroutines() {
+        java.util.Set<G> few = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (M m : s.idle.allm) {
+            G g = m.curgAcquire();
+            if (g != null) few.add(g);
+        }
+        for (P p : s.procs.allp()) p.steal.snapshotInto(few);
+        List<G> parked = s.registry.snapshot();
+        G[] gs = new G[parked.size() + few.size()];
+        int n = 0;
+        for (G g : parked) if (!few.contains(g)) gs[n++] = g;
+        parked = null; // the array holds them now: one list of references at a time
+        for (G g : few) gs[n++] = g;
+        few = null;
+        Arrays.sort(gs, 0, n, (a, b) -> Long.compare(a.id, b.id));
+        return n == gs.length ? gs : Arrays.copyOf(gs, n);
+    }
+
+    /** How many of {@code gs[from..]} are not DEAD: what a truncated dump says it left out. */
+    static int liveFrom(G[] gs, int from) {
+        int left = 0;
+        for (int k = from; k < gs.length; k++) if (gs[k] != null && gs[k].status() != G.DEAD) left++;
+        return left;
+    }
+
+    /** Now, in the clock of {@link G#waitSinceMillis}: for {@link Seen#read}. */
+    long coarseNanos() {
+        return s.coarseNanos();
+    }
+
+    /**
+     * What the dump, its JSON form and the profile read of one goroutine, read once so that the
+     * three forms agree: its stack first (a parked goroutine is held DUMPING meanwhile, see
+     * {@link #stackOf}), then its state, its wait reason and how long it has waited (for WAITING),
+     * and for a mounted one how its carrier waits unseen by the scheduler ({@link #carrierWait}).
+     * The reads are racy with the goroutine itself (it may wake between them), so an entry is
+     * approximate, as the dump is.
+     *
+     * @param carrier      the carrier's thread while the goroutine is RUNNING or in SYSCALL, else null
+     * @param carrierWait  how that carrier waits (see {@link #carrierWait}), or null
+     * @param reason       for WAITING, why; else null
+     * @param waitedMillis for WAITING, how long so far; else 0
+     */
+    record Seen(G g, Goroutine.State state, WaitReason reason, int waitedMillis, Thread carrier,
+                String carrierWait, StackTraceElement[] stack) {
+        static Seen read(G g, long nowNanos) {
+            M m = g.m;
+            StackTraceElement[] stack = stackOf(g);
+            int st = g.status();
+            Goroutine.State state = g.state();
+            WaitReason reason = null;
+            int waited = 0;
+            Thread carrier = null;
+            String carrierWait = null;
+            if (st == G.WAITING) {
+                WaitReason r = g.waitReason;
+                reason = r != null ? r : WaitReason.NONE;
+                waited = Math.max(0, (int) (nowNanos / 1_000_000) - g.waitSinceMillis);
+            } else if ((st == G.RUNNING || st == G.SYSCALL) && m != null) {
+                carrier = m.thread;
+                carrierWait = Diagnostics.carrierWait(m, stack);
+            }
+            return new Seen(g, state, reason, waited, carrier, carrierWait, stack);
         }
     }
 
@@ -349,21 +514,21 @@ final class Diagnostics {
             .append(" (").append(bytes).append(" bytes)");
     }
 
-    /** One goroutine's entry of the dump. */
-    static void appendGoroutine(StringBuilder sb, G g, long now) {
-        M m = g.m;
-        StackTraceElement[] stack = stackOf(g);
-        int st = g.status();
+    /** One goroutine's entry of the dump (also a test bubble's deadlock report: {@link Bubble}). */
+    static void appendGoroutine(StringBuilder sb, G g, long nowNanos) {
+        appendGoroutine(sb, Seen.read(g, nowNanos));
+    }
+
+    private static void appendGoroutine(StringBuilder sb, Seen seen) {
+        G g = seen.g();
         sb.append("goroutine ").append(g.id);
         if (g.name() != null) sb.append(" \"").append(g.name()).append('"');
-        sb.append(" [").append(g.state().name().toLowerCase());
-        if (st == G.WAITING) {
-            sb.append(", ").append(g.waitReason);
-            int waited = Math.max(0, (int) (now / 1_000_000) - g.waitSinceMillis);
-            sb.append(", ").append(waited).append(" ms");
-        } else if ((st == G.RUNNING || st == G.SYSCALL) && m != null) {
-            String carrier = carrierWait(m, stack);
-            if (carrier != null) sb.append(", ").append(carrier);
+        sb.append(" [").append(seen.state().name().toLowerCase());
+        if (seen.reason() != null) {
+            sb.append(", ").append(seen.reason());
+            sb.append(", ").append(seen.waitedMillis()).append(" ms");
+        } else if (seen.carrierWait() != null) {
+            sb.append(", ").append(seen.carrierWait());
         }
         if (g.locked()) sb.append(", locked to thread");
         G.Scope scope = g.scope();
@@ -373,7 +538,7 @@ final class Diagnostics {
             if (owner != null) sb.append("goroutine ").append(owner.id); else sb.append("thread \"").append(scope.scopeOwnerThread()).append('"');
         }
         sb.append("]:\n");
-        for (StackTraceElement e : stack) {
+        for (StackTraceElement e : seen.stack()) {
             sb.append("\t").append(e).append('\n');
         }
         sb.append('\n');

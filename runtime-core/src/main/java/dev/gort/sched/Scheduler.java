@@ -794,6 +794,29 @@ public final class Scheduler {
         diagnostics.dump(out);
     }
 
+    /** Every goroutine in {@code format}, streamed to {@code out} (see {@link Diagnostics#dump(Appendable)}, {@link JsonDump}). */
+    public void dump(Appendable out, dev.gort.DumpFormat format) throws java.io.IOException {
+        switch (java.util.Objects.requireNonNull(format, "format")) {
+            case TEXT -> diagnostics.dump(out);
+            case JSON -> diagnostics.dumpJson(out);
+        }
+    }
+
+    /** Every goroutine in JSON, bounded as {@link #dump()} is, still valid JSON (see {@link JsonDump}). */
+    public String dumpJson() {
+        return diagnostics.dumpJson();
+    }
+
+    /** The goroutine profile (see {@link GoroutineProfile}). */
+    public String profile() {
+        return diagnostics.profile();
+    }
+
+    /** The goroutine profile, streamed to {@code out} (see {@link GoroutineProfile}). */
+    public void profile(Appendable out) throws java.io.IOException {
+        diagnostics.profile(out);
+    }
+
     // =====================================================================================
     // Tests: the policies they switch (the configuration itself is read once, at start-up)
 

@@ -25,9 +25,13 @@ package dev.gort.sched;
  *                       ({@link dev.gort.Goroutine#allocatedBytes()}); asked for where the counter
  *                       is unavailable ({@link AllocCounter#unavailableReason()}), it is false and a
  *                       warning says why
+ * @param schedDetail    {@code gort.scheddetail} ({@code true} or {@code false}; default false):
+ *                       each schedtrace line is followed by a line per P and per M (Go's
+ *                       {@code GODEBUG=scheddetail=1}; see {@code Diagnostics.schedDetail})
  */
 record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedtraceMillis, boolean netpoll,
-                       boolean deferWake, boolean pollWakeOwed, long spinNanos, boolean allocStats) {
+                       boolean deferWake, boolean pollWakeOwed, long spinNanos, boolean allocStats,
+                       boolean schedDetail) {
 
     /**
      * Off by default: two reads of the carrier's counter per goroutine switch cost more than the
@@ -57,7 +61,8 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
             !"false".equals(System.getProperty("gort.deferwake")),
             !"eager".equals(System.getProperty("gort.pollwake", "owed")),
             Long.getLong("gort.spinnanos", 0L),
-            allocStats(booleanProperty("gort.allocstats", ALLOC_STATS_DEFAULT)));
+            allocStats(booleanProperty("gort.allocstats", ALLOC_STATS_DEFAULT)),
+            booleanProperty("gort.scheddetail", false));
     }
 
     /** The accounting asked for, if the carrier's counter can be read here; otherwise off, with a warning. */
@@ -94,6 +99,6 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
         return "maxprocs=" + maxProcs + " maxthreads=" + maxThreads + " stacksize=" + stackSize
             + " schedtrace=" + schedtraceMillis + " netpoll=" + (netpoll ? "auto" : "none")
             + " deferwake=" + deferWake + " pollwake=" + (pollWakeOwed ? "owed" : "eager")
-            + " spinnanos=" + spinNanos + " allocstats=" + allocStats;
+            + " spinnanos=" + spinNanos + " allocstats=" + allocStats + " scheddetail=" + schedDetail;
     }
 }

@@ -51,6 +51,40 @@ final class SchedulerMXBeanImpl implements SchedulerMXBean {
     @Override public long getBlockingCalls() { return s.syscalls.blockingCalls.get(); }
     @Override public long getCarrierWakeups() { return s.idle.carrierWakeups.get(); }
     @Override public long getAllocatedBytes() { return s.schedule.goroutineAllocated(); }
+    @Override public dev.gort.Distribution getSchedulingLatency() { return s.metrics().schedulingLatency(); }
+    @Override public long getSchedulingLatencyP99Nanos() { return s.metrics().schedulingLatency().p99Nanos(); }
+    @Override public java.util.Map<String, dev.gort.Distribution> getWaitTimes() { return s.metrics().waitTimes(); }
+    @Override public String getWaitTimesSummary() { return SchedStats.summary(s.metrics().waitTimes()); }
+    @Override public java.util.Map<String, Long> getPreemptionsByCause() { return s.metrics().preemptionsByCause(); }
+    @Override public long getSteals() { return s.metrics().steals(); }
     @Override public String dump() { return s.dump(); }
     @Override public String schedtrace() { return s.schedtrace(); }
+    @Override public String profile() { return s.profile(); }
+    @Override public String dumpJson() { return s.dumpJson(); }
+
+    @Override
+    public String writeDump(String path, String format) throws java.io.IOException {
+        if (path == null || path.isEmpty()) throw new IllegalArgumentException("gort: writeDump needs a path");
+        if (format == null) throw new IllegalArgumentException("gort: writeDump needs a format: text, json or profile");
+        java.nio.file.Path file = java.nio.file.Path.of(path);
+        if (!file.isAbsolute()) {
+            throw new IllegalArgumentException("gort: writeDump needs an absolute path (the JVM's working directory is not the caller's): " + path);
+        }
+        String f = format.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!f.equals("text") && !f.equals("json") && !f.equals("profile")) {
+            throw new IllegalArgumentException("gort: writeDump's format is text, json or profile, not \"" + format + '"');
+        }
+        // CREATE_NEW: the check that the file does not exist and its creation are one step.
+        try (var out = java.nio.file.Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            switch (f) {
+                case "text" -> s.dump(out);
+                case "json" -> s.dump(out, dev.gort.DumpFormat.JSON);
+                default -> s.profile(out);
+            }
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IllegalArgumentException("gort: writeDump does not overwrite: " + path + " exists");
+        }
+        return "Created " + path;
+    }
 }

@@ -193,7 +193,9 @@ final class Sysmon implements Runnable {
                     delay = Math.min(delay, OWED_DELAY); // a debt is paid within two short rounds
                 }
                 if (traceMillis > 0 && now - nextTrace >= 0) {
-                    System.out.println(sched.diagnostics.schedtrace());
+                    String trace = sched.diagnostics.schedtrace();
+                    // One println with the detail lines, so that no other output splits them from their SCHED line.
+                    System.out.println(sched.config.schedDetail() ? trace + '\n' + sched.diagnostics.schedDetail() : trace);
                     nextTrace = now + traceMillis * 1_000_000L;
                 }
                 if (sched.polling.sysmonPoll(now, polled)) acted = true;

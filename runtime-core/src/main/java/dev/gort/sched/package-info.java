@@ -81,8 +81,11 @@
  *   <tr><td>{@code Deadlock}</td><td>Go.run, the running calls, deadlock detection</td></tr>
  *   <tr><td>{@link dev.gort.sched.Bubble}</td><td>a test bubble ({@code dev.gort.test.GoTest}):
  *       its members, its clock and timers, when the clock moves, its deadlock</td></tr>
- *   <tr><td>{@code Diagnostics}</td><td>schedtrace, metrics, the goroutine dump, the
- *       uncaught-exception handler</td></tr>
+ *   <tr><td>{@code Diagnostics}</td><td>schedtrace, metrics, the goroutine dump and the walk
+ *       over the goroutines that its other forms share, the uncaught-exception handler</td></tr>
+ *   <tr><td>{@code JsonDump}, {@code GoroutineProfile}</td><td>the dump in the JDK's JSON shape
+ *       ({@code jcmd Thread.dump_to_file -format=json}); the goroutine profile (pprof's
+ *       {@code goroutine?debug=1})</td></tr>
  *   <tr><td>{@code Sysmon}</td><td>the monitor thread, its rounds and its own notes on each P</td></tr>
  *   <tr><td>{@link dev.gort.sched.SchedulerHooks}, {@link dev.gort.sched.NetpollDriver}</td><td>the
  *       services other modules provide (found with ServiceLoader at start-up): the GC assist's
