@@ -225,14 +225,17 @@ class BubbleTest {
     }
 
     @Test
-    void aBubbleWhoseRootEndedStillDeadlocksOnAMemberLeftBlocked() {
+    void aBubbleWhoseRootEndedStillDeadlocksOnAMemberLeftBlocked() throws InterruptedException {
+        Mutex m = new Mutex();
+        Goroutine[] waiter = new Goroutine[1];
         DeadlockException e = assertThrows(DeadlockException.class, () -> GoTest.run(() -> {
-            Mutex m = new Mutex();
             m.lock();
-            Go.spawn("waits-for-the-lock", m::lock);
+            waiter[0] = Go.spawn("waits-for-the-lock", m::lock);
         }));
         assertTrue(e.dump().contains("\"waits-for-the-lock\""), e.dump());
         assertFalse(e.dump().contains("\"GoTest.run\""), e.dump());
+        m.unlock(); // a lock wait is not interruptible: the interrupted waiter still waits for it
+        assertTrue(waiter[0].join(Duration.ofSeconds(10)), "the waiter took the lock and ended");
     }
 
     @Test
