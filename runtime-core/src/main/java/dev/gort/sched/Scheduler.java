@@ -571,7 +571,6 @@ public final class Scheduler {
                 throw new IllegalStateException("gort: " + who + " of " + g + " in status " + s);
             }
         }
-        if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
         if (blocked != null) {
             syscalls.parkedLocked.decrementAndGet(); // awake from now on: see Syscalls.parkedLocked
             LockSupport.unpark(blocked);
@@ -603,7 +602,13 @@ public final class Scheduler {
         g.waitReason = reason;
         g.waitSinceMillis = (int) (coarseNanos() / 1_000_000);
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
-        if (JFR) dev.gort.sched.jfr.Jfr.park(g.id, reason);
+        Object jfrPark = JFR ? dev.gort.sched.jfr.Jfr.parkBegin(g.id, reason, g.m.thread) : null; // dev.gort.GoroutinePark
+        parkNow(g, commit);
+        if (jfrPark != null) dev.gort.sched.jfr.Jfr.parkEnd(jfrPark, g.name(), commit); // running again
+    }
+
+    /** park's wait: unmount and commit (or block the carrier); returns once g runs again. */
+    private void parkNow(G g, ParkCommit commit) {
         if (g.locked()) {
             syscalls.parkBlocking(g, commit);
             return;
