@@ -6,6 +6,7 @@ import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.SettingDefinition;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Threshold;
 import jdk.jfr.Throttle;
@@ -19,7 +20,8 @@ import jdk.jfr.Timespan;
  * <table>
  *   <caption>The events and their defaults</caption>
  *   <tr><th>Event</th><th>Kind</th><th>default</th><th>gort-profile.jfc</th></tr>
- *   <tr><td>{@code dev.gort.GoroutinePark}</td><td>duration, stack</td><td>over 20 ms</td><td>over 1 ms</td></tr>
+ *   <tr><td>{@code dev.gort.GoroutinePark}</td><td>duration, stack</td><td>one park in 64 timed
+ *       ({@link ParkSampling}), recorded over 20 ms</td><td>every park timed, over 1 ms</td></tr>
  *   <tr><td>{@code dev.gort.GoroutinePreempt}</td><td>instant, stack</td><td>on (sysmon asks at most once per 10 ms per P)</td><td>on</td></tr>
  *   <tr><td>{@code dev.gort.Steal}</td><td>instant</td><td>at most 100/s</td><td>every one</td></tr>
  *   <tr><td>{@code dev.gort.NetpollWait}</td><td>duration</td><td>over 20 ms</td><td>every one</td></tr>
@@ -64,6 +66,15 @@ public final class GoroutineEvents {
         @Label("Park Carrier")
         @Description("The carrier thread the goroutine parked on")
         public Thread parkCarrier;
+
+        /** Which parks are timed: see {@link ParkSampling}. Filters nothing at commit. */
+        @Name("sampling")
+        @Label("Parks Timed")
+        @Description("1/N: one in N of each carrier's parks is timed (and recorded if over the threshold); 1/1: every park")
+        @SettingDefinition
+        protected boolean sampling(ParkSampling control) {
+            return true;
+        }
     }
 
     /** A goroutine gave up its processor at a safepoint because sysmon asked it to. */

@@ -38,28 +38,41 @@ public final class Jfr {
     }
 
     /**
-     * A goroutine is about to park on {@code carrier}: the event with its start tick, or null when
-     * {@code dev.gort.GoroutinePark} is off. Pass it to {@link #parkEnd} once the goroutine runs again.
+     * Which parks {@code dev.gort.GoroutinePark} times, as a mask on each carrier's count of parks:
+     * a park is timed when {@code (count & mask) == 0}, so 0 times every park and 63 one in 64.
+     * Written by {@link ParkSampling} (JFR's settings thread) when the event type is registered
+     * and when recordings start or stop; read by every park, racily: a park that sees the old
+     * mask only times one park more or less. 0 until then, so that every park reaches
+     * {@link #parkBegin}, whose first call after JFR starts registers the event type (and so
+     * applies the setting): with a mask from the start, a recording would wait for a carrier's
+     * 64th park to learn that it wants every one.
      */
-    public static Object parkBegin(long goroutineId, Object reason, Thread carrier) {
+    public static volatile int parkSampleMask = 0;
+
+    /**
+     * A sampled park of a goroutine on {@code carrier}: the event with its start tick, or null
+     * when {@code dev.gort.GoroutinePark} is off. Pass it to {@link #parkEnd} once the goroutine
+     * runs again.
+     */
+    public static Object parkBegin(long goroutineId, Thread carrier) {
         if (!FlightRecorder.isInitialized() || !Types.PARK.isEnabled()) return null;
         GoroutineEvents.Park e = new GoroutineEvents.Park();
         e.begin();
         e.goroutineId = goroutineId;
-        e.reason = String.valueOf(reason);
         e.parkCarrier = carrier;
         return e;
     }
 
     /**
      * The goroutine of {@code event} (from {@link #parkBegin}, not null) runs again: commits it if
-     * it lasted past the threshold. The name and the blocker are read only then.
+     * it lasted past the threshold. The name, reason and blocker are read only then.
      */
-    public static void parkEnd(Object event, String goroutineName, Object blocker) {
+    public static void parkEnd(Object event, String goroutineName, Object reason, Object blocker) {
         GoroutineEvents.Park e = (GoroutineEvents.Park) event;
         e.end();
         if (e.shouldCommit()) {
             e.goroutineName = goroutineName;
+            e.reason = String.valueOf(reason);
             if (blocker != null) {
                 e.blockerClass = blocker.getClass();
                 e.blockerId = System.identityHashCode(blocker);
