@@ -88,6 +88,7 @@ PID=""
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null' EXIT
 http() { # variant round -> "rps cpu_us_per_req"
   local log=$OUT/http-$1-$2.log port="" c0 c1 rps
+  : > "$log" # before the server starts: the wait below reads it at once
   # shellcheck disable=SC2046
   "$JAVA" "${GORT_JVM_FLAGS[@]}" -XX:+UseG1GC -Dgort.maxprocs="$MAXPROCS" -Dgort.netpoll=epoll $(variant_flags "$1") \
     -jar "$EXAMPLES_JAR" http --port 0 --maxlife 600 --idle-timeout 0 > "$log" 2>&1 &
@@ -144,13 +145,18 @@ for w in $WORKLOADS; do
 done
 
 echo
-echo "median ratios (JFR variant / off; above 1.00 is a cost), $ROUNDS rounds, alternated:"
+echo "median of the rounds' ratios (JFR variant / off; above 1.00 is a cost), $ROUNDS rounds, alternated;"
+echo "in brackets, the ratio of the variants' medians over the rounds:"
 for w in $WORKLOADS; do
   for v in $VARIANTS; do
     [ "$v" = off ] && continue
     m=$(awk -v w="$w" -v v="$v" '$1 == w && $2 == v {for (i = 3; i <= NF; i++) if ($i ~ /^ratio=/) {sub(/^ratio=/, "", $i); print $i}}' "$RES" | median)
+    field() { awk -v w="$w" -v v="$v" -v f="$1" '$1 == w && $2 == v {for (i = 3; i <= NF; i++) if (index($i, f "=") == 1) print substr($i, length(f) + 2)}' "$RES" | median; }
+    mo=$(field off) mv=$(field jfr)
+    if [ "$w" = http ]; then m="$m [$(ratio "$mo" "$mv")]"; else m="$m [$(ratio "$mv" "$mo")]"; fi
     if [ "$w" = http ]; then
       c=$(awk -v w="$w" -v v="$v" '$1 == w && $2 == v {for (i = 3; i <= NF; i++) if ($i ~ /^cpu_ratio=/) {sub(/^cpu_ratio=/, "", $i); print $i}}' "$RES" | median)
+      c="$c [$(ratio "$(field cpu_jfr)" "$(field cpu_off)")]"
       printf "  %-9s %-15s req/s %s  cpu/req %s\n" "$w" "$v" "$m" "$c"
     else
       printf "  %-9s %-15s time %s\n" "$w" "$v" "$m"

@@ -603,7 +603,7 @@ public final class Scheduler {
         g.waitSinceMillis = (int) (coarseNanos() / 1_000_000);
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
         // dev.gort.GoroutinePark: a sampled park is timed (see ParkSampling), then committed if it ran past the threshold
-        Object jfrPark = JFR && (++g.m.jfrParks & dev.gort.sched.jfr.Jfr.parkSampleMask) == 0 ? dev.gort.sched.jfr.Jfr.parkBegin(g.id, g.m.thread) : null;
+        Object jfrPark = JFR && (++g.m.jfrParks & dev.gort.sched.jfr.Jfr.parkSampleMask()) == 0 ? dev.gort.sched.jfr.Jfr.parkBegin(g.id, g.m.thread) : null;
         parkNow(g, commit);
         if (jfrPark != null) dev.gort.sched.jfr.Jfr.parkEnd(jfrPark, g.name(), reason, commit); // running again
     }

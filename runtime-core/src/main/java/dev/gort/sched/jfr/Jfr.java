@@ -47,7 +47,12 @@ public final class Jfr {
      * applies the setting): with a mask from the start, a recording would wait for a carrier's
      * 64th park to learn that it wants every one.
      */
-    public static volatile int parkSampleMask = 0;
+    static volatile int parkSampleMask = 0;
+
+    /** {@link #parkSampleMask}, for Scheduler.park's hook (a volatile read: a plain load on x86). */
+    public static int parkSampleMask() {
+        return parkSampleMask;
+    }
 
     /**
      * A sampled park of a goroutine on {@code carrier}: the event with its start tick, or null
