@@ -29,8 +29,8 @@ import jdk.jfr.Timespan;
  *   <tr><td>{@code dev.gort.StuckCarrier}, {@code dev.gort.StuckCarrierReturned},
  *       {@code dev.gort.ProcessorRetired}</td><td>instant</td><td>on (rare)</td><td>on</td></tr>
  * </table>
- * {@code dev/gort/gort-profile.jfc} (in runtime-core's jar, and docs/gort-profile.jfc) holds the
- * detailed settings; combine it with JFR's own: {@code
+ * The project's {@code docs/gort-profile.jfc} holds the detailed settings; combine it with JFR's
+ * own: {@code
  * -XX:StartFlightRecording:settings=default,settings=docs/gort-profile.jfc} (a later file wins
  * for the events it names). {@link Jfr} emits them; nothing here is API: the names and fields are.
  */
