@@ -160,6 +160,7 @@ public final class GoroutineEvents {
         @Description("The processor added, or -1 when a pending retirement was cancelled instead")
         public int spare;
         @Label("Goroutine Id")
+        @Description("The goroutine on the stuck carrier, or 0 if sysmon saw none (it had just left)")
         public long goroutineId;
         @Label("Carrier")
         public Thread carrier;
