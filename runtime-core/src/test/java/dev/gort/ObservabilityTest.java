@@ -3,19 +3,13 @@ package dev.gort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gort.sync.WaitGroup;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import javax.management.ObjectName;
-import jdk.jfr.Recording;
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 
-/** JMX and JFR see the scheduler (docs/DESIGN.md, "Observability"). */
+/** JMX sees the scheduler (docs/DESIGN.md, "Observability"; JFR: dev.gort.sched.jfr.JfrEventsTest). */
 class ObservabilityTest {
 
     /** Child JVM for the schedtrace test. */
@@ -85,37 +79,5 @@ class ObservabilityTest {
         assertEquals(3, byCause.size());
         assertTrue(server.getAttribute(name, "WaitTimesSummary") instanceof String);
         assertTrue((Long) server.getAttribute(name, "Steals") >= 0);
-    }
-
-    @Test
-    void parkAndUnparkEventsAreRecorded() throws Exception {
-        Path file = Files.createTempFile("gort", ".jfr");
-        long id;
-        try (Recording r = new Recording()) {
-            r.enable("dev.gort.GoroutinePark");
-            r.enable("dev.gort.GoroutineUnpark");
-            r.start();
-            WaitGroup gate = new WaitGroup();
-            gate.add(1);
-            Goroutine g = Go.spawn(() -> {
-                try {
-                    gate.await();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
-            id = g.id();
-            GoTestSupport.awaitTrue("parked", 10_000, () -> g.state() == Goroutine.State.WAITING);
-            gate.done();
-            g.join();
-            r.stop();
-            r.dump(file);
-        }
-        List<RecordedEvent> events = RecordingFile.readAllEvents(file);
-        Files.deleteIfExists(file);
-        assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("dev.gort.GoroutinePark")
-            && e.getLong("goroutineId") == id && "sync.WaitGroup.Wait".equals(e.getString("reason"))), events.toString());
-        assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("dev.gort.GoroutineUnpark")
-            && e.getLong("goroutineId") == id), events.toString());
     }
 }

@@ -74,6 +74,8 @@ public final class G extends GoContinuation implements Goroutine {
     int waitSinceMillis;
     /** sysmon's preemption request, honoured at the next safepoint. */
     volatile boolean preempt;
+    /** Why {@link #preempt} was asked for (Preemption.TIME_SLICE ...): see Preemption.request for its ordering. */
+    byte preemptCause;
     /** The carrier while RUNNING or SYSCALL: written and read by that carrier; the dump reads it racily. */
     M m;
     /** Rarely used state, allocated on first use (keeps a plain goroutine small: W1 allocates millions). */

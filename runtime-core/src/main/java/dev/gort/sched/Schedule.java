@@ -420,7 +420,7 @@ final class Schedule {
                 boolean offered = victim.offersRunnext;
                 G g = victim.steal.stealInto(p.runq, stealRunnext || offered, !victim.stuck && !offered);
                 if (g != null) {
-                    if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id);
+                    if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id, p.runq.size() + 1); // g, and the rest in p's ring
                     return g;
                 }
             }

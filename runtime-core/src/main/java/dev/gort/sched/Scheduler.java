@@ -583,7 +583,6 @@ public final class Scheduler {
                 throw new IllegalStateException("gort: " + who + " of " + g + " in status " + s);
             }
         }
-        if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
         if (Bubble.active()) {
             Bubble b = Bubble.of(g);
             if (b != null) b.readied(g);
@@ -619,7 +618,14 @@ public final class Scheduler {
         g.waitReason = reason;
         g.waitSinceMillis = (int) (coarseNanos() / 1_000_000);
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
-        if (JFR) dev.gort.sched.jfr.Jfr.park(g.id, reason);
+        // dev.gort.GoroutinePark: a sampled park is timed (see ParkSampling), then committed if it ran past the threshold
+        Object jfrPark = JFR && (++g.m.jfrParks & dev.gort.sched.jfr.Jfr.parkSampleMask()) == 0 ? dev.gort.sched.jfr.Jfr.parkBegin(g.id, g.m.thread) : null;
+        parkNow(g, commit);
+        if (jfrPark != null) dev.gort.sched.jfr.Jfr.parkEnd(jfrPark, g.name(), reason, commit); // running again
+    }
+
+    /** park's wait: unmount and commit (or block the carrier); returns once g runs again. */
+    private void parkNow(G g, ParkCommit commit) {
         if (g.locked()) {
             syscalls.parkBlocking(g, commit);
             return;

@@ -73,12 +73,14 @@ final class Syscalls {
         P p = Idle.releasep(m);
         g.setStatus(G.SYSCALL);
         nmsys.incrementAndGet();
+        Object jfr = Scheduler.JFR ? dev.gort.sched.jfr.Jfr.blockingBegin(g.id) : null; // dev.gort.BlockingCall
         s.idle.handoffp(p);
         try {
             return call.call();
         } finally {
             nmsys.decrementAndGet();
             exitsyscall(g, m);
+            if (jfr != null) dev.gort.sched.jfr.Jfr.blockingEnd(jfr); // holding a P again
         }
     }
 
