@@ -38,6 +38,9 @@ final class Preemption {
     private static final VarHandle PENDING;
     /** Yields honoured (a metric; written by the goroutines that yield). */
     static final AtomicLong preemptions = new AtomicLong();
+    /** The same, by the cause of the request ({@code SchedStats.CAUSE_*}, {@link G#preemptCause}). */
+    static final java.util.concurrent.atomic.AtomicLongArray preemptionsByCause =
+        new java.util.concurrent.atomic.AtomicLongArray(SchedStats.CAUSE_KEYS.length);
 
     static {
         try {
@@ -66,6 +69,7 @@ final class Preemption {
         if (g.status() != G.RUNNING) return;
         if (!clear(g)) return;
         preemptions.incrementAndGet();
+        preemptionsByCause.incrementAndGet(g.preemptCause);
         if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.preempt(g.id);
         if (g.locked()) {
             Scheduler.get().syscalls.yieldBlocking(g);
@@ -77,8 +81,9 @@ final class Preemption {
         }
     }
 
-    /** sysmon: asks g to yield at its next safepoint. */
-    static void request(G g) {
+    /** sysmon: asks g to yield at its next safepoint, for {@code cause} ({@code SchedStats.CAUSE_*}). */
+    static void request(G g, byte cause) {
+        g.preemptCause = cause; // before the CAS: see G.preemptCause
         if (G.PREEMPT.compareAndSet(g, false, true)) {
             PENDING.getAndAdd(1);
         }

@@ -178,6 +178,7 @@ final class Procs {
             p.status = P.DEAD; // before taking its timers: addTimer re-checks it under the heap lock
             p.runq.drainTo(s.global);
             retiredBalance.addAndGet(p.balance());
+            s.stats.retired(p); // its distributions stay in the runtime's totals
             p.m = null;
         }
         // allp holds no DEAD P but those just marked (a P leaves allp when it is marked, here),

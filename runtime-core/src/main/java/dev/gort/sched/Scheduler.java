@@ -123,6 +123,8 @@ public final class Scheduler {
     final Deadlock deadlock;
     final Diagnostics diagnostics;
     final Sysmon sysmon;
+    /** The sampled distributions ({@link SchedStats}). */
+    final SchedStats stats;
 
     // ---- mutable state
     /** The next goroutine id: a P takes blocks of 16 ({@link #nextId}), anyone else one at a time. */
@@ -141,6 +143,7 @@ public final class Scheduler {
         AllocCounter.setEnabled(config.allocStats());
         this.netpoll = config.netpoll() ? loadNetpoll() : null;
         this.hooks = loadHooks();
+        this.stats = new SchedStats(config.schedStats(), config.schedStatsSample());
         // In dependency order: each owner may read the owners built before it.
         this.procs = new Procs(this, config.maxProcs());
         this.idle = new Idle(this);
@@ -469,6 +472,7 @@ public final class Scheduler {
         G g = new G(id, name, task);
         g.interruptsCarrier = interruptsCarrier; // published by the run queue
         if (scope != null) g.extra().scope = scope; // likewise
+        stats.spawned(g); // likewise
         if (p != null) {
             enqueueNew(g, p);
         } else {
@@ -553,6 +557,7 @@ public final class Scheduler {
      * @throws IllegalStateException if g is not WAITING (a double wake-up is a bug)
      */
     boolean makeRunnable(G g, String who) {
+        if (g.statStamp != 0) stats.readying(g); // a timed wait ends: before the CAS that publishes the new stamp
         Thread blocked;
         for (;;) {
             int s = g.status();
@@ -789,6 +794,15 @@ public final class Scheduler {
     /** Tests: owed or eager netpoll-batch wake-ups (read at each poll). */
     public static void setPollWakeOwedForTests(boolean owed) {
         get().wake.pollWakeOwed = owed;
+    }
+
+    /**
+     * Tests: sampling of the scheduling latency and wait times on or off, and one goroutine cycle
+     * in {@code period} timed (1: every one; {@code -Dgort.schedstats.sample} at start-up). Not
+     * for use while goroutines run: carriers read the setting without synchronization.
+     */
+    public static void setSchedStatsSamplingForTests(boolean on, int period) {
+        get().stats.setSampling(on, period);
     }
 
     /** Tests: sets the spin before park (read by each wait; not for use while busy). */

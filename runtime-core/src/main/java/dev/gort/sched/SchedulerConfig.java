@@ -25,9 +25,15 @@ package dev.gort.sched;
  *                       ({@link dev.gort.Goroutine#allocatedBytes()}); asked for where the counter
  *                       is unavailable ({@link AllocCounter#unavailableReason()}), it is false and a
  *                       warning says why
+ * @param schedStats     {@code gort.schedstats} ({@code true} or {@code false}; default true): sample
+ *                       the scheduling latency and the wait times ({@link SchedStats}); false
+ *                       without HdrHistogram on the path (a warning says so if it was asked for)
+ * @param schedStatsSample {@code gort.schedstats.sample}: one goroutine cycle in this many is timed
+ *                       (a power of two in 1..128; default 8, as Go's runtime); 1 times every one
  */
 record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedtraceMillis, boolean netpoll,
-                       boolean deferWake, boolean pollWakeOwed, long spinNanos, boolean allocStats) {
+                       boolean deferWake, boolean pollWakeOwed, long spinNanos, boolean allocStats,
+                       boolean schedStats, int schedStatsSample) {
 
     /**
      * Off by default: two reads of the carrier's counter per goroutine switch cost more than the
@@ -44,6 +50,9 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
         if (maxThreads < maxProcs) {
             throw new IllegalArgumentException("gort.maxthreads=" + maxThreads + " is below gort.maxprocs=" + maxProcs);
         }
+        if (schedStatsSample < 1 || schedStatsSample > 128 || Integer.bitCount(schedStatsSample) != 1) {
+            throw new IllegalArgumentException("gort.schedstats.sample=" + schedStatsSample + " is not a power of two in 1..128");
+        }
     }
 
     /** The configuration the system properties give; a value that does not parse is an error, not ignored. */
@@ -57,7 +66,9 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
             !"false".equals(System.getProperty("gort.deferwake")),
             !"eager".equals(System.getProperty("gort.pollwake", "owed")),
             Long.getLong("gort.spinnanos", 0L),
-            allocStats(booleanProperty("gort.allocstats", ALLOC_STATS_DEFAULT)));
+            allocStats(booleanProperty("gort.allocstats", ALLOC_STATS_DEFAULT)),
+            schedStats(booleanProperty("gort.schedstats", true), System.getProperty("gort.schedstats") != null),
+            intProperty("gort.schedstats.sample", 8));
     }
 
     /** The accounting asked for, if the carrier's counter can be read here; otherwise off, with a warning. */
@@ -66,6 +77,14 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
         String why = AllocCounter.unavailableReason();
         if (why == null) return true;
         System.err.println("gort: gort.allocstats=true ignored: " + why + "; goroutines' allocatedBytes() is -1");
+        return false;
+    }
+
+    /** The sampling asked for, if HdrHistogram is there; otherwise off, with a warning when it was asked for explicitly. */
+    private static boolean schedStats(boolean requested, boolean explicit) {
+        if (!requested || SchedStats.AVAILABLE) return requested;
+        if (explicit) System.err.println("gort: gort.schedstats=true ignored: HdrHistogram is not on the path (or not resolved);"
+            + " the scheduling-latency and wait-time distributions are empty");
         return false;
     }
 
@@ -94,6 +113,7 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
         return "maxprocs=" + maxProcs + " maxthreads=" + maxThreads + " stacksize=" + stackSize
             + " schedtrace=" + schedtraceMillis + " netpoll=" + (netpoll ? "auto" : "none")
             + " deferwake=" + deferWake + " pollwake=" + (pollWakeOwed ? "owed" : "eager")
-            + " spinnanos=" + spinNanos + " allocstats=" + allocStats;
+            + " spinnanos=" + spinNanos + " allocstats=" + allocStats
+            + " schedstats=" + schedStats + " schedstats.sample=" + schedStatsSample;
     }
 }

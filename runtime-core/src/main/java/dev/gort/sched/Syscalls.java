@@ -74,9 +74,11 @@ final class Syscalls {
         g.setStatus(G.SYSCALL);
         nmsys.incrementAndGet();
         s.idle.handoffp(p);
+        long timed = s.stats.blockingStart(g); // 0: this call is not timed
         try {
             return call.call();
         } finally {
+            if (timed != 0) s.stats.blockingEnd(timed);
             nmsys.decrementAndGet();
             exitsyscall(g, m);
         }
@@ -108,10 +110,12 @@ final class Syscalls {
         Thread self = m.thread; // not Thread.currentThread(): see CarrierLookup
         G.Extra x = g.extra();
         x.blockedThread = self;
+        s.stats.leftRunning(g); // published with the status, as execute's park does
         g.setStatus(G.WAITING);
         if (commit != null && !commit.afterUnmount(g)) {
             x.blockedThread = null;
             Scheduler.backFromWaiting(g, G.RUNNING);
+            if (g.statStamp != 0) s.stats.mounted(m.p, g);
             return;
         }
         int s0 = g.status();
@@ -137,6 +141,7 @@ final class Syscalls {
             parkedLocked.incrementAndGet();
             x.blockedThread = null;
         }
+        if (g.statStamp != 0) s.stats.mounted(m.p, g); // runnable since the waker's CAS, running now
         g.setStatus(G.RUNNING);
     }
 
@@ -144,8 +149,10 @@ final class Syscalls {
     void yieldBlocking(G g) {
         M m = g.m;
         Idle idle = s.idle;
+        s.stats.leftRunning(g); // runnable from here (its own carrier's field: no hand-off)
         idle.handoffp(Idle.releasep(m));
         idle.acquirePWait(m);
+        if (g.statStamp != 0) s.stats.mounted(m.p, g);
     }
 
     // =====================================================================================

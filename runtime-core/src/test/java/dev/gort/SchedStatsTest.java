@@ -1,0 +1,194 @@
+package dev.gort;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sampled distributions of {@link Go#metrics()}: scheduling latency and wait times. Each
+ * scenario runs in a child JVM of its own (a fresh runtime, whose distributions hold that
+ * scenario's transitions only, since they are cumulative since start), with
+ * {@code -Dgort.schedstats.sample=1} so that every transition is timed, not one in 8, and without
+ * the safepoint agent, so that a loop with no Gort call is not preempted.
+ */
+class SchedStatsTest {
+    private static final long MS = 1_000_000L;
+
+    /** The child: runs one scenario, then prints what the test checks as {@code key=value} lines. */
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "busy" -> busy();
+            case "idle" -> idle();
+            case "chan" -> chan();
+            case "sleepers" -> sleepers();
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+        Metrics m = Go.metrics();
+        Distribution lat = m.schedulingLatency();
+        System.out.println("latency count=" + lat.count() + " p50=" + lat.p50Nanos() + " p99=" + lat.p99Nanos()
+            + " max=" + lat.maxNanos());
+        for (Map.Entry<String, Distribution> e : m.waitTimes().entrySet()) {
+            Distribution d = e.getValue();
+            System.out.println("wait " + e.getKey() + ": count=" + d.count() + " p50=" + d.p50Nanos() + " max="
+                + d.maxNanos() + " total=" + d.totalNanos());
+        }
+        System.out.println("steals=" + m.steals());
+        Go.shutdown();
+    }
+
+    /**
+     * One P; a goroutine spawns 20 others, then computes for 50 ms with no safepoint: they wait,
+     * runnable, until it ends.
+     */
+    private static void busy() {
+        Go.run(() -> {
+            var done = new dev.gort.sync.WaitGroup();
+            done.add(21);
+            Go.spawn(() -> {
+                for (int i = 0; i < 20; i++) Go.spawn(done::done);
+                long end = System.nanoTime() + 50 * MS;
+                while (System.nanoTime() < end) {
+                    Thread.onSpinWait(); // no Gort call: nothing yields here
+                }
+                done.done();
+            });
+            done.await();
+        });
+    }
+
+    /**
+     * An idle runtime: a goroutine sleeps 1 ms and sends to another, 300 times, after as many
+     * untimed (the carriers started, the code compiled: an idle runtime, not a cold one).
+     */
+    private static void idle() throws Exception {
+        dev.gort.sched.Scheduler.setSchedStatsSamplingForTests(false, 1);
+        pingEveryMillisecond(300);
+        dev.gort.sched.Scheduler.setSchedStatsSamplingForTests(true, 1);
+        pingEveryMillisecond(300);
+    }
+
+    private static void pingEveryMillisecond(int n) {
+        Go.run(() -> {
+            Chan<Integer> ch = Chan.make();
+            Goroutine g = Go.spawn(() -> {
+                for (int i = 0; i < n; i++) ch.receive();
+            });
+            for (int i = 0; i < n; i++) {
+                Go.sleep(Duration.ofMillis(1));
+                ch.send(i);
+            }
+            g.join();
+        });
+    }
+
+    /** A goroutine waits about 100 ms on a channel receive (measured by itself); the only receive that parks. */
+    private static void chan() throws Exception {
+        Chan<Integer> ch = Chan.make();
+        long[] waited = new long[1];
+        Goroutine g = Go.spawn(() -> {
+            long t0 = System.nanoTime();
+            ch.receive();
+            waited[0] = System.nanoTime() - t0;
+        });
+        while (g.state() != Goroutine.State.WAITING) Thread.onSpinWait();
+        Thread.sleep(100);
+        ch.send(1);
+        g.join();
+        System.out.println("measured=" + waited[0]);
+    }
+
+    /** Four Ps; 64 goroutines each sleep 1 ms ten times: 640 sleeps, readied and run on every P. */
+    private static void sleepers() throws Exception {
+        Go.run(() -> {
+            var done = new dev.gort.sync.WaitGroup();
+            done.add(64);
+            for (int i = 0; i < 64; i++) {
+                Go.spawn(() -> {
+                    for (int k = 0; k < 10; k++) Go.sleep(Duration.ofMillis(1));
+                    done.done();
+                });
+            }
+            done.await();
+        });
+    }
+
+    private static String child(String scenario, String... flags) throws Exception {
+        List<String> all = new java.util.ArrayList<>(List.of("-Dgort.schedstats.sample=1"));
+        all.addAll(List.of(flags));
+        ChildJvm.Result r = ChildJvm.withTestClassPath(all, SchedStatsTest.class, scenario);
+        assertEquals(0, r.exit(), r.toString());
+        return r.stdout();
+    }
+
+    private static long field(String out, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        assertTrue(m.find(), regex + " in:\n" + out);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void aGoroutineThatComputesWithoutASafepointDelaysTheOthersOnItsProcessor() throws Exception {
+        String out = child("busy", "-Dgort.maxprocs=1");
+        assertTrue(field(out, "latency count=(\\d+)") >= 20, out);
+        assertTrue(field(out, "latency count=\\d+ p50=\\d+ p99=(\\d+)") >= 40 * MS, "p99 at least 40 ms:\n" + out);
+    }
+
+    @Test
+    void anIdleRuntimeRunsAReadiedGoroutineWithinAMillisecond() throws Exception {
+        String out = child("idle", "-Dgort.maxprocs=1");
+        assertTrue(field(out, "latency count=(\\d+)") >= 250, out);
+        assertTrue(field(out, "latency count=\\d+ p50=\\d+ p99=(\\d+)") < MS, "p99 under 1 ms:\n" + out);
+        assertTrue(field(out, "wait chan receive: count=(\\d+)") >= 1, out);
+    }
+
+    @Test
+    void aHundredMillisecondChannelWaitShowsInTheChanReceiveDistribution() throws Exception {
+        String out = child("chan", "-Dgort.maxprocs=2");
+        long measured = field(out, "measured=(\\d+)");
+        assertTrue(measured >= 100 * MS, out);
+        assertEquals(1, field(out, "wait chan receive: count=(\\d+)"), out);
+        long recorded = field(out, "wait chan receive: count=\\d+ p50=\\d+ max=(\\d+)");
+        assertTrue(Math.abs(recorded - measured) <= measured / 10, "recorded " + recorded + " ns within 10% of " + measured + ":\n" + out);
+    }
+
+    @Test
+    void everyProcessorsWaitsAreMergedIntoOneDistribution() throws Exception {
+        String out = child("sleepers", "-Dgort.maxprocs=4");
+        assertEquals(640, field(out, "wait sleep: count=(\\d+)"), "every sleep once, whichever P recorded it:\n" + out);
+        assertTrue(field(out, "wait sleep: count=\\d+ p50=\\d+ max=\\d+ total=(\\d+)") >= 640 * MS * 99 / 100, out);
+        assertTrue(field(out, "wait sleep: count=\\d+ p50=(\\d+)") >= MS * 99 / 100, out);
+    }
+
+    @Test
+    void samplingOffRecordsNothing() throws Exception {
+        String out = child("sleepers", "-Dgort.maxprocs=2", "-Dgort.schedstats=false");
+        assertEquals(0, field(out, "latency count=(\\d+)"), out);
+        assertEquals(0, field(out, "wait sleep: count=(\\d+)"), out);
+    }
+
+    @Test
+    void oneCycleInEightIsTimedByDefault() throws Exception {
+        String out = child("sleepers", "-Dgort.maxprocs=2", "-Dgort.schedstats.sample=8");
+        long sleeps = field(out, "wait sleep: count=(\\d+)");
+        // 64 goroutines' counters start at their ids: each times 1 or 2 of its 10 sleeps
+        assertTrue(sleeps >= 64 && sleeps <= 128, "about 640 / 8 sleeps timed:\n" + out);
+    }
+
+    @Test
+    void metricsListEveryWaitReasonAndPreemptionCause() {
+        Metrics m = Go.metrics();
+        for (String key : List.of("chan receive", "chan send", "select", "sleep", "sync.Mutex.Lock", "IO wait",
+            "join", "blocking call")) {
+            assertTrue(m.waitTimes().containsKey(key), key + " in " + m.waitTimes().keySet());
+        }
+        assertEquals(List.of("time slice", "memory gate", "stuck carrier"), List.copyOf(m.preemptionsByCause().keySet()));
+        org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
+            () -> m.waitTimes().put("x", Distribution.EMPTY));
+    }
+}
