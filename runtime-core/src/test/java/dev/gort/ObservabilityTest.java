@@ -40,7 +40,7 @@ class ObservabilityTest {
         String first = out.lines().filter(l -> l.startsWith("SCHED")).findFirst().orElse("");
         assertTrue(first.matches("SCHED config: maxprocs=2 maxthreads=10000 stacksize=0 schedtrace=50 netpoll=(auto|none)"
             + " deferwake=(true|false) pollwake=(owed|eager) spinnanos=\\d+ allocstats=(true|false)"
-            + " schedstats=(true|false) schedstats.sample=8"), "the first SCHED line is the configuration:\n" + out);
+            + " schedstats=(true|false) schedstats.sample=64"), "the first SCHED line is the configuration:\n" + out);
     }
 
     /** The configuration: read once, with the values the properties give and the defaults for the others. */

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * The sampled distributions of {@link Go#metrics()}: scheduling latency and wait times. Each
  * scenario runs in a child JVM of its own (a fresh runtime, whose distributions hold that
  * scenario's transitions only, since they are cumulative since start), with
- * {@code -Dgort.schedstats.sample=1} so that every transition is timed, not one in 8, and without
+ * {@code -Dgort.schedstats.sample=1} so that every transition is timed, not one in 64, and without
  * the safepoint agent, so that a loop with no Gort call is not preempted.
  */
 class SchedStatsTest {
@@ -26,7 +26,8 @@ class SchedStatsTest {
             case "busy" -> busy();
             case "idle" -> idle();
             case "chan" -> chan();
-            case "sleepers" -> sleepers();
+            case "sleepers" -> sleepers(10);
+            case "sleepers64" -> sleepers(64);
             default -> throw new IllegalArgumentException(args[0]);
         }
         Metrics m = Go.metrics();
@@ -103,14 +104,14 @@ class SchedStatsTest {
         System.out.println("measured=" + waited[0]);
     }
 
-    /** Four Ps; 64 goroutines each sleep 1 ms ten times: 640 sleeps, readied and run on every P. */
-    private static void sleepers() throws Exception {
+    /** 64 goroutines each sleep 1 ms {@code n} times (with 4 Ps: readied and run on every P). */
+    private static void sleepers(int n) throws Exception {
         Go.run(() -> {
             var done = new dev.gort.sync.WaitGroup();
             done.add(64);
             for (int i = 0; i < 64; i++) {
                 Go.spawn(() -> {
-                    for (int k = 0; k < 10; k++) Go.sleep(Duration.ofMillis(1));
+                    for (int k = 0; k < n; k++) Go.sleep(Duration.ofMillis(1));
                     done.done();
                 });
             }
@@ -173,11 +174,11 @@ class SchedStatsTest {
     }
 
     @Test
-    void oneCycleInEightIsTimedByDefault() throws Exception {
-        String out = child("sleepers", "-Dgort.maxprocs=2", "-Dgort.schedstats.sample=8");
-        long sleeps = field(out, "wait sleep: count=(\\d+)");
-        // 64 goroutines' counters start at their ids: each times 1 or 2 of its 10 sleeps
-        assertTrue(sleeps >= 64 && sleeps <= 128, "about 640 / 8 sleeps timed:\n" + out);
+    void oneCycleIn64IsTimedByDefault() throws Exception {
+        ChildJvm.Result r = ChildJvm.withTestClassPath(List.of("-Dgort.maxprocs=2"), SchedStatsTest.class, "sleepers64");
+        assertEquals(0, r.exit(), r.toString());
+        // each goroutine's counter runs through 64 consecutive values in its 64 sleeps: one is timed
+        assertEquals(64, field(r.stdout(), "wait sleep: count=(\\d+)"), "64 of 4096 sleeps timed:\n" + r);
     }
 
     @Test

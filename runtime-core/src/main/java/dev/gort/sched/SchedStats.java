@@ -15,8 +15,9 @@ import java.util.Map;
  * ({@link SchedHistograms}, which states their writers and ordering).
  *
  * <h2>Sampling (Go's {@code gTrackingPeriod})</h2>
- * A goroutine's cycles are timed one in {@code period} (8 by default, as Go's;
- * {@code -Dgort.schedstats.sample}; {@code -Dgort.schedstats=false}: never). The decision is a
+ * A goroutine's cycles are timed one in {@code period} (64 by default, where Go's is 8: see
+ * {@link SchedulerConfig#SCHED_STATS_SAMPLE_DEFAULT}; {@code -Dgort.schedstats.sample};
+ * {@code -Dgort.schedstats=false}: never). The decision is a
  * per-goroutine counter, {@link G#statSeq}, incremented each time the goroutine leaves RUNNING
  * (a park, a yield or preemption, a blocking call), and started from the goroutine's id at spawn
  * so that goroutines that move in step are not all timed at once. A timed cycle keeps a

@@ -29,7 +29,8 @@ package dev.gort.sched;
  *                       the scheduling latency and the wait times ({@link SchedStats}); false
  *                       without HdrHistogram on the path (a warning says so if it was asked for)
  * @param schedStatsSample {@code gort.schedstats.sample}: one goroutine cycle in this many is timed
- *                       (a power of two in 1..128; default 8, as Go's runtime); 1 times every one
+ *                       (a power of two in 1..128; default {@link #SCHED_STATS_SAMPLE_DEFAULT});
+ *                       1 times every one
  */
 record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedtraceMillis, boolean netpoll,
                        boolean deferWake, boolean pollWakeOwed, long spinNanos, boolean allocStats,
@@ -41,6 +42,15 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
      * accounting").
      */
     static final boolean ALLOC_STATS_DEFAULT = false;
+
+    /**
+     * One goroutine cycle in 64 timed, where Go times one in 8 ({@code gTrackingPeriod}): a
+     * timed cycle costs about 100 ns here (three {@code System.nanoTime()} reads at ~18 ns and
+     * two recordings, each two atomic increments), so one in 8 cost W2 about 8% with one P;
+     * one in 64 keeps the always-on sampling under 2% of W2 and W5 (docs/BENCHMARKS.md,
+     * "Scheduler statistics").
+     */
+    static final int SCHED_STATS_SAMPLE_DEFAULT = 64;
 
     /** @throws IllegalArgumentException naming the property, when a value is out of range */
     SchedulerConfig {
@@ -68,7 +78,7 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
             Long.getLong("gort.spinnanos", 0L),
             allocStats(booleanProperty("gort.allocstats", ALLOC_STATS_DEFAULT)),
             schedStats(booleanProperty("gort.schedstats", true), System.getProperty("gort.schedstats") != null),
-            intProperty("gort.schedstats.sample", 8));
+            intProperty("gort.schedstats.sample", SCHED_STATS_SAMPLE_DEFAULT));
     }
 
     /** The accounting asked for, if the carrier's counter can be read here; otherwise off, with a warning. */

@@ -81,6 +81,10 @@
  *   <tr><td>{@code Deadlock}</td><td>Go.run, the running calls, deadlock detection</td></tr>
  *   <tr><td>{@code Diagnostics}</td><td>schedtrace, metrics, the goroutine dump, the
  *       uncaught-exception handler</td></tr>
+ *   <tr><td>{@code SchedStats}, {@code SchedHistograms}</td><td>the sampled scheduling latency and
+ *       wait times: the sampling decision and the timestamp a timed cycle carries
+ *       ({@link dev.gort.sched.G}'s statSeq and statStamp); each P's HdrHistogram recorders, the
+ *       shared ones, and their merge on read</td></tr>
  *   <tr><td>{@code Sysmon}</td><td>the monitor thread, its rounds and its own notes on each P</td></tr>
  *   <tr><td>{@link dev.gort.sched.SchedulerHooks}, {@link dev.gort.sched.NetpollDriver}</td><td>the
  *       services other modules provide (found with ServiceLoader at start-up): the GC assist's
