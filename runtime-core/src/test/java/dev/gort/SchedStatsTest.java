@@ -88,20 +88,25 @@ class SchedStatsTest {
         });
     }
 
-    /** A goroutine waits about 100 ms on a channel receive (measured by itself); the only receive that parks. */
+    /**
+     * A goroutine waits on a channel receive, the only receive that parks, until a platform
+     * thread sends 100 ms after it saw the goroutine WAITING. Prints the wait as the sender saw
+     * it, bracketed: at least from when it saw WAITING to just before its send (the park came
+     * before the one, the ready after the other), at most from just before the spawn to just
+     * after the send.
+     */
     private static void chan() throws Exception {
         Chan<Integer> ch = Chan.make();
-        long[] waited = new long[1];
-        Goroutine g = Go.spawn(() -> {
-            long t0 = System.nanoTime();
-            ch.receive();
-            waited[0] = System.nanoTime() - t0;
-        });
+        long spawning = System.nanoTime();
+        Goroutine g = Go.spawn(() -> ch.receive());
         while (g.state() != Goroutine.State.WAITING) Thread.onSpinWait();
+        long seenWaiting = System.nanoTime();
         Thread.sleep(100);
+        long sending = System.nanoTime();
         ch.send(1);
+        long sent = System.nanoTime();
         g.join();
-        System.out.println("measured=" + waited[0]);
+        System.out.println("measured=" + (sending - seenWaiting) + " upper=" + (sent - spawning));
     }
 
     /** 64 goroutines each sleep 1 ms {@code n} times (with 4 Ps: readied and run on every P). */
@@ -133,9 +138,14 @@ class SchedStatsTest {
         return Long.parseLong(m.group(1));
     }
 
+    /**
+     * One carrier too (gort.maxthreads=1): on a loaded machine the OS may deschedule the busy
+     * carrier long enough for sysmon to take it for a blocked one and add a spare P, which would
+     * run the others; with no carrier to spare, only the end of the computation lets them run.
+     */
     @Test
     void aGoroutineThatComputesWithoutASafepointDelaysTheOthersOnItsProcessor() throws Exception {
-        String out = child("busy", "-Dgort.maxprocs=1");
+        String out = child("busy", "-Dgort.maxprocs=1", "-Dgort.maxthreads=1");
         assertTrue(field(out, "latency count=(\\d+)") >= 20, out);
         assertTrue(field(out, "latency count=\\d+ p50=\\d+ p99=(\\d+)") >= 40 * MS, "p99 at least 40 ms:\n" + out);
     }
@@ -148,14 +158,21 @@ class SchedStatsTest {
         assertTrue(field(out, "wait chan receive: count=(\\d+)") >= 1, out);
     }
 
+    /**
+     * The recorded wait lies in the bracket the sender measured (see {@link #chan}), to the
+     * histogram's 1%; the bracket is within 10% of the wait unless the machine delayed the spawn
+     * or the send by more than that.
+     */
     @Test
     void aHundredMillisecondChannelWaitShowsInTheChanReceiveDistribution() throws Exception {
         String out = child("chan", "-Dgort.maxprocs=2");
         long measured = field(out, "measured=(\\d+)");
+        long upper = field(out, "upper=(\\d+)");
         assertTrue(measured >= 100 * MS, out);
         assertEquals(1, field(out, "wait chan receive: count=(\\d+)"), out);
         long recorded = field(out, "wait chan receive: count=\\d+ p50=\\d+ max=(\\d+)");
-        assertTrue(Math.abs(recorded - measured) <= measured / 10, "recorded " + recorded + " ns within 10% of " + measured + ":\n" + out);
+        assertTrue(recorded >= measured * 99 / 100 && recorded <= Math.max(upper, measured * 11 / 10) * 101 / 100,
+            "recorded " + recorded + " ns within 10% of " + measured + " (or at most " + upper + "):\n" + out);
     }
 
     @Test

@@ -106,12 +106,12 @@ final class Diagnostics {
             sb.append(ps[i].steal.size());
         }
         sb.append(']');
-        if (s.netpoll != null) sb.append(" netpoll=").append(s.netpoll.name());
         if (s.stats.on()) {
             SchedStats.appendDuration(sb.append(" schedlat p99="), s.stats.read(ps).latency().p99Nanos());
         } else {
             sb.append(" schedlat off");
         }
+        if (s.netpoll != null) sb.append(" netpoll=").append(s.netpoll.name());
         if (s.hooks.length > 0) s.eachHook("schedtrace", h -> h.appendSchedtrace(sb));
         return sb.toString();
     }
