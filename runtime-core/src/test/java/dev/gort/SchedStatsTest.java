@@ -68,9 +68,9 @@ class SchedStatsTest {
      * untimed (the carriers started, the code compiled: an idle runtime, not a cold one).
      */
     private static void idle() throws Exception {
-        dev.gort.sched.Scheduler.setSchedStatsSamplingForTests(false, 1);
+        dev.gort.sched.Scheduler.setSchedStatsSampling(false, 1);
         pingEveryMillisecond(300);
-        dev.gort.sched.Scheduler.setSchedStatsSamplingForTests(true, 1);
+        dev.gort.sched.Scheduler.setSchedStatsSampling(true, 1);
         pingEveryMillisecond(300);
     }
 

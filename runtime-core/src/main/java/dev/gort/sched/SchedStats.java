@@ -65,9 +65,13 @@ final class SchedStats {
     static final byte CAUSE_TIME_SLICE = 0, CAUSE_MEMORY_GATE = 1, CAUSE_STUCK = 2;
     static final String[] CAUSE_KEYS = {"time slice", "memory gate", "stuck carrier"};
 
-    // ---- configuration: written at start-up, and by tests while no goroutine runs (read racily)
-    /** Sampling on ({@code gort.schedstats}, and HdrHistogram available). */
-    private boolean on;
+    // ---- configuration: written at start-up, and by tests and benchmarks (setSampling) at any time
+    /**
+     * Sampling on ({@code gort.schedstats}, and HdrHistogram available). Volatile so that a
+     * switch at run time reaches carriers whose loops the JIT compiled (a plain load on x86 and
+     * ARM's load-acquire; no write on the hot path); written after {@link #mask}, read before it.
+     */
+    private volatile boolean on;
     /** period - 1: a cycle is timed when the goroutine's counter has these bits clear. */
     private int mask;
 

@@ -797,12 +797,20 @@ public final class Scheduler {
     }
 
     /**
-     * Tests: sampling of the scheduling latency and wait times on or off, and one goroutine cycle
-     * in {@code period} timed (1: every one; {@code -Dgort.schedstats.sample} at start-up). Not
-     * for use while goroutines run: carriers read the setting without synchronization.
+     * Tests and benchmarks: sampling of the scheduling latency and wait times on or off, and one
+     * goroutine cycle in {@code period} timed (1: every one; {@code -Dgort.schedstats} and
+     * {@code -Dgort.schedstats.sample} at start-up). Carriers see the change at their next
+     * cycle; cycles timed before it are still recorded.
+     *
+     * @throws IllegalArgumentException if period is not a power of two in 1..128
      */
-    public static void setSchedStatsSamplingForTests(boolean on, int period) {
+    public static void setSchedStatsSampling(boolean on, int period) {
         get().stats.setSampling(on, period);
+    }
+
+    /** The period set at start-up ({@code -Dgort.schedstats.sample}), for tests and benchmarks that switch the sampling. */
+    public static int schedStatsSample() {
+        return get().config.schedStatsSample();
     }
 
     /** Tests: sets the spin before park (read by each wait; not for use while busy). */
