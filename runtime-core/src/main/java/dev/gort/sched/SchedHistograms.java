@@ -4,6 +4,7 @@ import dev.gort.Distribution;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.HdrHistogram.SingleWriterRecorder;
@@ -30,9 +31,15 @@ import org.HdrHistogram.SingleWriterRecorder;
  * that every writer that entered the old phase has left it. So every recorded value is in
  * exactly one interval, and the interval is read only after its last write. The intervals are
  * added to the cumulative histograms here, under this object's monitor, so that the
- * distributions count everything since the runtime started. A P that retires is drained one
- * last time ({@link #retired}), under {@link Idle#lock}, after its last holder released it:
- * nothing records into it afterwards.
+ * distributions count everything since the runtime started.
+ *
+ * <p>No scheduler thread ever waits for that monitor: a reader may hold it for a while (a
+ * flip waits for the writers in flight, and the reader may be descheduled), and a carrier or
+ * sysmon blocked on it while holding {@link Idle#lock} would stall every carrier, and look
+ * to sysmon like a blocked carrier. So a P that retires (under {@link Idle#lock}, after its
+ * last holder released it: nothing records into it afterwards) is only pushed on
+ * {@link #retiredHead}, a lock-free stack through {@link PerP#nextRetired} (a CAS, no
+ * allocation), and the next {@link #read} drains it there, once more, and drops it.
  *
  * <p>Every histogram auto-resizes, with two significant digits (a value is within 1% of the
  * duration it stands for): a reason never used costs a few kilobytes per P, and a recording that
@@ -46,6 +53,12 @@ final class SchedHistograms {
     private final Histogram latencyTotal = new Histogram(DIGITS);
     private final Histogram[] waitTotals = new Histogram[SchedStats.SLOTS];
     private final Histogram scratch = new Histogram(DIGITS);
+    /**
+     * Retired Ps' recorders not drained since their retirement: pushed by {@link #retired}
+     * (CAS, release), taken whole by {@link #read} (getAndSet, acquire: the P's last records,
+     * which happened before its retirement, are visible to the drain).
+     */
+    private final AtomicReference<PerP> retiredHead = new AtomicReference<>();
 
     SchedHistograms() {
         for (int i = 1; i < SchedStats.SLOTS; i++) {
@@ -59,6 +72,8 @@ final class SchedHistograms {
         private final SingleWriterRecorder latency = new SingleWriterRecorder(DIGITS);
         /** By {@link SchedStats}' slot: a wait reason's ordinal (NONE's is unused), then the blocking call. */
         private final SingleWriterRecorder[] waits = new SingleWriterRecorder[SchedStats.SLOTS];
+        /** The link of {@link #retiredHead}: written by the retiring thread before its push, read by the reader after its take. */
+        private PerP nextRetired;
 
         PerP() {
             for (int i = 1; i < SchedStats.SLOTS; i++) waits[i] = new SingleWriterRecorder(DIGITS);
@@ -80,6 +95,12 @@ final class SchedHistograms {
 
     /** Drains the recorders of {@code ps} and the shared ones into the totals, and summarises them. */
     synchronized SchedStats.Snapshot read(P[] ps) {
+        for (PerP r = retiredHead.getAndSet(null); r != null; ) {
+            drainLocked(r); // a retired P may be in ps too (an older allp): draining twice is harmless
+            PerP next = r.nextRetired;
+            r.nextRetired = null;
+            r = next;
+        }
         for (P p : ps) drainLocked(p.histograms);
         for (int i = 1; i < SchedStats.SLOTS; i++) {
             sharedWaits[i].getIntervalHistogramInto(scratch);
@@ -90,9 +111,14 @@ final class SchedHistograms {
         return new SchedStats.Snapshot(distribution(latencyTotal), Collections.unmodifiableMap(waits));
     }
 
-    /** Holding Idle.lock: p leaves allp; what it recorded goes into the totals now. */
-    synchronized void retired(P p) {
-        drainLocked(p.histograms);
+    /** Holding Idle.lock: p leaves allp; the next read drains what it recorded. Never blocks, allocates nothing. */
+    void retired(P p) {
+        PerP r = p.histograms;
+        PerP head;
+        do {
+            head = retiredHead.get();
+            r.nextRetired = head;
+        } while (!retiredHead.compareAndSet(head, r));
     }
 
     private void drainLocked(PerP r) {

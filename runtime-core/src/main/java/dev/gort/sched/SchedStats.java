@@ -77,8 +77,8 @@ final class SchedStats {
 
     /** The histograms, or null without HdrHistogram. */
     private final SchedHistograms histograms;
-    /** The steals of retired Ps; under this object's monitor. */
-    private long retiredSteals;
+    /** The steals of retired Ps (added to under Idle.lock, lock-free: see SchedHistograms on why nothing there may block). */
+    private final java.util.concurrent.atomic.AtomicLong retiredSteals = new java.util.concurrent.atomic.AtomicLong();
 
     SchedStats(boolean on, int period) {
         this.histograms = AVAILABLE ? new SchedHistograms() : null;
@@ -192,17 +192,15 @@ final class SchedStats {
         return histograms != null ? histograms.read(ps) : EMPTY;
     }
 
-    /** Holding Idle.lock: p leaves allp; what it recorded stays in the totals. */
+    /** Holding Idle.lock: p leaves allp; what it recorded stays in the totals. Never blocks. */
     void retired(P p) {
         if (histograms != null) histograms.retired(p);
-        synchronized (this) {
-            retiredSteals += p.stealsOpaque();
-        }
+        retiredSteals.addAndGet(p.stealsOpaque());
     }
 
-    /** Successful steals over ps (the live Ps), and those of the retired Ps. */
-    synchronized long steals(P[] ps) {
-        long n = retiredSteals;
+    /** Successful steals over ps (the live Ps), and those of the retired Ps (a retiring P may count in both for a moment). */
+    long steals(P[] ps) {
+        long n = retiredSteals.get();
         for (P p : ps) n += p.stealsOpaque();
         return n;
     }

@@ -52,6 +52,38 @@ class SchedHistogramsTest {
         assertEquals(1, stats.steals(new P[] {a}));
     }
 
+    /**
+     * A retirement runs under the scheduler lock: it must not wait for a reader that holds the
+     * histograms (a carrier blocked there stalls every carrier, and sysmon takes it for a blocked
+     * one and adds a spare P that is never retired).
+     */
+    @Test
+    void aRetirementDoesNotWaitForAReader() throws Exception {
+        SchedHistograms h = new SchedHistograms();
+        P p = new P(0);
+        p.histograms.recordLatency(1_000);
+        var held = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        Thread reader = Thread.ofPlatform().start(() -> {
+            synchronized (h) { // as read() holds it
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        held.await();
+        try {
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> h.retired(p));
+        } finally {
+            release.countDown();
+            reader.join();
+        }
+        assertEquals(1, h.read(new P[0]).latency().count(), "the next read drains the retired P");
+    }
+
     @Test
     void waitTimesHaveEveryReasonAndTheBlockingCallInOrder() {
         SchedStats.Snapshot s = new SchedStats(true, 8).read(new P[0]);
