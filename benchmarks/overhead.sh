@@ -11,7 +11,8 @@
 #   ROUNDS=5 benchmarks/overhead.sh pingpong             # a subset, more rounds
 #
 # Environment: ROUNDS (3), WARMUP (2), REPS (7), MAXPROCS (2), NO_BUILD=1 (use the existing
-# benchmarks/target/benchmarks.jar), JVM_OPTS (extra JVM options, e.g. -Dgort.schedstats.sample=8).
+# jar), JAR (default benchmarks/target/benchmarks.jar; a copy lets a build run meanwhile),
+# JVM_OPTS (extra JVM options, e.g. -Dgort.schedstats.sample=8).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,7 +22,7 @@ WARMUP=${WARMUP:-2}
 REPS=${REPS:-7}
 MAXPROCS=${MAXPROCS:-2}
 JVM_OPTS=${JVM_OPTS:-}
-JAR=$HERE/target/benchmarks.jar
+JAR=${JAR:-$HERE/target/benchmarks.jar}
 WORKLOADS=("$@")
 [ ${#WORKLOADS[@]} -gt 0 ] || WORKLOADS=(pingpong ring)
 
