@@ -198,6 +198,19 @@ class SchedStatsTest {
         assertEquals(64, field(r.stdout(), "wait sleep: count=(\\d+)"), "64 of 4096 sleeps timed:\n" + r);
     }
 
+    /** One P, a goroutine polling safepoints for 100 ms while another waits: sysmon asks it to yield for its time slice. */
+    @Test
+    void aGoroutineThatRunsAWholeTimeSliceIsPreemptedForThatCause() throws Exception {
+        long before = Go.metrics().preemptionsByCause().get("time slice");
+        GoTestSupport.withMaxProcs(1, () -> GoTestSupport.runMain(() -> {
+            Goroutine other = Go.spawn(() -> { });
+            long end = System.nanoTime() + 100 * MS;
+            while (System.nanoTime() < end) Go.safepoint();
+            other.join();
+        }));
+        assertTrue(Go.metrics().preemptionsByCause().get("time slice") > before, Go.metrics().toString());
+    }
+
     @Test
     void metricsListEveryWaitReasonAndPreemptionCause() {
         Metrics m = Go.metrics();
