@@ -38,6 +38,9 @@ final class Preemption {
     private static final VarHandle PENDING;
     /** Yields honoured (a metric; written by the goroutines that yield). */
     static final AtomicLong preemptions = new AtomicLong();
+    /** The same, by the cause of the request ({@link #CAUSES}, {@link G#preemptCause}). */
+    static final java.util.concurrent.atomic.AtomicLongArray preemptionsByCause =
+        new java.util.concurrent.atomic.AtomicLongArray(Preemption.CAUSES.length);
 
     static {
         try {
@@ -66,6 +69,7 @@ final class Preemption {
         if (g.status() != G.RUNNING) return;
         if (!clear(g)) return;
         preemptions.incrementAndGet();
+        preemptionsByCause.incrementAndGet(g.preemptCause);
         if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.preempt(g.id, CAUSES[g.preemptCause]); // after clear: see request
         if (g.locked()) {
             Scheduler.get().syscalls.yieldBlocking(g);
@@ -86,7 +90,7 @@ final class Preemption {
      * {@code cause}. The cause is a plain store before the CAS that sets {@code preempt}; the
      * goroutine reads it after its own CAS that clears the flag ({@link #slow}), which acquires
      * what the setting CAS released. sysmon is the only writer: a request while one is pending
-     * overwrites the cause (a racy byte, read only for the JFR event), the later reason winning.
+     * overwrites the cause (a racy byte, read only for the JFR event and the count by cause), the later reason winning.
      */
     static void request(G g, byte cause) {
         g.preemptCause = cause;

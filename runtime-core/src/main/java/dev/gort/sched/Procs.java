@@ -178,6 +178,7 @@ final class Procs {
             p.status = P.DEAD; // before taking its timers: addTimer re-checks it under the heap lock
             p.runq.drainTo(s.global);
             retiredBalance.addAndGet(p.balance());
+            s.stats.retired(p); // its distributions stay in the runtime's totals
             p.m = null;
             if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.processorRetired(p.id, allp.length - n);
         }
