@@ -218,7 +218,7 @@ class SchedStatsTest {
             "join", "blocking call")) {
             assertTrue(m.waitTimes().containsKey(key), key + " in " + m.waitTimes().keySet());
         }
-        assertEquals(List.of("time slice", "memory gate", "stuck carrier"), List.copyOf(m.preemptionsByCause().keySet()));
+        assertEquals(List.of("time slice", "stuck carrier", "memory gate"), List.copyOf(m.preemptionsByCause().keySet()));
         org.junit.jupiter.api.Assertions.assertThrows(UnsupportedOperationException.class,
             () -> m.waitTimes().put("x", Distribution.EMPTY));
     }

@@ -38,6 +38,10 @@ final class Preemption {
     private static final VarHandle PENDING;
     /** Yields honoured (a metric; written by the goroutines that yield). */
     static final AtomicLong preemptions = new AtomicLong();
+    /** Why a goroutine was asked to yield: {@link G#preemptCause}, named by {@link #CAUSES} (dev.gort.GoroutinePreempt's cause; the keys of Go.metrics().preemptionsByCause()). Before the counters, which are sized by it. */
+    static final byte TIME_SLICE = 0, STUCK_CARRIER = 1, MEMORY_GATE = 2;
+    static final String[] CAUSES = {"time slice", "stuck carrier", "memory gate"};
+
     /** The same, by the cause of the request ({@link #CAUSES}, {@link G#preemptCause}). */
     static final java.util.concurrent.atomic.AtomicLongArray preemptionsByCause =
         new java.util.concurrent.atomic.AtomicLongArray(Preemption.CAUSES.length);
@@ -80,10 +84,6 @@ final class Preemption {
             g.yieldKind = G.YIELD_NONE; // pinned: cannot be preempted now
         }
     }
-
-    /** Why a goroutine was asked to yield: {@link G#preemptCause}, named by {@link #CAUSES} (dev.gort.GoroutinePreempt's cause). */
-    static final byte TIME_SLICE = 0, STUCK_CARRIER = 1, MEMORY_GATE = 2;
-    static final String[] CAUSES = {"time slice", "stuck carrier", "memory gate"};
 
     /**
      * sysmon (its retake and the memory gate's round): asks g to yield at its next safepoint, for
