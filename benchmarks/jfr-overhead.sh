@@ -14,7 +14,9 @@
 #   default         -XX:StartFlightRecording:settings=default (Gort's events on, as their annotations say)
 #   default-nogort  the same with every dev.gort event off: JFR's own share of the cost
 #   detailed        settings=default plus docs/gort-profile.jfc (every park timed, parks over 1 ms, every steal and netpoll wait)
-#   sampling-N      settings=default with dev.gort.GoroutinePark timing one park in N (its default: 16)
+#   sampling-N      settings=default with dev.gort.GoroutinePark timing one park in N (its default: 64)
+#   nostats         no recording, and -Dgort.schedstats=false: "off" against it is what the sampled
+#                   scheduler statistics (on by default) cost
 #
 # Environment: ROUNDS (5), REPS (3: measured repetitions per pingpong process, after 1 warm-up),
 # HTTP_SECS (5: wrk's measured run per round, after a 2 s warm-up of the same server), MAXPROCS (2).
@@ -54,6 +56,7 @@ NOGORT=$OUT/nogort.jfc
 variant_flags() {
   case $1 in
     off) ;;
+    nostats) echo "-Dgort.schedstats=false" ;; # no recording, and the sampled scheduler statistics off
     default) echo "-XX:StartFlightRecording:settings=default" ;;
     default-nogort) echo "-XX:StartFlightRecording:settings=default,settings=$NOGORT" ;;
     detailed) echo "-XX:StartFlightRecording:settings=default,settings=$ROOT/docs/gort-profile.jfc" ;;
