@@ -24,8 +24,12 @@
  * at every goroutine switch when on, where a direct call inlines), and each use sits in a class
  * that is loaded only after the check.
  */
+@SuppressWarnings("requires-automatic")
 module dev.gort.core {
     requires java.instrument;
+    // The scheduler's sampled distributions (SchedStats); optional, as the three above. HdrHistogram
+    // 2.2.2 declares no module name: the automatic module is named after its jar.
+    requires static HdrHistogram;
     requires static java.management;
     requires static jdk.management;
     requires static jdk.jfr;

@@ -5,16 +5,18 @@ package dev.gort;
  * some percentiles and the largest. Returned by {@link Go#metrics()} for the scheduling latency
  * ({@link Metrics#schedulingLatency()}) and the wait times ({@link Metrics#waitTimes()}).
  *
- * <p>Cumulative since the runtime started, and <em>sampled</em>: as Go's runtime does, the
- * scheduler times about one goroutine transition in 8 (a per-goroutine counter decides, so a
- * transition that is not timed reads no clock), so {@code count} and {@code totalNanos} are those
- * of the sample, about an eighth of the transitions, and the percentiles are estimates of the
- * whole. {@code -Dgort.schedstats=false} turns the sampling off (every distribution is then
- * {@link #EMPTY}). Percentiles and the maximum carry the recording's precision: two significant
+ * <p>Cumulative since the runtime started, and <em>sampled</em>: as Go's runtime does (which
+ * times one in 8), the scheduler times one goroutine cycle in 64 (a per-goroutine counter
+ * decides, so a cycle that is not timed reads no clock), so {@code count} and {@code totalNanos}
+ * are those of the sample, about a 64th of the transitions, and the percentiles are estimates of
+ * the whole. {@code -Dgort.schedstats=false} turns the sampling off (every distribution is then
+ * {@link #EMPTY}, as it is when HdrHistogram is not on the path);
+ * {@code -Dgort.schedstats.sample=N} times one in N (a power of two; 1 times every transition,
+ * for tests). Percentiles and the maximum carry the recording's precision: two significant
  * decimal digits (a value is within 1% of the duration it stands for).
  *
  * @param count      durations recorded (sampled), at least 0
- * @param totalNanos their sum
+ * @param totalNanos their sum, to the recording's precision (the histogram's mean times the count)
  * @param p50Nanos   the median
  * @param p90Nanos   the 90th percentile
  * @param p99Nanos   the 99th percentile

@@ -18,7 +18,8 @@ package dev.gort;
  * @param spinningThreads carriers looking for work (stealing) without having found any
  * @param globalRunQueue  entries in the global run queue (an overflow batch counts once)
  * @param localRunQueues  goroutines in the processors' own run queues, all together
- * @param preemptions     yields at a safepoint of goroutines whose time slice was over
+ * @param preemptions     yields at a safepoint of goroutines asked to yield (see
+ *                        {@code preemptionsByCause})
  * @param stuckRetakes    processors taken from a carrier that ran one goroutine too long
  *                        without reaching a safepoint, and given to a spare carrier
  * @param blockingCalls   {@link Go#blocking} calls made by goroutines
@@ -41,13 +42,13 @@ package dev.gort;
  *                        {@code "IO wait"}, ...), plus {@code "blocking call"}: the time spent in
  *                        {@link Go#blocking}. Unmodifiable, in a fixed order, every key present
  *                        ({@link Distribution#EMPTY} for those with nothing recorded); sampled
- * @param preemptionsByCause {@code preemptions} and {@code stuckRetakes} by cause:
- *                        {@code "time slice"} (a goroutine ran a whole time slice and yielded at a
- *                        safepoint), {@code "memory gate"} (a goroutine allocated while the soft
- *                        memory limit's gate was closed, and yielded at a safepoint),
- *                        {@code "stuck carrier"} (a spare processor added for a carrier that ran
- *                        one goroutine too long without reaching a safepoint). Unmodifiable, every
- *                        key present
+ * @param preemptionsByCause {@code preemptions} by the cause of the request that the goroutine
+ *                        honoured at a safepoint: {@code "time slice"} (it ran a whole time
+ *                        slice), {@code "memory gate"} (it allocated while the soft memory limit's
+ *                        gate was closed), {@code "stuck carrier"} (its carrier was found blocked
+ *                        and its processor's work went to a spare, counted in
+ *                        {@code stuckRetakes}; it yields once back). Unmodifiable, every key
+ *                        present; the values add up to {@code preemptions}
  * @param steals          successful steals: a carrier with nothing to run took goroutines (half
  *                        of a run queue, or its runnext) from another processor
  */

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Child JVMs for tests: {@link CoreOnlyProgram} seeing runtime-core only (none of the test
- * libraries, which may use {@code sun.misc.Unsafe} themselves; runtime-core has no library of its
- * own), with runtime-core either on the class path or on the module path as module
+ * libraries, which may use {@code sun.misc.Unsafe} themselves; runtime-core's one library,
+ * HdrHistogram, is optional and absent there: its distributions are off), with runtime-core either on the class path or on the module path as module
  * {@code dev.gort.core}; and any test program with the test classes or the whole test class path.
  * A child that runs past 120 s is killed and fails the test.
  */

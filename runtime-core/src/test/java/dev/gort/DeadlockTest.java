@@ -240,6 +240,6 @@ class DeadlockTest {
     void schedtraceHasGoFormat() {
         String line = dev.gort.sched.Scheduler.get().schedtrace();
         assertTrue(Pattern.matches("SCHED \\d+ms: maxprocs=\\d+ idleprocs=\\d+ threads=\\d+ spinning=\\d+ "
-            + "idlethreads=\\d+ runqueue=\\d+ \\[\\d+( \\d+)*\\]", line), line);
+            + "idlethreads=\\d+ runqueue=\\d+ \\[\\d+( \\d+)*\\] schedlat (p99=\\d+(\\.\\d)?(ns|us|ms|s)|off)( netpoll=\\S+)?", line), line);
     }
 }

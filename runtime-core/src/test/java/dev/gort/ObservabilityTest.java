@@ -3,19 +3,13 @@ package dev.gort;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gort.sync.WaitGroup;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import javax.management.ObjectName;
-import jdk.jfr.Recording;
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 
-/** JMX and JFR see the scheduler (docs/DESIGN.md, "Observability"). */
+/** JMX sees the scheduler (docs/DESIGN.md, "Observability"; JFR: dev.gort.sched.jfr.JfrEventsTest). */
 class ObservabilityTest {
 
     /** Child JVM for the schedtrace test. */
@@ -35,9 +29,12 @@ class ObservabilityTest {
         assertEquals(0, p.waitFor(), out);
         long lines = out.lines().filter(l -> l.matches("SCHED \\d+ms: maxprocs=2 idleprocs=\\d+ .*")).count();
         assertTrue(lines >= 2, "expected SCHED lines every 50 ms:\n" + out);
+        assertTrue(out.lines().filter(l -> l.startsWith("SCHED ") && !l.startsWith("SCHED config"))
+            .allMatch(l -> l.matches(".* schedlat (p99=\\d+(\\.\\d)?(ns|us|ms|s)|off)( .*)?")), "schedlat on each SCHED line:\n" + out);
         String first = out.lines().filter(l -> l.startsWith("SCHED")).findFirst().orElse("");
         assertTrue(first.matches("SCHED config: maxprocs=2 maxthreads=10000 stacksize=0 schedtrace=50 netpoll=(auto|none)"
-            + " deferwake=(true|false) pollwake=(owed|eager) spinnanos=\\d+ allocstats=(true|false) scheddetail=false"), "the first SCHED line is the configuration:\n" + out);
+            + " deferwake=(true|false) pollwake=(owed|eager) spinnanos=\\d+ allocstats=(true|false) scheddetail=false"
+            + " schedstats=(true|false) schedstats.sample=64"), "the first SCHED line is the configuration:\n" + out);
     }
 
     /** The configuration: read once, with the values the properties give and the defaults for the others. */
@@ -47,14 +44,15 @@ class ObservabilityTest {
         Process p = new ProcessBuilder(List.of(java, "--add-exports", "java.base/jdk.internal.vm=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow", "-Dgort.schedtrace=1000", "-Dgort.maxprocs=3",
             "-Dgort.maxthreads=77", "-Dgort.deferwake=false", "-Dgort.pollwake=eager", "-Dgort.spinnanos=5000",
-            "-Dgort.netpoll=none", "-Dgort.allocstats=true", "-Dgort.scheddetail=true", "-cp", System.getProperty("java.class.path"),
+            "-Dgort.netpoll=none", "-Dgort.allocstats=true", "-Dgort.scheddetail=true", "-Dgort.schedstats=false", "-Dgort.schedstats.sample=16",
+            "-cp", System.getProperty("java.class.path"),
             ObservabilityTest.class.getName()))
             .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         String first = out.lines().filter(l -> l.startsWith("SCHED")).findFirst().orElse("");
         assertEquals("SCHED config: maxprocs=3 maxthreads=77 stacksize=0 schedtrace=1000 netpoll=none deferwake=false"
-            + " pollwake=eager spinnanos=5000 allocstats=true scheddetail=true", first, out);
+            + " pollwake=eager spinnanos=5000 allocstats=true scheddetail=true schedstats=false schedstats.sample=16", first, out);
     }
 
     @Test
@@ -85,37 +83,5 @@ class ObservabilityTest {
         assertEquals(3, byCause.size());
         assertTrue(server.getAttribute(name, "WaitTimesSummary") instanceof String);
         assertTrue((Long) server.getAttribute(name, "Steals") >= 0);
-    }
-
-    @Test
-    void parkAndUnparkEventsAreRecorded() throws Exception {
-        Path file = Files.createTempFile("gort", ".jfr");
-        long id;
-        try (Recording r = new Recording()) {
-            r.enable("dev.gort.GoroutinePark");
-            r.enable("dev.gort.GoroutineUnpark");
-            r.start();
-            WaitGroup gate = new WaitGroup();
-            gate.add(1);
-            Goroutine g = Go.spawn(() -> {
-                try {
-                    gate.await();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
-            id = g.id();
-            GoTestSupport.awaitTrue("parked", 10_000, () -> g.state() == Goroutine.State.WAITING);
-            gate.done();
-            g.join();
-            r.stop();
-            r.dump(file);
-        }
-        List<RecordedEvent> events = RecordingFile.readAllEvents(file);
-        Files.deleteIfExists(file);
-        assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("dev.gort.GoroutinePark")
-            && e.getLong("goroutineId") == id && "sync.WaitGroup.Wait".equals(e.getString("reason"))), events.toString());
-        assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("dev.gort.GoroutineUnpark")
-            && e.getLong("goroutineId") == id), events.toString());
     }
 }

@@ -36,10 +36,14 @@ final class Ring implements Workload {
 
     @Override
     public List<Impl> impls() {
-        return List.of(
+        List<Impl> impls = new java.util.ArrayList<>(List.of(
             new Impl("gort", Driver.GOROUTINE, () -> new double[] {gort()}),
             new Impl("jvm-sq", Driver.VIRTUAL_THREAD, () -> new double[] {jdk("sq")}),
-            new Impl("jvm-jox", Driver.VIRTUAL_THREAD, () -> new double[] {jdk("jox")}));
+            new Impl("jvm-jox", Driver.VIRTUAL_THREAD, () -> new double[] {jdk("jox")})));
+        if (Tasks.SCHED_STATS_VARIANT) {
+            impls.add(1, new Impl("gort-nostats", Driver.GOROUTINE, () -> Tasks.withoutSchedStats(() -> new double[] {gort()})));
+        }
+        return impls;
     }
 
     static double gort() throws InterruptedException {

@@ -39,6 +39,24 @@ final class Tasks {
         });
     }
 
+    /**
+     * {@code -Dschedstats.variant=true}: the workload's {@code gort} implementation is followed by
+     * {@code gort-nostats}, the same body with the scheduler's sampled statistics switched off for
+     * its repetitions (benchmarks/overhead.sh: the two alternate within one JVM).
+     */
+    static final boolean SCHED_STATS_VARIANT = Boolean.getBoolean("schedstats.variant");
+
+    /** body with the sampling off, then back to the start-up setting. */
+    static double[] withoutSchedStats(Workload.Body body) throws Exception {
+        int period = dev.gort.sched.Scheduler.schedStatsSample();
+        dev.gort.sched.Scheduler.setSchedStatsSampling(false, period);
+        try {
+            return body.run();
+        } finally {
+            dev.gort.sched.Scheduler.setSchedStatsSampling(true, period);
+        }
+    }
+
     private static void die(String what, Throwable e) {
         System.out.println("INFO a " + what + " failed: " + e);
         e.printStackTrace(System.out);

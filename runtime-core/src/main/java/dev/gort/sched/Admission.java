@@ -134,7 +134,7 @@ final class Admission {
             }
             long bytes = AllocCounter.threadAllocatedBytes(m.thread);
             if (p.memG == g && bytes >= 0 && p.memAllocated >= 0 && bytes - p.memAllocated >= YIELD_ALLOCATION_BYTES) {
-                Preemption.request(g); // to the back of the global queue at its next safepoint
+                Preemption.request(g, Preemption.MEMORY_GATE); // to the back of the global queue at its next safepoint
             }
             p.memG = g;
             p.memAllocated = bytes;

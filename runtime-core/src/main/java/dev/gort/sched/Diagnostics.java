@@ -108,6 +108,11 @@ final class Diagnostics {
             sb.append(ps[i].steal.size());
         }
         sb.append(']');
+        if (s.stats.on()) {
+            SchedStats.appendDuration(sb.append(" schedlat p99="), s.stats.read(ps).latency().p99Nanos());
+        } else {
+            sb.append(" schedlat off");
+        }
         if (s.netpoll != null) sb.append(" netpoll=").append(s.netpoll.name());
         if (s.hooks.length > 0) s.eachHook("schedtrace", h -> h.appendSchedtrace(sb));
         return sb.toString();
@@ -193,12 +198,21 @@ final class Diagnostics {
         int local = 0;
         for (P p : ps) local += p.steal.size();
         Syscalls sys = s.syscalls;
+        SchedStats.Snapshot st = s.stats.read(ps);
         return new dev.gort.Metrics(s.procs.nprocs(), ps.length, s.numGoroutine(), threads, idleThreads,
             idle.npidle.get(), idle.nmspinning.get(), s.global.size(), local, Preemption.preemptions.get(),
             s.procs.stuckRetakes.get(), sys.blockingCalls.get(), idle.carrierWakeups.get(),
             s.netpoll != null ? s.netpoll.name() : "none", s.polling.netpollReadied.get(),
-            s.schedule.goroutineAllocated(), dev.gort.Distribution.EMPTY, SchedStats.emptyWaitTimes(),
-            SchedStats.emptyPreemptions(), 0);
+            s.schedule.goroutineAllocated(), st.latency(), st.waits(), preemptionsByCause(), s.stats.steals(ps));
+    }
+
+    /** Preemptions by the cause of the request, every cause present ({@code Metrics.preemptionsByCause}). */
+    private static java.util.Map<String, Long> preemptionsByCause() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < Preemption.CAUSES.length; i++) {
+            m.put(Preemption.CAUSES[i], Preemption.preemptionsByCause.get(i));
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     // =====================================================================================

@@ -74,6 +74,19 @@ public final class G extends GoContinuation implements Goroutine {
     int waitSinceMillis;
     /** sysmon's preemption request, honoured at the next safepoint. */
     volatile boolean preempt;
+    /**
+     * Why {@link #preempt} was set ({@code Preemption.TIME_SLICE}, ...): written by the requester before
+     * its CAS of the flag, read by the goroutine after its own CAS clears it (both CASes are
+     * volatile: the read sees the write of the request it clears, or a later one's).
+     */
+    byte preemptCause;
+    /** Sampling ({@link SchedStats}): the goroutine's count of cycles, mod 256. Owned as the fields below the status. */
+    byte statSeq;
+    /**
+     * Sampling: the time this cycle started to be timed (parked since, or runnable since); 0 when
+     * the cycle is not timed. Owned as the fields below the status (see SchedStats for the hand-offs).
+     */
+    long statStamp;
     /** The carrier while RUNNING or SYSCALL: written and read by that carrier; the dump reads it racily. */
     M m;
     /** Rarely used state, allocated on first use (keeps a plain goroutine small: W1 allocates millions). */

@@ -43,6 +43,8 @@ final class M {
     long allocAtMount = -1;
     /** First mounts this carrier has made while a memory limit was set: every fourth samples the heap (Admission.holdNew; this thread's own). */
     int admissionChecks;
+    /** Parks of goroutines on this carrier, counted to pick the ones JFR times (Scheduler.park, dev.gort.sched.jfr.ParkSampling; this thread's own). */
+    int jfrParks;
     /**
      * Bytes allocated by all the goroutine slices this carrier ran: written by this M's thread
      * only (opaque, in {@link #addGoroutineAllocated}), read opaque by {@code Go.metrics()}

@@ -40,6 +40,10 @@ public final class P {
      * is right at rest).
      */
     private long spawned, exited;
+    /** The sampled distributions recorded here (null without HdrHistogram): written by the owner only (see SchedHistograms). */
+    final SchedHistograms.PerP histograms = SchedStats.newPerP();
+    /** Successful steals by this P's carrier: written by the owner only (opaque store, no fence); read opaque. */
+    private long steals;
     /** Idle-list link; guarded by {@link Idle#lock}. */
     P idleNext;
 
@@ -105,6 +109,7 @@ public final class P {
     private static final java.lang.invoke.VarHandle SCHEDTICK;
     private static final java.lang.invoke.VarHandle SPAWNED;
     private static final java.lang.invoke.VarHandle EXITED;
+    private static final java.lang.invoke.VarHandle STEALS;
 
     static {
         try {
@@ -113,6 +118,7 @@ public final class P {
             POLL_OWED_SINCE = l.findVarHandle(P.class, "pollOwedSince", long.class);
             SPAWNED = l.findVarHandle(P.class, "spawned", long.class);
             EXITED = l.findVarHandle(P.class, "exited", long.class);
+            STEALS = l.findVarHandle(P.class, "steals", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -147,6 +153,16 @@ public final class P {
     /** Owner: a goroutine ended here. */
     void exited() {
         EXITED.setOpaque(this, exited + 1);
+    }
+
+    /** Owner: a steal from another P succeeded. */
+    void stole() {
+        STEALS.setOpaque(this, steals + 1);
+    }
+
+    /** Any thread: successful steals by this P (an estimate while the owner runs). */
+    long stealsOpaque() {
+        return (long) STEALS.getOpaque(this);
     }
 
     /** Any thread: goroutines ended here (an estimate while the owner runs). */

@@ -77,7 +77,9 @@ final class Polling {
                     timeout = deadline - System.nanoTime();
                     if (timeout <= 0) return false;
                 }
+                Object jfr = Scheduler.JFR ? dev.gort.sched.jfr.Jfr.netpollBegin() : null; // dev.gort.NetpollWait
                 s.netpoll.poll(timeout, list);
+                if (jfr != null) dev.gort.sched.jfr.Jfr.netpollEnd(jfr, timeout, list.size());
                 lastPoll = System.nanoTime();
             }
         } finally {

@@ -38,6 +38,13 @@ final class Preemption {
     private static final VarHandle PENDING;
     /** Yields honoured (a metric; written by the goroutines that yield). */
     static final AtomicLong preemptions = new AtomicLong();
+    /** Why a goroutine was asked to yield: {@link G#preemptCause}, named by {@link #CAUSES} (dev.gort.GoroutinePreempt's cause; the keys of Go.metrics().preemptionsByCause()). Before the counters, which are sized by it. */
+    static final byte TIME_SLICE = 0, STUCK_CARRIER = 1, MEMORY_GATE = 2;
+    static final String[] CAUSES = {"time slice", "stuck carrier", "memory gate"};
+
+    /** The same, by the cause of the request ({@link #CAUSES}, {@link G#preemptCause}). */
+    static final java.util.concurrent.atomic.AtomicLongArray preemptionsByCause =
+        new java.util.concurrent.atomic.AtomicLongArray(Preemption.CAUSES.length);
 
     static {
         try {
@@ -66,7 +73,8 @@ final class Preemption {
         if (g.status() != G.RUNNING) return;
         if (!clear(g)) return;
         preemptions.incrementAndGet();
-        if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.preempt(g.id);
+        preemptionsByCause.incrementAndGet(g.preemptCause);
+        if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.preempt(g.id, CAUSES[g.preemptCause]); // after clear: see request
         if (g.locked()) {
             Scheduler.get().syscalls.yieldBlocking(g);
             return;
@@ -77,8 +85,15 @@ final class Preemption {
         }
     }
 
-    /** sysmon: asks g to yield at its next safepoint. */
-    static void request(G g) {
+    /**
+     * sysmon (its retake and the memory gate's round): asks g to yield at its next safepoint, for
+     * {@code cause}. The cause is a plain store before the CAS that sets {@code preempt}; the
+     * goroutine reads it after its own CAS that clears the flag ({@link #slow}), which acquires
+     * what the setting CAS released. sysmon is the only writer: a request while one is pending
+     * overwrites the cause (a racy byte, read only for the JFR event and the count by cause), the later reason winning.
+     */
+    static void request(G g, byte cause) {
+        g.preemptCause = cause;
         if (G.PREEMPT.compareAndSet(g, false, true)) {
             PENDING.getAndAdd(1);
         }

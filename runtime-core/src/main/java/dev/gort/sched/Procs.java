@@ -178,7 +178,9 @@ final class Procs {
             p.status = P.DEAD; // before taking its timers: addTimer re-checks it under the heap lock
             p.runq.drainTo(s.global);
             retiredBalance.addAndGet(p.balance());
+            s.stats.retired(p); // its distributions stay in the runtime's totals
             p.m = null;
+            if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.processorRetired(p.id, allp.length - n);
         }
         // allp holds no DEAD P but those just marked (a P leaves allp when it is marked, here),
         // so the status is the filter: no per-P search.
@@ -228,7 +230,8 @@ final class Procs {
         synchronized (idle.lock) {
             // p.m: a P its M has just released (releasep, outside this lock, before a hand-off of
             // its own) is not stuck, it is on its way to another M.
-            if (p.stuck || p.status != P.RUNNING || p.m == null) return false;
+            M stuckM = p.m;
+            if (p.stuck || p.status != P.RUNNING || stuckM == null) return false;
             if (excess > 0 && p.steal.isEmpty() && p.timers.next == Long.MAX_VALUE) {
                 excess--; // a retirement was pending and nothing waits on p: keep that P instead of adding one
             } else {
@@ -277,6 +280,7 @@ final class Procs {
             p.stuck = true;
             p.stuckG = p.m != null ? p.m.curgAcquire() : null;
             stuckRetakes.incrementAndGet();
+            if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.stuckCarrier(p.id, handoff != null ? handoff.id : -1, p.stuckG, stuckM.thread);
         }
         if (handoff != null) {
             // Go's handoffp: an M for the spare at once if it has work (a spare left idle with a
@@ -302,6 +306,7 @@ final class Procs {
 
     /** Holding Idle.lock: p is stuck no more; one P (this one, if it is going idle) is to retire. */
     void unstuckLocked(P p) {
+        if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.stuckCarrierReturned(p.id);
         p.stuck = false;
         p.stuckG = null;
         excess++;

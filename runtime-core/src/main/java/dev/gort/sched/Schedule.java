@@ -44,6 +44,7 @@ final class Schedule {
     private final Procs procs;
     private final WakePolicy wake;
     private final Admission admission;
+    private final SchedStats stats;
 
     private static final byte[] CARRIER_FATAL = ErrorOut.bytes("gort: fatal error in carrier ");
     private static final byte[] CARRIER_OOM = ErrorOut.bytes("gort: out of memory in the scheduler; going on: carrier ");
@@ -65,6 +66,7 @@ final class Schedule {
         this.procs = s.procs;
         this.wake = s.wake;
         this.admission = s.admission;
+        this.stats = s.stats;
         this.allocStats = s.config.allocStats();
     }
 
@@ -155,6 +157,7 @@ final class Schedule {
         if (g.status() != G.RUNNABLE) {
             throw new IllegalStateException("gort: execute of " + g + " in status " + g.status());
         }
+        if (g.statStamp != 0) stats.mounted(p, g); // a timed cycle: its scheduling latency
         g.setStatusRelease(G.RUNNING);
         g.m = m;
         m.setCurg(g);
@@ -180,6 +183,7 @@ final class Schedule {
                     g.m = null;
                     Bubble bubble = Bubble.active() ? Bubble.of(g) : null;
                     int parkSeq = bubble != null ? bubble.beginPark(g) : 0;
+                    stats.leftRunning(g); // published with the status, before any waker can see it
                     g.setStatusRelease(G.WAITING); // published by the commit's lock release
                     if (c != null && !c.afterUnmount(g)) {
                         Scheduler.backFromWaiting(g, G.RUNNABLE);
@@ -197,6 +201,7 @@ final class Schedule {
                 case G.YIELD_GOSCHED, G.YIELD_PREEMPT, G.YIELD_NO_P -> {
                     g.m = null;
                     g.setStatusRelease(G.RUNNABLE);
+                    stats.leftRunning(g); // published by the requeue
                     if (ownFlag) g.interrupt(); // before the requeue: it resumes with its status set
                     global.put(g);
                     wake.wakep();
@@ -420,7 +425,8 @@ final class Schedule {
                 boolean offered = victim.offersRunnext;
                 G g = victim.steal.stealInto(p.runq, stealRunnext || offered, !victim.stuck && !offered);
                 if (g != null) {
-                    if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id);
+                    p.stole();
+                    if (Scheduler.JFR) dev.gort.sched.jfr.Jfr.steal(p.id, victim.id, p.runq.size() + 1); // g, and the rest in p's ring
                     return g;
                 }
             }

@@ -123,6 +123,8 @@ public final class Scheduler {
     final Deadlock deadlock;
     final Diagnostics diagnostics;
     final Sysmon sysmon;
+    /** The sampled distributions ({@link SchedStats}). */
+    final SchedStats stats;
 
     // ---- mutable state
     /** The next goroutine id: a P takes blocks of 16 ({@link #nextId}), anyone else one at a time. */
@@ -141,6 +143,7 @@ public final class Scheduler {
         AllocCounter.setEnabled(config.allocStats());
         this.netpoll = config.netpoll() ? loadNetpoll() : null;
         this.hooks = loadHooks();
+        this.stats = new SchedStats(config.schedStats(), config.schedStatsSample());
         // In dependency order: each owner may read the owners built before it.
         this.procs = new Procs(this, config.maxProcs());
         this.idle = new Idle(this);
@@ -481,6 +484,7 @@ public final class Scheduler {
         if (scope != null) g.extra().scope = scope; // likewise
         if (bubble == null && Bubble.active()) bubble = Bubble.current();
         if (bubble != null) bubble.join(g); // likewise, and counted before it can run
+        stats.spawned(g); // likewise
         if (p != null) {
             enqueueNew(g, p);
         } else {
@@ -565,6 +569,7 @@ public final class Scheduler {
      * @throws IllegalStateException if g is not WAITING (a double wake-up is a bug)
      */
     boolean makeRunnable(G g, String who) {
+        if (g.statStamp != 0) stats.readying(g); // a timed wait ends: before the CAS that publishes the new stamp
         Thread blocked;
         for (;;) {
             int s = g.status();
@@ -583,7 +588,6 @@ public final class Scheduler {
                 throw new IllegalStateException("gort: " + who + " of " + g + " in status " + s);
             }
         }
-        if (JFR) dev.gort.sched.jfr.Jfr.unpark(g.id);
         if (Bubble.active()) {
             Bubble b = Bubble.of(g);
             if (b != null) b.readied(g);
@@ -619,7 +623,14 @@ public final class Scheduler {
         g.waitReason = reason;
         g.waitSinceMillis = (int) (coarseNanos() / 1_000_000);
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
-        if (JFR) dev.gort.sched.jfr.Jfr.park(g.id, reason);
+        // dev.gort.GoroutinePark: a sampled park is timed (see ParkSampling), then committed if it ran past the threshold
+        Object jfrPark = JFR && (++g.m.jfrParks & dev.gort.sched.jfr.Jfr.parkSampleMask()) == 0 ? dev.gort.sched.jfr.Jfr.parkBegin(g.id, g.m.thread) : null;
+        parkNow(g, commit);
+        if (jfrPark != null) dev.gort.sched.jfr.Jfr.parkEnd(jfrPark, g.name(), reason, commit); // running again
+    }
+
+    /** park's wait: unmount and commit (or block the carrier); returns once g runs again. */
+    private void parkNow(G g, ParkCommit commit) {
         if (g.locked()) {
             syscalls.parkBlocking(g, commit);
             return;
@@ -828,6 +839,23 @@ public final class Scheduler {
     /** Tests: owed or eager netpoll-batch wake-ups (read at each poll). */
     public static void setPollWakeOwedForTests(boolean owed) {
         get().wake.pollWakeOwed = owed;
+    }
+
+    /**
+     * Tests and benchmarks: sampling of the scheduling latency and wait times on or off, and one
+     * goroutine cycle in {@code period} timed (1: every one; {@code -Dgort.schedstats} and
+     * {@code -Dgort.schedstats.sample} at start-up). Carriers see the change at their next
+     * cycle; cycles timed before it are still recorded.
+     *
+     * @throws IllegalArgumentException if period is not a power of two in 1..128
+     */
+    public static void setSchedStatsSampling(boolean on, int period) {
+        get().stats.setSampling(on, period);
+    }
+
+    /** The period set at start-up ({@code -Dgort.schedstats.sample}), for tests and benchmarks that switch the sampling. */
+    public static int schedStatsSample() {
+        return get().config.schedStatsSample();
     }
 
     /** Tests: sets the spin before park (read by each wait; not for use while busy). */

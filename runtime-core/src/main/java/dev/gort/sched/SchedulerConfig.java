@@ -28,10 +28,16 @@ package dev.gort.sched;
  * @param schedDetail    {@code gort.scheddetail} ({@code true} or {@code false}; default false):
  *                       each schedtrace line is followed by a line per P and per M (Go's
  *                       {@code GODEBUG=scheddetail=1}; see {@code Diagnostics.schedDetail})
+ * @param schedStats     {@code gort.schedstats} ({@code true} or {@code false}; default true): sample
+ *                       the scheduling latency and the wait times ({@link SchedStats}); false
+ *                       without HdrHistogram on the path (a warning says so if it was asked for)
+ * @param schedStatsSample {@code gort.schedstats.sample}: one goroutine cycle in this many is timed
+ *                       (a power of two in 1..128; default {@link #SCHED_STATS_SAMPLE_DEFAULT});
+ *                       1 times every one
  */
 record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedtraceMillis, boolean netpoll,
                        boolean deferWake, boolean pollWakeOwed, long spinNanos, boolean allocStats,
-                       boolean schedDetail) {
+                       boolean schedDetail, boolean schedStats, int schedStatsSample) {
 
     /**
      * Off by default: two reads of the carrier's counter per goroutine switch cost more than the
@@ -40,6 +46,15 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
      */
     static final boolean ALLOC_STATS_DEFAULT = false;
 
+    /**
+     * One goroutine cycle in 64 timed, where Go times one in 8 ({@code gTrackingPeriod}): a
+     * timed cycle costs about 100 ns here (three {@code System.nanoTime()} reads at ~18 ns and
+     * two recordings, each two atomic increments), so one in 8 cost W2 about 8% with one P;
+     * one in 64 keeps the always-on sampling under 2% of W2 and W5 (docs/BENCHMARKS.md,
+     * "Scheduler statistics").
+     */
+    static final int SCHED_STATS_SAMPLE_DEFAULT = 64;
+
     /** @throws IllegalArgumentException naming the property, when a value is out of range */
     SchedulerConfig {
         if (maxProcs < 1 || maxProcs > Scheduler.MAX_PROCS) {
@@ -47,6 +62,9 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
         }
         if (maxThreads < maxProcs) {
             throw new IllegalArgumentException("gort.maxthreads=" + maxThreads + " is below gort.maxprocs=" + maxProcs);
+        }
+        if (schedStatsSample < 1 || schedStatsSample > 128 || Integer.bitCount(schedStatsSample) != 1) {
+            throw new IllegalArgumentException("gort.schedstats.sample=" + schedStatsSample + " is not a power of two in 1..128");
         }
     }
 
@@ -62,7 +80,9 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
             !"eager".equals(System.getProperty("gort.pollwake", "owed")),
             Long.getLong("gort.spinnanos", 0L),
             allocStats(booleanProperty("gort.allocstats", ALLOC_STATS_DEFAULT)),
-            booleanProperty("gort.scheddetail", false));
+            booleanProperty("gort.scheddetail", false),
+            schedStats(booleanProperty("gort.schedstats", true), System.getProperty("gort.schedstats") != null),
+            intProperty("gort.schedstats.sample", SCHED_STATS_SAMPLE_DEFAULT));
     }
 
     /** The accounting asked for, if the carrier's counter can be read here; otherwise off, with a warning. */
@@ -71,6 +91,14 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
         String why = AllocCounter.unavailableReason();
         if (why == null) return true;
         System.err.println("gort: gort.allocstats=true ignored: " + why + "; goroutines' allocatedBytes() is -1");
+        return false;
+    }
+
+    /** The sampling asked for, if HdrHistogram is there; otherwise off, with a warning when it was asked for explicitly. */
+    private static boolean schedStats(boolean requested, boolean explicit) {
+        if (!requested || SchedStats.AVAILABLE) return requested;
+        if (explicit) System.err.println("gort: gort.schedstats=true ignored: HdrHistogram is not on the path (or not resolved);"
+            + " the scheduling-latency and wait-time distributions are empty");
         return false;
     }
 
@@ -99,6 +127,7 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
         return "maxprocs=" + maxProcs + " maxthreads=" + maxThreads + " stacksize=" + stackSize
             + " schedtrace=" + schedtraceMillis + " netpoll=" + (netpoll ? "auto" : "none")
             + " deferwake=" + deferWake + " pollwake=" + (pollWakeOwed ? "owed" : "eager")
-            + " spinnanos=" + spinNanos + " allocstats=" + allocStats + " scheddetail=" + schedDetail;
+            + " spinnanos=" + spinNanos + " allocstats=" + allocStats + " scheddetail=" + schedDetail
+            + " schedstats=" + schedStats + " schedstats.sample=" + schedStatsSample;
     }
 }

@@ -73,12 +73,16 @@ final class Syscalls {
         P p = Idle.releasep(m);
         g.setStatus(G.SYSCALL);
         nmsys.incrementAndGet();
+        Object jfr = Scheduler.JFR ? dev.gort.sched.jfr.Jfr.blockingBegin(g.id) : null; // dev.gort.BlockingCall
         s.idle.handoffp(p);
+        long timed = s.stats.blockingStart(g); // 0: this call is not timed
         try {
             return call.call();
         } finally {
+            if (timed != 0) s.stats.blockingEnd(timed);
             nmsys.decrementAndGet();
             exitsyscall(g, m);
+            if (jfr != null) dev.gort.sched.jfr.Jfr.blockingEnd(jfr); // holding a P again
         }
     }
 
@@ -110,10 +114,12 @@ final class Syscalls {
         x.blockedThread = self;
         Bubble bubble = Bubble.active() ? x.bubble : null;
         int parkSeq = bubble != null ? bubble.beginPark(g) : 0;
+        s.stats.leftRunning(g); // published with the status, as execute's park does
         g.setStatus(G.WAITING);
         if (commit != null && !commit.afterUnmount(g)) {
             x.blockedThread = null;
             Scheduler.backFromWaiting(g, G.RUNNING);
+            if (g.statStamp != 0) s.stats.mounted(m.p, g);
             return;
         }
         int s0 = g.status();
@@ -140,6 +146,7 @@ final class Syscalls {
             parkedLocked.incrementAndGet();
             x.blockedThread = null;
         }
+        if (g.statStamp != 0) s.stats.mounted(m.p, g); // runnable since the waker's CAS, running now
         g.setStatus(G.RUNNING);
     }
 
@@ -147,8 +154,10 @@ final class Syscalls {
     void yieldBlocking(G g) {
         M m = g.m;
         Idle idle = s.idle;
+        s.stats.leftRunning(g); // runnable from here (its own carrier's field: no hand-off)
         idle.handoffp(Idle.releasep(m));
         idle.acquirePWait(m);
+        if (g.statStamp != 0) s.stats.mounted(m.p, g);
     }
 
     // =====================================================================================

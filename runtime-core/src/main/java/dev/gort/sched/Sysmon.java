@@ -434,7 +434,7 @@ final class Sysmon implements Runnable {
                 && (!p.steal.isEmpty() || p.timers.next != Long.MAX_VALUE
                     || idle.npidle.get() + idle.nmspinning.get() == 0 || ran >= IDLE_HANDOFF_NANOS)
                 && !pausedThisRound() && sched.procs.markStuck(p)) {
-                requestPreemption(p, g, tick);
+                requestPreemption(p, g, tick, Preemption.STUCK_CARRIER);
                 acted = true;
                 continue;
             }
@@ -442,7 +442,7 @@ final class Sysmon implements Runnable {
             if (pausedThisRound()) continue; // ran may include it: decide next round, with the pause taken off
             if (p.sysmonPreemptTick != tick || p.sysmonPreemptG != g) {
                 // First request in this slice.
-                requestPreemption(p, g, tick);
+                requestPreemption(p, g, tick, Preemption.TIME_SLICE);
                 acted = true;
             } else if (p.stuck && p.sysmonClassInitChecked != g && g.status() == G.RUNNING
                        && ran >= CLASS_INIT_REPORT_NANOS) {
@@ -456,10 +456,10 @@ final class Sysmon implements Runnable {
     /** A blocked carrier whose P has nothing queued and room elsewhere is handed off after this long. */
     static final long IDLE_HANDOFF_NANOS = 10_000_000L;
 
-    private static void requestPreemption(P p, G g, int tick) {
+    private static void requestPreemption(P p, G g, int tick, byte cause) {
         p.sysmonPreemptTick = tick;
         p.sysmonPreemptG = g;
-        Preemption.request(g);
+        Preemption.request(g, cause);
     }
 
     /** How long a goroutine's carrier waits for a class's initialization before sysmon says so. */

@@ -86,6 +86,10 @@
  *   <tr><td>{@code JsonDump}, {@code GoroutineProfile}</td><td>the dump in the JDK's JSON shape
  *       ({@code jcmd Thread.dump_to_file -format=json}); the goroutine profile (pprof's
  *       {@code goroutine?debug=1})</td></tr>
+ *   <tr><td>{@code SchedStats}, {@code SchedHistograms}</td><td>the sampled scheduling latency and
+ *       wait times: the sampling decision and the timestamp a timed cycle carries
+ *       ({@link dev.gort.sched.G}'s statSeq and statStamp); each P's HdrHistogram recorders, the
+ *       shared ones, and their merge on read</td></tr>
  *   <tr><td>{@code Sysmon}</td><td>the monitor thread, its rounds and its own notes on each P</td></tr>
  *   <tr><td>{@link dev.gort.sched.SchedulerHooks}, {@link dev.gort.sched.NetpollDriver}</td><td>the
  *       services other modules provide (found with ServiceLoader at start-up): the GC assist's

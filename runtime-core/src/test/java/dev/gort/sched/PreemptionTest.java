@@ -110,7 +110,7 @@ class PreemptionTest {
                     Thread[] carriers = new Thread[2];
                     int v = Go.blocking(() -> {
                         carriers[0] = carrier();
-                        Preemption.request(g); // as sysmon would, racing blocking()'s Preemption.clear
+                        Preemption.request(g, Preemption.TIME_SLICE); // as sysmon would, racing blocking()'s Preemption.clear
                         Go.safepoint();
                         carriers[1] = carrier();
                         return 42;

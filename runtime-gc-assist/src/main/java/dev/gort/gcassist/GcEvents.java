@@ -10,10 +10,9 @@ import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
 /**
- * JFR events of the GC assist, off by default like the scheduler's
- * ({@code dev.gort.sched.jfr.GoroutineEvents}): enable them in a recording
- * ({@code Recording.enable("dev.gort.MemoryLimitPacing")}) or a .jfc file that turns on
- * {@code dev.gort.*}. Both are rare (a few per GC cycle at most), so enabling them costs nothing
+ * JFR events of the GC assist, off in JFR's {@code default} settings (unlike the scheduler's,
+ * {@code dev.gort.sched.jfr.GoroutineEvents}): enable them in a recording
+ * ({@code Recording.enable("dev.gort.MemoryLimitPacing")}) or with docs/gort-profile.jfc. Both are rare (a few per GC cycle at most), so enabling them costs nothing
  * measurable.
  */
 public final class GcEvents {
