@@ -424,7 +424,9 @@ public final class G extends GoContinuation implements Goroutine {
     // Invariants (see also InterruptibleWait and Waiter.cancel):
     // 1. An interruptible wait is installed (CAS into interruptState) while the goroutine holds
     //    the lock (or claim) its wakers use, before it parks; the CAS fails only if the status is
-    //    set, and then the goroutine does not park (it throws).
+    //    set, and then the goroutine does not park (it throws). A wait already there (the
+    //    goroutine's reused Waiter, left from its previous wait) is installed by the volatile
+    //    read that finds it: see beginInterruptibleWait.
     // 2. interrupt() sets the status by getAndSet. If it returns a wait, that wait was installed
     //    before (in the order of this one field), so the interrupter's cancel either finds the
     //    goroutine still in it (then it is the one waker, under the wakers' lock) or finds it
@@ -440,6 +442,14 @@ public final class G extends GoContinuation implements Goroutine {
         Object cur = interruptState;
         if (cur == INTERRUPTED) return false;
         if (interruptsCarrier && CarrierLookup.carrierInterrupted(false)) return false; // set by the task itself
+        // w already there (a goroutine's reused Waiter, left by its previous wait: every channel
+        // wait but the first): the volatile read above installs it, no CAS (a locked instruction
+        // per wait). The read and the interrupter's getAndSet are ordered in this field's order,
+        // as the CAS would be: read first, and the getAndSet returns w, whose cancel takes the
+        // lock this goroutine holds (with interruptible already set under it) and ends this
+        // wait; getAndSet first, and the read sees INTERRUPTED. The same two outcomes as a CAS
+        // from cur to w, which would write the value it read.
+        if (cur == w) return true;
         if (INTERRUPT_STATE.compareAndSet(this, cur, w)) return true;
         return false; // only an interrupter changes it meanwhile, to INTERRUPTED
     }

@@ -41,9 +41,10 @@ import java.util.Collection;
  * load of {@code head} in {@link Owner#put} synchronizes with a thief's CAS of it, so the
  * thief's copy of the slots it claimed happens before the owner writes those slots again.
  *
- * <p>{@code runnext} is changed only by atomic exchange (owner's put) or CAS (takers), so each
- * goroutine put there is taken exactly once: by a CAS from it to null, or by the exchange that
- * kicks it to the ring. Stealing {@code runnext} is not linearizable against that put: between
+ * <p>{@code runnext} is made non-null only by the owner's put (a release store when it reads
+ * null, which no taker can change, else an atomic exchange) and made null only by CAS (takers,
+ * the owner's poll), so each goroutine put there is taken exactly once: by a CAS from it to
+ * null, or by the exchange that kicks it to the ring. Stealing {@code runnext} is not linearizable against that put: between
  * the exchange and the ring's {@code tail} store, a thief may find the ring empty and take the
  * new {@code runnext} while the goroutine it displaced is on its way to the ring (as in Go). No
  * goroutine is lost or taken twice; only which of the two the thief gets differs.
@@ -231,6 +232,8 @@ final class RunQueue {
         private void setTailRelease(int t) { TAIL.setRelease(this, t); }
         private G runnext() { return (G) RUNNEXT.getVolatile(this); }
         private boolean casRunnext(G expect, G update) { return RUNNEXT.compareAndSet(this, expect, update); }
+        /** Owner only, runnext read null: see put. */
+        private void setRunnextRelease(G g) { RUNNEXT.setRelease(this, g); }
 
         /**
          * Queues g, in {@code runnext} when {@code next} (kicking the old one to the ring).
@@ -240,7 +243,17 @@ final class RunQueue {
          */
         boolean put(G g, boolean next, GlobalQueue overflow) {
             if (next) {
-                // One exchange: whatever was there (a thief may have just taken it) is kicked out.
+                // Empty (every hand-off of W2-W5: the previous one was polled): a release store,
+                // no exchange. Only this owner makes runnext non-null; takers CAS it from a
+                // goroutine to null. So null read here stays null until this store, which no
+                // taker can race, and the release pairs with a taker's volatile read or CAS as
+                // the exchange's did (the goroutine's fields, written before, are seen with it).
+                if (runnext() == null) {
+                    setRunnextRelease(g);
+                    return false;
+                }
+                // Taken: one exchange, since a thief may take the old one meanwhile; whatever
+                // was there is kicked out to the ring.
                 G old = (G) RUNNEXT.getAndSet(this, g);
                 if (old == null) {
                     return false;

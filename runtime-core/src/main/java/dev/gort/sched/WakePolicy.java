@@ -108,7 +108,7 @@ final class WakePolicy {
      */
     void readied(P p) {
         if (p != null && deferWake && p.runq.onlyRunnext()) {
-            if (!p.wakeOwed) p.wakeOwed = true;
+            if (!p.wakeOwed) WAKE_OWED.setOpaque(p, true); // opaque: see WAKE_OWED
             return;
         }
         wakep();
@@ -116,7 +116,29 @@ final class WakePolicy {
 
     /** The carrier of p has unmounted a goroutine: p runs what that goroutine readied itself. */
     static void carrierUnmounted(P p) {
-        if (p.wakeOwed) p.wakeOwed = false;
+        if (p.wakeOwed) WAKE_OWED.setOpaque(p, false); // opaque: see WAKE_OWED
+    }
+
+    /**
+     * {@link P#wakeOwed}, for the two stores of its P's own thread (the goroutine's
+     * {@link #readied}, the carrier's {@link #carrierUnmounted}: one thread, so program order
+     * orders them). They are opaque, not volatile: a volatile store is followed by a full fence
+     * (a locked instruction on x86), two per channel hand-off, and nothing here needs one. The
+     * debt pairs with no other memory access: sysmon's volatile read in {@link #payOwedWakes}
+     * needs only to see the store eventually (opaque guarantees it, in the field's own order),
+     * and it judges the debt by the P's schedtick, not by anything the store would publish. A
+     * read of a stale value costs what the field's contract already allows: sysmon pays a debt
+     * the carrier settled meanwhile (one extra wakep), or sees a new debt a round later. Sysmon's
+     * own clear stays volatile.
+     */
+    private static final VarHandle WAKE_OWED;
+
+    static {
+        try {
+            WAKE_OWED = java.lang.invoke.MethodHandles.lookup().findVarHandle(P.class, "wakeOwed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     /**
