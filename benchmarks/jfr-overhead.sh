@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What JFR costs Gort: W2 (pingpong, benchmarks.jar) and W8 (the HTTP example under wrk) with JFR
+# What JFR costs Gort: W2 (pingpong) and W5 (ring, both benchmarks.jar) and W8 (the HTTP example under wrk) with JFR
 # off and with a recording of JFR's "default" settings, in one run, the variants alternated
 # (A B A B ...) so that load from outside falls on each alike. Prints each round's ratio to "off"
 # and the median ratio per variant (above 1.00: slower with JFR; for W8, lower req/s and more
@@ -7,6 +7,7 @@
 #
 #   benchmarks/jfr-overhead.sh                      # both workloads, ROUNDS=5
 #   WORKLOADS=pingpong ROUNDS=9 benchmarks/jfr-overhead.sh
+#   WORKLOADS=ring VARIANTS="off default nostats" benchmarks/jfr-overhead.sh
 #   VARIANTS="off default default-nogort detailed" benchmarks/jfr-overhead.sh
 #
 # Variants (JVM flags added to the same command):
@@ -18,7 +19,7 @@
 #   nostats         no recording, and -Dgort.schedstats=false: "off" against it is what the sampled
 #                   scheduler statistics (on by default) cost
 #
-# Environment: ROUNDS (5), REPS (3: measured repetitions per pingpong process, after 1 warm-up),
+# Environment: ROUNDS (5), REPS (3: measured repetitions per pingpong or ring process, after 1 warm-up),
 # HTTP_SECS (5: wrk's measured run per round, after a 2 s warm-up of the same server), MAXPROCS (2).
 # Needs benchmarks/target/benchmarks.jar and examples/target/examples.jar (mvn package), and wrk
 # for W8. Run it under `flock /tmp/bench.lock` on a shared machine. Logs: benchmarks/results/jfr-<timestamp>/.
@@ -76,13 +77,13 @@ variant_flags() {
   echo "loadavg at start: $(cat /proc/loadavg)"
 } | tee "$OUT/env.txt"
 
-# ---- W2: one process per variant per round; its RESULT (median of REPS) is the round's value.
-pingpong() { # variant round -> ns/roundtrip
-  local log=$OUT/pingpong-$1-$2.log
+# ---- W2, W5: one process per variant per round; its RESULT (median of REPS) is the round's value.
+jarbench() { # workload variant round -> ns per round trip (pingpong) or per hop (ring)
+  local log=$OUT/$1-$2-$3.log
   # shellcheck disable=SC2046 # the variant's flags are words
-  "$JAVA" "${GORT_JVM_FLAGS[@]}" -XX:+UseG1GC -Dgort.maxprocs="$MAXPROCS" $(variant_flags "$1") \
-    -Dimpls=gort -Dwarmup=1 -Dreps="$REPS" -jar "$BENCH_JAR" pingpong > "$log" 2>&1
-  awk '/^RESULT pingpong gort/ {print $4}' "$log"
+  "$JAVA" "${GORT_JVM_FLAGS[@]}" -XX:+UseG1GC -Dgort.maxprocs="$MAXPROCS" $(variant_flags "$2") \
+    -Dimpls=gort -Dwarmup=1 -Dreps="$REPS" -jar "$BENCH_JAR" "$1" > "$log" 2>&1
+  awk -v w="$1" '$1 == "RESULT" && $2 == w && $3 == "gort" {print $4}' "$log"
 }
 
 # ---- W8: one server per variant per round, a 2 s wrk warm-up, then HTTP_SECS measured:
@@ -127,16 +128,16 @@ for w in $WORKLOADS; do
     declare -A V=()
     for v in $order; do
       case $w in
-        pingpong) V[$v]=$(pingpong "$v" "$r") ;;
+        pingpong|ring) V[$v]=$(jarbench "$w" "$v" "$r") ;;
         http) V[$v]=$(http "$v" "$r") ;;
-        *) die "unknown workload $w (pingpong, http)" ;;
+        *) die "unknown workload $w (pingpong, ring, http)" ;;
       esac
     done
     for v in $VARIANTS; do
       [ "$v" = off ] && continue
       case $w in
-        # time per round trip: with JFR / off
-        pingpong) line="$w $v round=$r off=${V[off]} jfr=${V[$v]} ratio=$(ratio "${V[$v]}" "${V[off]}")" ;;
+        # time per round trip or hop: with JFR / off
+        pingpong|ring) line="$w $v round=$r off=${V[off]} jfr=${V[$v]} ratio=$(ratio "${V[$v]}" "${V[off]}")" ;;
         # throughput: off / with JFR (above 1: JFR slower); CPU per request: with JFR / off
         http) read -r ro co <<< "${V[off]}"; read -r rv cv <<< "${V[$v]}"
               line="$w $v round=$r off=$ro jfr=$rv ratio=$(ratio "$ro" "$rv") cpu_off=$co cpu_jfr=$cv cpu_ratio=$(ratio "$cv" "$co")" ;;
