@@ -1,8 +1,10 @@
 package dev.gort.examples;
 
+import dev.gort.Distribution;
 import dev.gort.Go;
 import dev.gort.GoLocal;
 import dev.gort.Goroutine;
+import dev.gort.Metrics;
 import dev.gort.sync.WaitGroup;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -141,6 +143,11 @@ public final class Tour {
         gate.done();
         parked.join();
 
-        System.out.println("\n" + Go.metrics());
+        Metrics m = Go.metrics();
+        Distribution lat = m.schedulingLatency(); // sampled: one goroutine cycle in 64
+        System.out.printf("%n7. Go.metrics(): %d goroutines, %d carrier threads, %d preemptions %s, %d steals,"
+                + " netpoller=%s;%n   scheduling latency (%d cycles sampled) p50 %.1f us, p99 %.1f us, max %.1f ms%n",
+            m.goroutines(), m.threads(), m.preemptions(), m.preemptionsByCause(), m.steals(), m.netpoller(),
+            lat.count(), lat.p50Nanos() / 1e3, lat.p99Nanos() / 1e3, lat.maxNanos() / 1e6);
     }
 }
