@@ -9,14 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Goroutine bodies that throw ({@link GoRunnable}): what compiles (the first tests are checked
@@ -24,16 +22,11 @@ import org.junit.jupiter.api.Test;
  * lambda that fits both overloads) and what becomes of each exception that escapes.
  */
 class GoRunnableTest {
-    private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
-
-    @BeforeEach
-    void recordReports() {
-        Go.setUncaughtExceptionHandler((g, e) -> reports.add(g.name() + ": " + e));
-    }
+    @RegisterExtension
+    final UncaughtReports reports = new UncaughtReports();
 
     @AfterEach
     void atRest() throws InterruptedException {
-        Go.setUncaughtExceptionHandler(null);
         GoTestSupport.assertSchedulerAtRest();
     }
 

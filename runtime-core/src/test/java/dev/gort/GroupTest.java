@@ -11,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gort.sync.WaitGroup;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,8 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link Group}: the first failure cancels the siblings wherever they wait, {@code await}
@@ -30,16 +28,11 @@ import org.junit.jupiter.api.Test;
  * member behind, groups nest, and the dump shows the tree.
  */
 class GroupTest {
-    private final List<String> reports = Collections.synchronizedList(new ArrayList<>());
-
-    @BeforeEach
-    void recordReports() {
-        Go.setUncaughtExceptionHandler((g, e) -> reports.add(g.name() + ": " + e));
-    }
+    @RegisterExtension
+    final UncaughtReports reports = new UncaughtReports();
 
     @AfterEach
     void atRest() throws InterruptedException {
-        Go.setUncaughtExceptionHandler(null);
         GoTestSupport.assertSchedulerAndTimersAtRest();
     }
 
