@@ -283,7 +283,7 @@ public final class Bubble {
         G.Extra x = g.extra();
         lock.lock();
         int st = g.status();
-        boolean durable = !x.bubbleOutsideWait && g.waitReason != WaitReason.IO_WAIT;
+        boolean durable = !x.bubbleOutsideWait && g.waitReason != WaitReason.IO_WAIT.ordinal();
         if (durable && !x.bubbleCounted && x.bubbleParkSeq == parkSeq && (st == G.WAITING || st == G.DUMPING)) {
             x.bubbleCounted = true;
             blocked++;

@@ -390,7 +390,7 @@ final class Diagnostics {
             Thread carrier = null;
             String carrierWait = null;
             if (st == G.WAITING) {
-                WaitReason r = g.waitReason;
+                WaitReason r = g.waitReason();
                 reason = r != null ? r : WaitReason.NONE;
                 waited = Math.max(0, (int) (nowNanos / 1_000_000) - g.waitSinceMillis);
             } else if ((st == G.RUNNING || st == G.SYSCALL) && m != null) {

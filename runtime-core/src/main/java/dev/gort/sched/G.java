@@ -36,7 +36,7 @@ import java.time.Duration;
  * the status CAS) order them.
  */
 public final class G extends GoContinuation implements Goroutine {
-    static final int RUNNABLE = 0, RUNNING = 1, WAITING = 2, SYSCALL = 3, DEAD = 4, DUMPING = 5;
+    static final byte RUNNABLE = 0, RUNNING = 1, WAITING = 2, SYSCALL = 3, DEAD = 4, DUMPING = 5;
 
     /** Why the goroutine's continuation returned control to its carrier. Written by the goroutine, read by its carrier. */
     static final byte YIELD_NONE = 0, YIELD_PARK = 1, YIELD_GOSCHED = 2, YIELD_PREEMPT = 3, YIELD_NO_P = 4;
@@ -56,16 +56,23 @@ public final class G extends GoContinuation implements Goroutine {
     /**
      * One of the status constants. CAS where two threads may race (ready against dump); release
      * stores elsewhere: each transition is published to the next owner by the hand-off that
-     * follows it (a run queue, a wait structure's lock).
+     * follows it (a run queue, a wait structure's lock). A byte (the constants are 0-5): see
+     * {@link #waitReason}.
      */
-    private volatile int status = RUNNABLE;
+    private volatile byte status = RUNNABLE;
     /**
      * Set by the goroutine before it yields; read by its carrier after run() returns. A byte: see
      * Extra. {@link #YIELD_NEW} until the first mount (the carrier's own write, before run()).
      */
     byte yieldKind = YIELD_NEW;
     ParkCommit commit;
-    WaitReason waitReason = WaitReason.NONE;
+    /**
+     * Why it waits, as the ordinal of its {@link WaitReason} ({@link #waitReason()}): a byte, so
+     * that with {@link #status} a byte too a G is 112 bytes, not 120 (W6). Written by the
+     * goroutine as it parks, before the status store that the waker's or the dump's status read
+     * pairs with.
+     */
+    byte waitReason;
     /**
      * Coarse time of the park in milliseconds (Scheduler.coarseNanos() / 10^6, truncated to an
      * int: the dump subtracts with int arithmetic, right for waits under 24 days), for the dump.
@@ -152,10 +159,10 @@ public final class G extends GoContinuation implements Goroutine {
         /** The group this goroutine was spawned into, or null; set before it is first queued, never changed. */
         Scope scope;
         /**
-         * A scoped goroutine's body, kept from its start to its end for {@link Scope#exited}
+         * A scoped goroutine's body, kept from its spawn to its end for {@link Scope#exited}
          * (the task field is cleared as the body starts); cleared at the end. Written by the
-         * goroutine, read by the carrier that ends it (the same thread, or ordered by the
-         * hand-offs of the goroutine between carriers).
+         * spawner before the first queuing (which publishes it), read by the carrier that ends
+         * the goroutine.
          */
         Runnable scopeTask;
         /** Set for the goroutine of a Go.run call, whose caller waits on it. */
@@ -238,7 +245,7 @@ public final class G extends GoContinuation implements Goroutine {
 
     static {
         try {
-            STATUS = MethodHandles.lookup().findVarHandle(G.class, "status", int.class);
+            STATUS = MethodHandles.lookup().findVarHandle(G.class, "status", byte.class);
             PREEMPT = MethodHandles.lookup().findVarHandle(G.class, "preempt", boolean.class);
             JOINERS = MethodHandles.lookup().findVarHandle(G.class, "joiners", Waiter.class);
             INTERRUPT_STATE = MethodHandles.lookup().findVarHandle(G.class, "interruptState", Object.class);
@@ -298,34 +305,59 @@ public final class G extends GoContinuation implements Goroutine {
     /**
      * The continuation's body: runs the task and records how it ended (the rule is
      * {@link GoRunnable}'s): an InterruptedException of an interrupted goroutine ends it quietly;
-     * anything else is its failure. Never throws.
+     * anything else is its failure ({@link #ended}). Never throws.
+     *
+     * <p>Its shape is for the frames a parked goroutine keeps. The continuation's entry
+     * ({@code GoContinuation.Entry.run}) calls this method once per goroutine, so the entry is
+     * usually compiled by C1, which inlines a callee only when its bytecode is at most 35 bytes
+     * ({@code C1MaxInlineSize}). Kept that small (and {@link #start}, {@link #runTask}
+     * likewise), the entry, this body and the dispatch to the task are one compiled frame under
+     * the task's frames instead of three: a goroutine parked in a channel receive keeps ~55 B
+     * less stack (W6, docs/BENCHMARKS.md). The failure path is out of line, in {@link #ended}.
      */
     @Override
     protected void body() {
-        Runnable t0 = task;
-        task = null;
-        Extra x0 = extra;
-        if (x0 != null && x0.scope != null) x0.scopeTask = t0; // for Scope.exited
         try {
-            if (t0 instanceof GoRunnable b) b.call(); else t0.run();
+            start(this);
         } catch (Throwable t) {
-            if (t instanceof InterruptedException && wasInterrupted()) return; // its answer to the interrupt
-            // Must not throw (the carrier would see it): when the heap is full, a goroutine with
-            // no Extra yet records no failure (failure() answers null) but is still reported.
-            // Go.run's main goroutine has its Extra (its runState) from the start.
-            Extra x = extra;
-            if (x == null) {
-                try {
-                    x = extra();
-                } catch (OutOfMemoryError e) {
-                    // x stays null
-                }
-            }
-            if (x != null) x.failure = t;
-            if (x == null || x.runState == null) { // Go.run rethrows its main goroutine's failure instead
-                Scheduler.get().diagnostics.reportUncaught(this, t);
+            ended(t);
+        }
+    }
+
+    /** The body's first step: takes the task (the goroutine keeps no reference to it) and runs it. */
+    private static void start(G g) throws Exception {
+        Runnable t = g.task;
+        g.task = null;
+        runTask(t);
+    }
+
+    private static void runTask(Runnable t) throws Exception {
+        if (t instanceof GoRunnable) ((GoRunnable) t).call(); else t.run();
+    }
+
+    /** The task threw {@code t}: recorded as the goroutine's failure, or its answer to an interrupt. */
+    private void ended(Throwable t) {
+        if (t instanceof InterruptedException && wasInterrupted()) return; // its answer to the interrupt
+        // Must not throw (the carrier would see it): when the heap is full, a goroutine with
+        // no Extra yet records no failure (failure() answers null) but is still reported.
+        // Go.run's main goroutine has its Extra (its runState) from the start.
+        Extra x = extra;
+        if (x == null) {
+            try {
+                x = extra();
+            } catch (OutOfMemoryError e) {
+                // x stays null
             }
         }
+        if (x != null) x.failure = t;
+        if (x == null || x.runState == null) { // Go.run rethrows its main goroutine's failure instead
+            Scheduler.get().diagnostics.reportUncaught(this, t);
+        }
+    }
+
+    /** Why it waits (meaningful while WAITING): see {@link #waitReason}. */
+    WaitReason waitReason() {
+        return WaitReason.BY_ORDINAL[waitReason];
     }
 
     int status() {
@@ -372,16 +404,16 @@ public final class G extends GoContinuation implements Goroutine {
     }
 
     void setStatus(int s) {
-        status = s;
+        status = (byte) s;
     }
 
     /** A status change published by the hand-off that follows it (see {@link #status}). */
     void setStatusRelease(int s) {
-        STATUS.setRelease(this, s);
+        STATUS.setRelease(this, (byte) s);
     }
 
     boolean casStatus(int expect, int update) {
-        return STATUS.compareAndSet(this, expect, update);
+        return STATUS.compareAndSet(this, (byte) expect, (byte) update);
     }
 
     /** Called by the carrier once the continuation is done: DEAD, then wakes the joiners. */

@@ -142,7 +142,7 @@ final class SchedStats {
         long parkedAt = g.statStamp;
         long t = now();
         g.statStamp = t;
-        recordWait(g.waitReason.ordinal(), t - parkedAt);
+        recordWait(g.waitReason, t - parkedAt);
     }
 
     /** The carrier mounting a timed goroutine (g.statStamp != 0) on p, which it holds: the latency. */

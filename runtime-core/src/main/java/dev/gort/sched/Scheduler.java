@@ -481,7 +481,11 @@ public final class Scheduler {
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
         G g = new G(id, name, task);
         g.interruptsCarrier = interruptsCarrier; // published by the run queue
-        if (scope != null) g.extra().scope = scope; // likewise
+        if (scope != null) {
+            G.Extra x = g.extra();
+            x.scope = scope; // likewise
+            x.scopeTask = task; // for Scope.exited, which gets the body the goroutine ran
+        }
         if (bubble == null && Bubble.active()) bubble = Bubble.current();
         if (bubble != null) bubble.join(g); // likewise, and counted before it can run
         stats.spawned(g); // likewise
@@ -620,7 +624,7 @@ public final class Scheduler {
      */
     void park(G g, WaitReason reason, ParkCommit commit) {
         Preemption.clear(g); // parking is a safepoint
-        g.waitReason = reason;
+        g.waitReason = (byte) reason.ordinal();
         g.waitSinceMillis = (int) (coarseNanos() / 1_000_000);
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
         // dev.gort.GoroutinePark: a sampled park is timed (see ParkSampling), then committed if it ran past the threshold

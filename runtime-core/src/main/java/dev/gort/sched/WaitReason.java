@@ -23,6 +23,9 @@ public enum WaitReason {
     /** In {@code GoTest.waitIdle()}, until the rest of its bubble is durably blocked. */
     BUBBLE_WAIT("GoTest.waitIdle");
 
+    /** By ordinal: {@code G} keeps a waiting goroutine's reason as its ordinal (see G.waitReason). */
+    static final WaitReason[] BY_ORDINAL = values();
+
     private final String text;
 
     WaitReason(String text) {

@@ -11,8 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  * lock owns the right to {@link #wake()} it, exactly once, and wakes it after releasing the lock.
  * A goroutine waiter parks with {@link Scheduler#park(WaitReason, ParkCommit)} passing that lock
  * as the commit, which the carrier releases only after the goroutine has unmounted, so the wake
- * never races with the park. A platform-thread waiter releases the lock and parks on
- * {@link #woken}.
+ * never races with the park. A platform-thread waiter ({@link ThreadWaiter}) releases the lock
+ * and parks on its {@code woken} flag.
  *
  * <p>An unbuffered channel's wait may spin before it parks ({@code -Dgort.spinnanos}, off by
  * default; see {@link #await(WaitReason, SpinLock, boolean)}): a step in front of the protocol,
@@ -22,13 +22,9 @@ import java.util.concurrent.locks.LockSupport;
  * linked, it parks as above (lock as commit); unlinked, its waker is between its unlock and its
  * wake, and the goroutine waits for the SPIN_WOKEN that follows.
  */
-public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCase {
+public sealed class Waiter implements InterruptibleWait permits Waiter.ThreadWaiter {
     /** The waiting goroutine, or null for a platform thread. */
     public final G g;
-    /** The waiting platform thread, or null for a goroutine. */
-    public final Thread thread;
-    /** Platform threads only: set (release) by the waker before unpark; read (acquire) by the waiter. */
-    private volatile boolean woken;
     /** Free for the owning structure (the value a channel hands over, ...). Guarded by its lock. */
     public Object item;
     /**
@@ -42,12 +38,13 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
     /** The {@link WaitQueue} this waiter is linked in, or null; written only under its lock. */
     WaitQueue queue;
     /**
-     * Goroutine waiters: how the wait ended when it was not woken by the structure:
-     * {@link Result#TIMED_OUT} or {@link Result#INTERRUPTED} (null: woken). Written by the
-     * canceller under the queue's lock before it wakes the goroutine; read by the goroutine after
-     * it resumes.
+     * Goroutine waiters: how the wait ended when it was not woken by the structure: the ordinal
+     * of {@link Result#TIMED_OUT} or {@link Result#INTERRUPTED} (0, {@link Result#WOKEN}'s:
+     * woken). A byte, not the enum, so that the waiter every goroutine keeps is 40 bytes, not 48
+     * (W6). Written by the canceller under the queue's lock before it wakes the goroutine; read
+     * by the goroutine after it resumes.
      */
-    private Result cancelled;
+    private byte cancelled;
     /**
      * Goroutine waiters: true while the current wait may be cancelled by an interrupt. Reset by
      * {@link #current()} (before the waiter is queued), set by {@link #await} under the queue's
@@ -71,6 +68,9 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
     private volatile byte parkState;
     static final byte NOT_SPINNING = 0, SPINNING = 1, SPIN_WOKEN = 2;
 
+    /** {@link Result} by ordinal, for {@link #cancelled}. */
+    private static final Result[] RESULTS = Result.values();
+
     /** How a wait ended (see {@link #awaitUntil}). */
     public enum Result {
         /** Woken by the structure (a value handed over, a permit, a close...). */
@@ -81,9 +81,25 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
         INTERRUPTED
     }
 
-    private Waiter(G g, Thread thread) {
+    private Waiter(G g) {
         this.g = g;
-        this.thread = thread;
+    }
+
+    /**
+     * A platform thread's waiter (its {@link #g} is null), and every select case's: the fields
+     * only a parked thread needs, kept out of the plain waiter every goroutine keeps (W6 parks a
+     * million of those).
+     */
+    public static sealed class ThreadWaiter extends Waiter permits SelectCase {
+        /** The waiting platform thread, or null for a goroutine's select case. */
+        final Thread thread;
+        /** Set (release) by the waker before unpark; read (acquire) by the waiting thread. */
+        volatile boolean woken;
+
+        private ThreadWaiter(G g, Thread thread) {
+            super(g);
+            this.thread = thread;
+        }
     }
 
     /**
@@ -91,7 +107,7 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
      * first claimed completes (see {@link #claim()}). A subclass, so that the plain waiter every
      * goroutine keeps (W6 parks a million) carries no select fields.
      */
-    public static final class SelectCase extends Waiter {
+    public static final class SelectCase extends ThreadWaiter {
         /** The group of this select's waiters (one per case). */
         public final SelectGroup group;
         /** Which case this waiter stands for. */
@@ -102,6 +118,11 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
             this.group = group;
             this.caseIndex = caseIndex;
         }
+    }
+
+    /** This platform thread's (or select case's) waiter: every {@code woken} access is on one. */
+    private ThreadWaiter onThread() {
+        return (ThreadWaiter) this;
     }
 
     /** A waiter of the calling goroutine or thread for case {@code caseIndex} of a select. */
@@ -120,7 +141,7 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
 
     /** A waiter that is never woken: for structures that need a marker node. */
     static Waiter sentinel() {
-        return new Waiter(null, null);
+        return new Waiter(null);
     }
 
     /** A select waiter that is never woken: for {@link SelectGroup#CANCELLED}. */
@@ -136,13 +157,14 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
      *         (interrupt status left set, for the caller to clear and report)
      */
     boolean awaitWoken(long deadline) {
-        while (!woken) {
-            if (Thread.currentThread().isInterrupted()) return woken;
+        ThreadWaiter t = onThread();
+        while (!t.woken) {
+            if (Thread.currentThread().isInterrupted()) return t.woken;
             if (deadline == 0L) {
                 LockSupport.park(this);
             } else {
                 long left = deadline - System.nanoTime();
-                if (left <= 0) return woken;
+                if (left <= 0) return t.woken;
                 LockSupport.parkNanos(this, left);
             }
         }
@@ -156,15 +178,15 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
      */
     public static Waiter current() {
         G g = Scheduler.currentG();
-        if (g == null) return new Waiter(null, Thread.currentThread());
+        if (g == null) return new ThreadWaiter(null, Thread.currentThread());
         Waiter w = g.waiter;
         if (w == null) {
-            g.waiter = w = new Waiter(g, null);
+            g.waiter = w = new Waiter(g);
         } else {
             w.item = null;
             w.success = false;
             w.next = w.prev = null;
-            w.cancelled = null;
+            w.cancelled = 0;
             w.interruptible = false;
         }
         w.waitSeq++;
@@ -199,8 +221,9 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
             }
             Scheduler.get().ready(g);
         } else {
-            woken = true;
-            LockSupport.unpark(thread);
+            ThreadWaiter t = onThread();
+            t.woken = true;
+            LockSupport.unpark(t.thread);
         }
     }
 
@@ -217,8 +240,9 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
         }
     }
 
+    /** A platform thread's waiter (or a select case's): whether its wake has come. */
     public boolean isWoken() {
-        return woken;
+        return onThread().woken;
     }
 
     /**
@@ -259,7 +283,7 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
             s.park(g, reason, lock);
         }
         // Woken by the structure, or cancelled by an interrupt (cancel() wakes through wake()).
-        if (cancelled == null) return true;
+        if (cancelled == 0) return true;
         lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
         g.clearInterruptForThrow();
         return false;
@@ -267,13 +291,14 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
 
     /** A platform thread's {@link #await(WaitReason, SpinLock)}. */
     private boolean awaitThread(SpinLock lock) {
+        ThreadWaiter t = onThread();
         lock.unlock();
         boolean interrupted = false;
-        while (!woken) {
+        while (!t.woken) {
             LockSupport.park(this);
             if (Thread.interrupted()) {
                 interrupted = true;
-                if (woken) break;
+                if (t.woken) break;
                 lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
                 if (queue != null) return false; // still linked: the interrupt wins (lock held)
                 // Unlinked: a waker took this waiter (and may have handed it a value or a permit)
@@ -394,7 +419,7 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
         boolean mine = queue == q && (seq == -1 ? interruptible && g.isInterrupted() : waitSeq == seq);
         if (mine) {
             q.remove(this);
-            cancelled = why;
+            cancelled = (byte) why.ordinal();
         }
         l.unlock();
         if (mine) wake();
@@ -420,8 +445,9 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
     public Result awaitUntil(WaitReason reason, SpinLock lock, long deadline) {
         if (deadline == 0L) return await(reason, lock) ? Result.WOKEN : Result.INTERRUPTED;
         if (g != null) return awaitUntilGoroutine(reason, lock, deadline);
+        ThreadWaiter tw = onThread();
         lock.unlock();
-        while (!woken) {
+        while (!tw.woken) {
             long left = deadline - System.nanoTime();
             boolean interrupted = Thread.interrupted();
             if (left <= 0 || interrupted) {
@@ -430,7 +456,7 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
                 // Unlinked: a waker took this waiter and wakes it right after its unlock: the
                 // wake wins (keep the interrupt).
                 lock.unlock();
-                while (!woken) LockSupport.park(this);
+                while (!tw.woken) LockSupport.park(this);
                 if (interrupted) Thread.currentThread().interrupt();
                 return Result.WOKEN;
             }
@@ -462,8 +488,8 @@ public sealed class Waiter implements InterruptibleWait permits Waiter.SelectCas
             return true;
         });
         s.deleteTimer(t); // woken or interrupted first: the timer must not outlive the wait
-        Result c = cancelled;
-        if (c == null) return Result.WOKEN;
+        Result c = RESULTS[cancelled];
+        if (c == Result.WOKEN) return Result.WOKEN;
         lock.lockWithinReserve(); // within the operation's reserve (see SpinLock)
         if (c == Result.INTERRUPTED) g.clearInterruptForThrow();
         return c;

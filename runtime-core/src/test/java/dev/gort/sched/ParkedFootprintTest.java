@@ -1,0 +1,60 @@
+package dev.gort.sched;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.MethodModel;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jol.info.ClassLayout;
+
+/**
+ * What a parked goroutine costs in memory (W6, docs/BENCHMARKS.md), as far as the runtime's own
+ * classes decide it: the objects' sizes as the running JVM lays them out (JOL), and the bytecode
+ * size that lets C1 fold the continuation's entry, the goroutine's body and the dispatch to its
+ * task into one frame of the parked stack (see G#body).
+ */
+class ParkedFootprintTest {
+    /** C1MaxInlineSize: the largest callee, in bytecode bytes, that C1 inlines. */
+    private static final int C1_MAX_INLINE_SIZE = 35;
+
+    @Test
+    void aGoroutineIs112BytesAndTheWaiterItKeeps40() {
+        assertEquals(112, ClassLayout.parseClass(G.class).instanceSize(), ClassLayout.parseClass(G.class).toPrintable());
+        assertEquals(40, ClassLayout.parseClass(Waiter.class).instanceSize(), ClassLayout.parseClass(Waiter.class).toPrintable());
+    }
+
+    @Test
+    void theEntryTheBodyAndTheTaskDispatchAreSmallEnoughForC1ToInline() throws IOException {
+        assertSmall(G.class, List.of("body", "start", "runTask"));
+        assertSmall(entryClass(), List.of("run"));
+    }
+
+    private static Class<?> entryClass() {
+        try {
+            return Class.forName(dev.gort.internal.GoContinuation.ENTRY_CLASS);
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void assertSmall(Class<?> c, List<String> methods) throws IOException {
+        ClassModel model;
+        try (InputStream in = c.getResourceAsStream(c.getName().substring(c.getName().lastIndexOf('.') + 1) + ".class")) {
+            assertTrue(in != null, "no class file for " + c);
+            model = ClassFile.of().parse(in.readAllBytes());
+        }
+        for (String name : methods) {
+            MethodModel m = model.methods().stream().filter(x -> x.methodName().equalsString(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no method " + name + " in " + c));
+            int length = m.findAttribute(Attributes.code()).orElseThrow().codeLength();
+            assertTrue(length <= C1_MAX_INLINE_SIZE, c.getName() + "." + name + " is " + length + " bytes of bytecode, above C1's inline size ("
+                + C1_MAX_INLINE_SIZE + "): the parked stack gets a frame more");
+        }
+    }
+}
