@@ -32,9 +32,9 @@ public enum Driver {
             }
             Metrics m1 = Go.metrics();
             System.out.printf("INFO gort sched: preemptions=+%d stuckRetakes=+%d blockingCalls=+%d carrierWakeups=+%d"
-                    + " threads=%d goroutines=%d%n", m1.preemptions() - m0.preemptions(),
+                    + " steals=+%d threads=%d goroutines=%d%n", m1.preemptions() - m0.preemptions(),
                 m1.stuckRetakes() - m0.stuckRetakes(), m1.blockingCalls() - m0.blockingCalls(),
-                m1.carrierWakeups() - m0.carrierWakeups(), m1.threads(), m1.goroutines());
+                m1.carrierWakeups() - m0.carrierWakeups(), m1.steals() - m0.steals(), m1.threads(), m1.goroutines());
             return out[0];
         }
     },
