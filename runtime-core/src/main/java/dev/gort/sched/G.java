@@ -312,7 +312,7 @@ public final class G extends GoContinuation implements Goroutine {
      * usually compiled by C1, which inlines a callee only when its bytecode is at most 35 bytes
      * ({@code C1MaxInlineSize}). Kept that small (and {@link #start}, {@link #runTask}
      * likewise), the entry, this body and the dispatch to the task are one compiled frame under
-     * the task's frames instead of three: a goroutine parked in a channel receive keeps ~55 B
+     * the task's frames instead of three: a goroutine parked in a channel receive keeps ~100 B
      * less stack (W6, docs/BENCHMARKS.md). The failure path is out of line, in {@link #ended}.
      */
     @Override
