@@ -15,9 +15,10 @@ import jdk.internal.vm.ContinuationScope;
  *
  * <p>The JDK's continuation takes its body as a {@code Runnable} at construction, before the
  * subclass exists to be named; every goroutine therefore shares one entry ({@link Entry}), which
- * finds the continuation it runs in and calls its {@link #body()}. Compiled, the entry's call is
- * inlined (one implementation), so a parked goroutine's stack holds no frame more than a
- * continuation with its own body would.
+ * finds the continuation it runs in and calls its {@link #body()}. The entry runs once per
+ * goroutine, so C1 usually compiles it; C1 inlines the body (one implementation) only because the
+ * body is within C1's inline size ({@code dev.gort.sched.G#body} says how it stays so), so a
+ * parked goroutine's stack holds no frame more than a continuation with its own body would.
  *
  * <p>{@link #onPinned} is overridden to do nothing, so that a yield from a pinned frame (a native
  * frame, {@link #pinCurrent()}) returns {@code false} instead of throwing; the scheduler then
