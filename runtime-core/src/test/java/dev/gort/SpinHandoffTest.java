@@ -195,11 +195,15 @@ class SpinHandoffTest {
                     });
                     GoTestSupport.awaitWaiting(sleeper);
                     Goroutine waker = Go.spawn(() -> {
-                        // Wait until the other P is idle and no carrier spins for work: then no
-                        // one but sysmon can come for what this goroutine readies.
+                        // Wait until every other P is idle and no carrier spins for work: then
+                        // no one but sysmon can come for what this goroutine readies. "Every
+                        // other", not "the other": on a loaded machine sysmon may take this
+                        // carrier for a blocked one (its windows of CPU time come out short and
+                        // /proc says 'S' twice) and add a spare P, which stays while this
+                        // goroutine keeps its P; then two Ps are idle, never one.
                         for (;;) {
                             var m = Go.metrics();
-                            if (m.spinningThreads() == 0 && m.idleProcs() == 1) break;
+                            if (m.spinningThreads() == 0 && m.idleProcs() == m.processors() - 1) break;
                             Thread.onSpinWait();
                         }
                         try {
