@@ -50,8 +50,11 @@ import java.util.NoSuchElementException;
  */
 public final class Chan<T> implements Iterable<T> {
     private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
-    /** An unbuffered channel's buffer: {@code buf.length} is the capacity (no field for it: W6). */
-    private static final Object[] NO_BUFFER = new Object[0];
+    /**
+     * An unbuffered channel's buffer, shared and never written: empty and full at once, so the
+     * buffered paths find no room and nothing to take without a test of their own.
+     */
+    private static final Ring NO_BUFFER = new Ring(0);
 
     // immutable state
     /**
@@ -60,10 +63,9 @@ public final class Chan<T> implements Iterable<T> {
      * ({@link Bubble#channelId}), which every operation from a goroutine checks.
      */
     final long id = Bubble.channelId(IDS.incrementAndGet());
-    /** The buffer; its length is the capacity. */
-    private final Object[] buf;
+    /** The buffer: {@link #NO_BUFFER} for an unbuffered channel. */
+    private final Ring ring;
     // mutable state, guarded by the lock
-    private int sendx, recvx, count;
     private boolean closed;
     /**
      * Waiting receivers, and also the channel's lock ("the lock" everywhere in this class): a
@@ -79,7 +81,21 @@ public final class Chan<T> implements Iterable<T> {
     private WaitQueue sendq;
 
     private Chan(int capacity) {
-        this.buf = capacity > 0 ? new Object[capacity] : NO_BUFFER;
+        this.ring = capacity > 0 ? new Ring(capacity) : NO_BUFFER;
+    }
+
+    /**
+     * A buffered channel's values: a ring whose length is the capacity, guarded by the channel's
+     * lock. Its own object, not fields of the channel: an unbuffered channel (W6 parks a million
+     * goroutines on as many) would carry three unused ints, and is 40 bytes instead of 48.
+     */
+    private static final class Ring {
+        final Object[] buf;
+        int sendx, recvx, count;
+
+        Ring(int capacity) {
+            buf = new Object[capacity];
+        }
     }
 
     /** An unbuffered channel: each send waits for a receiver. */
@@ -133,7 +149,7 @@ public final class Chan<T> implements Iterable<T> {
         me.item = v;
         boolean outside = id >= 0 && Bubble.active(); // a bubble's goroutine waiting here is not durably blocked
         if (outside) Bubble.outsideWait(true);
-        boolean woken = me.await(WaitReason.CHAN_SEND, recvq, buf.length == 0);
+        boolean woken = me.await(WaitReason.CHAN_SEND, recvq, ring == NO_BUFFER);
         if (outside) Bubble.outsideWait(false);
         if (!woken) {
             sendq.remove(me); // interrupted (goroutine or thread); the lock is held again
@@ -203,11 +219,12 @@ public final class Chan<T> implements Iterable<T> {
 
     /** Holding the lock (kept), no receiver waiting: puts v in the buffer; false if it is full. */
     boolean bufferLocked(Object v) {
-        Object[] b = buf;
-        if (count == b.length) return false;
-        b[sendx] = v;
-        if (++sendx == b.length) sendx = 0;
-        count++;
+        Ring r = ring;
+        Object[] b = r.buf;
+        if (r.count == b.length) return false;
+        b[r.sendx] = v;
+        if (++r.sendx == b.length) r.sendx = 0;
+        r.count++;
         return true;
     }
 
@@ -261,7 +278,7 @@ public final class Chan<T> implements Iterable<T> {
         recvq.enqueue(me);
         boolean outside = id >= 0 && Bubble.active(); // a bubble's goroutine waiting here is not durably blocked
         if (outside) Bubble.outsideWait(true);
-        boolean woken = me.await(WaitReason.CHAN_RECEIVE, recvq, buf.length == 0);
+        boolean woken = me.await(WaitReason.CHAN_RECEIVE, recvq, ring == NO_BUFFER);
         if (outside) Bubble.outsideWait(false);
         if (!woken) {
             recvq.remove(me);
@@ -315,12 +332,13 @@ public final class Chan<T> implements Iterable<T> {
     Waiter recvLocked() {
         Waiter s = sendq == null ? null : dequeueClaimed(sendq);
         if (s != null) {
-            Object[] b = buf;
+            Ring r = ring;
+            Object[] b = r.buf;
             if (b.length > 0) {
-                Object v = b[recvx];
-                b[recvx] = s.item;
-                if (++recvx == b.length) recvx = 0;
-                sendx = recvx;
+                Object v = b[r.recvx];
+                b[r.recvx] = s.item;
+                if (++r.recvx == b.length) r.recvx = 0;
+                r.sendx = r.recvx;
                 s.item = v;
             }
             s.success = true;
@@ -330,12 +348,13 @@ public final class Chan<T> implements Iterable<T> {
 
     /** Holding the lock (kept), no sender waiting: the buffer's head, taken out; null if it is empty. */
     Object unbufferLocked() {
-        if (count == 0) return null;
-        Object[] b = buf;
-        Object v = b[recvx];
-        b[recvx] = null;
-        if (++recvx == b.length) recvx = 0;
-        count--;
+        Ring r = ring;
+        if (r.count == 0) return null;
+        Object[] b = r.buf;
+        Object v = b[r.recvx];
+        b[r.recvx] = null;
+        if (++r.recvx == b.length) r.recvx = 0;
+        r.count--;
         return v;
     }
 
@@ -412,7 +431,7 @@ public final class Chan<T> implements Iterable<T> {
     /** Values buffered now. */
     public int len() {
         recvq.lock();
-        int n = count;
+        int n = ring.count;
         recvq.unlock();
         return n;
     }
@@ -434,7 +453,7 @@ public final class Chan<T> implements Iterable<T> {
 
     /** The buffer's capacity (0 for unbuffered). */
     public int cap() {
-        return buf.length;
+        return ring.buf.length;
     }
 
     /**
@@ -477,6 +496,6 @@ public final class Chan<T> implements Iterable<T> {
 
     @Override
     public String toString() {
-        return "Chan[cap=" + buf.length + ", len=" + len() + (isClosed() ? ", closed" : "") + "]";
+        return "Chan[cap=" + cap() + ", len=" + len() + (isClosed() ? ", closed" : "") + "]";
     }
 }

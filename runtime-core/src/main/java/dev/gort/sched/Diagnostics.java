@@ -360,7 +360,7 @@ final class Diagnostics {
         return left;
     }
 
-    /** Now, in the clock of {@link G#waitSinceMillis}: for {@link Seen#read}. */
+    /** Now, in the clock of {@link G#statStamp}: for {@link Seen#read}. */
     long coarseNanos() {
         return s.coarseNanos();
     }
@@ -392,7 +392,7 @@ final class Diagnostics {
             if (st == G.WAITING) {
                 WaitReason r = g.waitReason();
                 reason = r != null ? r : WaitReason.NONE;
-                waited = Math.max(0, (int) (nowNanos / 1_000_000) - g.waitSinceMillis);
+                waited = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (nowNanos - g.statStamp) / 1_000_000));
             } else if ((st == G.RUNNING || st == G.SYSCALL) && m != null) {
                 carrier = m.thread;
                 carrierWait = Diagnostics.carrierWait(m, stack);

@@ -35,7 +35,7 @@ import java.time.Duration;
  * above), so they are plain; the hand-offs between owners (run queues, wait-structure locks,
  * the status CAS) order them.
  */
-public final class G extends GoContinuation implements Goroutine {
+public sealed class G extends GoContinuation implements Goroutine permits G.CarrierInterrupting {
     static final byte RUNNABLE = 0, RUNNING = 1, WAITING = 2, SYSCALL = 3, DEAD = 4, DUMPING = 5;
 
     /** Why the goroutine's continuation returned control to its carrier. Written by the goroutine, read by its carrier. */
@@ -67,18 +67,12 @@ public final class G extends GoContinuation implements Goroutine {
     byte yieldKind = YIELD_NEW;
     ParkCommit commit;
     /**
-     * Why it waits, as the ordinal of its {@link WaitReason} ({@link #waitReason()}): a byte, so
-     * that with {@link #status} a byte too a G is 112 bytes, not 120 (W6). Written by the
+     * Why it waits, as the ordinal of its {@link WaitReason} ({@link #waitReason()}): a byte, as
+     * {@link #status} is: W6 counts every byte of a parked goroutine (a G is 104 bytes). Written by the
      * goroutine as it parks, before the status store that the waker's or the dump's status read
      * pairs with.
      */
     byte waitReason;
-    /**
-     * Coarse time of the park in milliseconds (Scheduler.coarseNanos() / 10^6, truncated to an
-     * int: the dump subtracts with int arithmetic, right for waits under 24 days), for the dump.
-     * An int, not a long: W6 counts every byte of a parked goroutine.
-     */
-    int waitSinceMillis;
     /** sysmon's preemption request, honoured at the next safepoint. */
     volatile boolean preempt;
     /**
@@ -90,8 +84,13 @@ public final class G extends GoContinuation implements Goroutine {
     /** Sampling ({@link SchedStats}): the goroutine's count of cycles, mod 256. Owned as the fields below the status. */
     byte statSeq;
     /**
-     * Sampling: the time this cycle started to be timed (parked since, or runnable since); 0 when
-     * the cycle is not timed. Owned as the fields below the status (see SchedStats for the hand-offs).
+     * A {@code System.nanoTime()} stamp serving two readers; owned as the fields below the status
+     * (see SchedStats for the hand-offs). Odd: the cycle is timed by the sampling
+     * ({@link SchedStats#timed}) and this is when it started (parked since, or runnable since;
+     * SchedStats' clock reads are odd). Even: not timed. While WAITING it is when the wait began,
+     * for the dump: the park stores the coarse clock rounded to even ({@link Scheduler#park}),
+     * which a timed park then replaces with the exact time. One field, not a stamp for each: W6
+     * counts every byte of a parked goroutine.
      */
     long statStamp;
     /** The carrier while RUNNING or SYSCALL: written and read by that carrier; the dump reads it racily. */
@@ -122,13 +121,13 @@ public final class G extends GoContinuation implements Goroutine {
     private volatile Object interruptState;
     private static final Object INTERRUPTED = new Object();
     /**
-     * Set before the goroutine is first queued (so published with it), never changed: its
-     * interrupts also interrupt its carrier thread while it is mounted, for task code written for
-     * thread pools (GoExecutorService's tasks). See {@link #interrupt()}.
+     * True exactly for a {@link CarrierInterrupting} (set by its constructor, so published with
+     * the goroutine by its first queuing; never changed): its interrupts also interrupt its
+     * carrier thread while it is mounted, for task code written for thread pools
+     * (GoExecutorService's tasks). See {@link #interrupt()}. A byte beside the others, so that
+     * the hot paths test a field, not the class.
      */
     boolean interruptsCarrier;
-    /** interruptsCarrier goroutines: the M it is mounted on, or null; written by that M's thread. */
-    volatile M mountedOn;
     /** In the registry (since its first park); its links there, guarded by the stripe's lock. */
     boolean registered;
     G allPrev, allNext;
@@ -197,6 +196,23 @@ public final class G extends GoContinuation implements Goroutine {
     }
 
     /**
+     * A goroutine whose interrupts also reach its carrier ({@link #interruptsCarrier}: an
+     * executor's task): the one kind that needs {@link #mountedOn}. A subclass, not a field of
+     * every G nor of {@link Extra}: W6 counts every byte of a parked goroutine (this field would
+     * make a G 112 bytes instead of 104), and an executor's task would allocate an Extra for it.
+     * It overrides nothing.
+     */
+    static final class CarrierInterrupting extends G {
+        /** The M it is mounted on, or null; written by that M's thread (see {@link G#interrupt()}). */
+        volatile M mountedOn;
+
+        CarrierInterrupting(long id, String name, Runnable task) {
+            super(id, name, task);
+            interruptsCarrier = true; // published with the goroutine by its first queuing
+        }
+    }
+
+    /**
      * A group of goroutines ({@code dev.gort.Group}) as the dump sees it: its id and its owner.
      * The dump draws the tree of groups from it: each goroutine under the group it was spawned
      * into, each group under its owner.
@@ -259,6 +275,16 @@ public final class G extends GoContinuation implements Goroutine {
         this.id = id;
         if (name != null) extra().name = name; // most goroutines have none: no Extra for them
         this.task = task;
+    }
+
+    /**
+     * A new goroutine: a {@link CarrierInterrupting} one when {@code interruptsCarrier}. Here,
+     * not in the spawner: the verifier of a method that makes either kind loads both classes to
+     * merge their types, and Scheduler must load without G (a platform thread's channel
+     * operations run without {@code jdk.internal.vm} exported: see {@link #PREEMPT}).
+     */
+    static G create(long id, String name, Runnable task, boolean interruptsCarrier) {
+        return interruptsCarrier ? new CarrierInterrupting(id, name, task) : new G(id, name, task);
     }
 
     Extra extra() {
@@ -551,7 +577,7 @@ public final class G extends GoContinuation implements Goroutine {
      * (InterruptedException, then Thread.currentThread().isInterrupted() or the next wait).
      */
     private void clearCarrierFlag() {
-        M m = mountedOn;
+        M m = ((CarrierInterrupting) this).mountedOn;
         if (m != null) m.awaitNoInterrupters();
         CarrierLookup.carrierInterrupted(true);
         // A later interrupt (set after the status was cleared) whose mirror was just cleared too:
@@ -578,10 +604,10 @@ public final class G extends GoContinuation implements Goroutine {
      *
      * <p>Carrier protocol (never leaks to another goroutine): the interrupter announces itself on
      * the M ({@link M#interrupters}, an atomic increment) and only then reads
-     * {@link #mountedOn}; the M's thread clears mountedOn (volatile) at unmount and then waits for
-     * its announced interrupters to leave, and only then clears the carrier's flag. Both sides
-     * store then load volatile variables (Dekker), so either the interrupter sees the goroutine
-     * unmounted and does nothing, or the carrier sees it and clears its flag after it. At mount,
+     * {@link CarrierInterrupting#mountedOn}; the M's thread clears mountedOn (volatile) at
+     * unmount and then waits for its announced interrupters to leave, and only then clears the
+     * carrier's flag. Both sides store then load volatile variables (Dekker), so either the
+     * interrupter sees the goroutine unmounted and does nothing, or the carrier sees it and clears its flag after it. At mount,
      * mountedOn is set before the status is read, so either the mount sees the status and
      * interrupts its own carrier, or the interrupter sees the goroutine mounted.
      *
@@ -599,11 +625,12 @@ public final class G extends GoContinuation implements Goroutine {
             w.interruptWait(this);
         }
         if (interruptsCarrier) {
-            M m = mountedOn;
+            CarrierInterrupting self = (CarrierInterrupting) this;
+            M m = self.mountedOn;
             if (m != null) {
                 m.enterInterrupter();
                 try {
-                    if (mountedOn == m && interruptState == INTERRUPTED) m.thread.interrupt();
+                    if (self.mountedOn == m && interruptState == INTERRUPTED) m.thread.interrupt();
                 } finally {
                     m.exitInterrupter();
                 }

@@ -112,10 +112,14 @@ final class SchedStats {
     // =====================================================================================
     // The hooks (hot paths: an untimed cycle reads no clock)
 
-    /** The clock, never 0 (0 is "not timed"). */
+    /** The clock, odd (an odd {@link G#statStamp} is a timed cycle's: {@link #timed}). */
     private static long now() {
-        long t = System.nanoTime();
-        return t != 0 ? t : 1;
+        return System.nanoTime() | 1;
+    }
+
+    /** Whether g's current cycle is timed: its stamp is odd (see {@link G#statStamp}). */
+    static boolean timed(G g) {
+        return (g.statStamp & 1) != 0;
     }
 
     /** The spawner, before the first queuing: starts the counter; one spawn in a period times its first wait for a carrier. */
@@ -134,7 +138,7 @@ final class SchedStats {
     }
 
     /**
-     * The waker of a timed park (g.statStamp != 0), before its status CAS: the wait is over,
+     * The waker of a timed park ({@link #timed}), before its status CAS: the wait is over,
      * recorded into the waker's P (or the shared recorder without one); the stamp becomes the
      * runnable one.
      */
@@ -145,10 +149,10 @@ final class SchedStats {
         recordWait(g.waitReason, t - parkedAt);
     }
 
-    /** The carrier mounting a timed goroutine (g.statStamp != 0) on p, which it holds: the latency. */
+    /** The carrier mounting a timed goroutine ({@link #timed}) on p, which it holds: the latency. */
     void mounted(P p, G g) {
         long since = g.statStamp;
-        g.statStamp = 0;
+        g.statStamp = since - 1; // even: recorded
         p.histograms.recordLatency(Math.max(0, now() - since));
     }
 

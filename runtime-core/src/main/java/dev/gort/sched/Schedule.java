@@ -157,7 +157,7 @@ final class Schedule {
         if (g.status() != G.RUNNABLE) {
             throw new IllegalStateException("gort: execute of " + g + " in status " + g.status());
         }
-        if (g.statStamp != 0) stats.mounted(p, g); // a timed cycle: its scheduling latency
+        if (SchedStats.timed(g)) stats.mounted(p, g); // a timed cycle: its scheduling latency
         g.setStatusRelease(G.RUNNING);
         g.m = m;
         m.setCurg(g);
@@ -240,7 +240,7 @@ final class Schedule {
         // set by a thread outside the runtime that interrupted the carrier thread itself: it is
         // nobody's, and the task must not see it.
         Thread.interrupted();
-        g.mountedOn = m;
+        ((G.CarrierInterrupting) g).mountedOn = m;
         if (g.isInterrupted()) m.thread.interrupt();
     }
 
@@ -282,7 +282,7 @@ final class Schedule {
      */
     private static boolean takeCarrierFlag(G g, M m) {
         if (g.interruptsCarrier) {
-            g.mountedOn = null;
+            ((G.CarrierInterrupting) g).mountedOn = null;
             m.awaitNoInterrupters();
         }
         return Thread.interrupted() && !g.isInterrupted();

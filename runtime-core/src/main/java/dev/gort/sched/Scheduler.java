@@ -479,8 +479,7 @@ public final class Scheduler {
         if (admission.closed() && currentG() != null) yieldNow(); // the heap is over the limit: what is queued runs first (Admission)
         P p = currentP();
         long id = p != null ? nextId(p) : idGen.getAndIncrement();
-        G g = new G(id, name, task);
-        g.interruptsCarrier = interruptsCarrier; // published by the run queue
+        G g = G.create(id, name, task, interruptsCarrier);
         if (scope != null) {
             G.Extra x = g.extra();
             x.scope = scope; // likewise
@@ -573,7 +572,7 @@ public final class Scheduler {
      * @throws IllegalStateException if g is not WAITING (a double wake-up is a bug)
      */
     boolean makeRunnable(G g, String who) {
-        if (g.statStamp != 0) stats.readying(g); // a timed wait ends: before the CAS that publishes the new stamp
+        if (SchedStats.timed(g)) stats.readying(g); // a timed wait ends: before the CAS that publishes the new stamp
         Thread blocked;
         for (;;) {
             int s = g.status();
@@ -625,7 +624,7 @@ public final class Scheduler {
     void park(G g, WaitReason reason, ParkCommit commit) {
         Preemption.clear(g); // parking is a safepoint
         g.waitReason = (byte) reason.ordinal();
-        g.waitSinceMillis = (int) (coarseNanos() / 1_000_000);
+        g.statStamp = coarseNanos() & ~1L; // the dump's "waiting since"; even: not timed (a timed park's leftRunning makes it exact)
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
         // dev.gort.GoroutinePark: a sampled park is timed (see ParkSampling), then committed if it ran past the threshold
         Object jfrPark = JFR && (++g.m.jfrParks & dev.gort.sched.jfr.Jfr.parkSampleMask()) == 0 ? dev.gort.sched.jfr.Jfr.parkBegin(g.id, g.m.thread) : null;

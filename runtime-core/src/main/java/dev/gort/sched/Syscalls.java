@@ -119,7 +119,7 @@ final class Syscalls {
         if (commit != null && !commit.afterUnmount(g)) {
             x.blockedThread = null;
             Scheduler.backFromWaiting(g, G.RUNNING);
-            if (g.statStamp != 0) s.stats.mounted(m.p, g);
+            if (SchedStats.timed(g)) s.stats.mounted(m.p, g);
             return;
         }
         int s0 = g.status();
@@ -146,7 +146,7 @@ final class Syscalls {
             parkedLocked.incrementAndGet();
             x.blockedThread = null;
         }
-        if (g.statStamp != 0) s.stats.mounted(m.p, g); // runnable since the waker's CAS, running now
+        if (SchedStats.timed(g)) s.stats.mounted(m.p, g); // runnable since the waker's CAS, running now
         g.setStatus(G.RUNNING);
     }
 
@@ -157,7 +157,7 @@ final class Syscalls {
         s.stats.leftRunning(g); // runnable from here (its own carrier's field: no hand-off)
         idle.handoffp(Idle.releasep(m));
         idle.acquirePWait(m);
-        if (g.statStamp != 0) s.stats.mounted(m.p, g);
+        if (SchedStats.timed(g)) s.stats.mounted(m.p, g);
     }
 
     // =====================================================================================

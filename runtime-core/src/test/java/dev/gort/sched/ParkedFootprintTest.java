@@ -26,13 +26,15 @@ class ParkedFootprintTest {
     private static final int C1_MAX_INLINE_SIZE = 35;
 
     @Test
-    void aGoroutineIs112BytesAndTheWaiterItKeeps40() {
+    void aGoroutineIs104BytesTheWaiterItKeeps40AndAnUnbufferedChannel40() {
         // The default layout of a heap under 32 GiB; other flags (compact object headers, no
         // compressed references) give other sizes.
         assumeTrue(VM.current().objectHeaderSize() == 12 && VM.current().sizeOfField("java.lang.Object") == 4
             && VM.current().objectAlignment() == 8, "not the default object layout:\n" + VM.current().details());
-        assertEquals(112, ClassLayout.parseClass(G.class).instanceSize(), ClassLayout.parseClass(G.class).toPrintable());
+        assertEquals(104, ClassLayout.parseClass(G.class).instanceSize(), ClassLayout.parseClass(G.class).toPrintable());
         assertEquals(40, ClassLayout.parseClass(Waiter.class).instanceSize(), ClassLayout.parseClass(Waiter.class).toPrintable());
+        assertEquals(40, ClassLayout.parseClass(dev.gort.Chan.class).instanceSize(),
+            ClassLayout.parseClass(dev.gort.Chan.class).toPrintable());
     }
 
     @Test
