@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gort benchmarks: the anchor workloads (W1 spawn, ...) run by Go (the anchors' Go program) and
-# by the JVM runner (Gort and the JDK implementations in one JVM), back to back, with a table of
-# Gort's ratios to each of them. The method is the anchors' (see docs/BENCHMARKS.md).
+# by the JVM runner (Gort and the JDK implementations in one JVM; for W6, parked, a JVM each),
+# back to back, with a table of Gort's ratios to each of them. The method is the anchors' (see docs/BENCHMARKS.md).
 #
 #   benchmarks/run.sh                 # every workload the runner knows
 #   benchmarks/run.sh spawn           # a subset
@@ -180,6 +180,16 @@ run_one() {
   fi
 }
 
+# W6's JVM implementations, each run in a process of its own (see the loop below); with -Dimpls=...
+# in JVM_OPTS, only those it names (a later -Dimpls on the command line would override it).
+parked_impls() {
+  local sel="" o i
+  for o in $JVM_OPTS; do case $o in -Dimpls=*) sel=",${o#-Dimpls=},";; esac; done
+  for i in gort jvm-sq jvm-jox; do
+    if [ -z "$sel" ] || [[ "$sel" == *",$i,"* ]]; then echo "$i"; fi
+  done
+}
+
 # Workloads the Go anchor program knows (its -w flag); the others (exec-submit, exec-sleep, exec-block: the
 # ExecutorService comparisons of issue 4) run on the JVM only.
 GO_WORKLOADS=" spawn pingpong buffered sieve ring parked fairness httpserver "
@@ -200,6 +210,17 @@ for w in "${WL[@]}"; do
     # that the other workloads' figures stay comparable with earlier runs.
     AGENT=()
     if [ "$w" = fairness ]; then AGENT=(-javaagent:"$JAR"); fi
+    if [ "$w" = parked ]; then
+      # W6 measures the heap that one runtime's parked goroutines hold: one process per
+      # implementation, as the anchors run it. In a shared JVM the heap an implementation keeps
+      # after its repetition (the JDK's virtual-thread scheduler keeps ~46 B per thread it ran)
+      # counted against the implementations after it.
+      for impl in $(parked_impls); do
+        run_one "$OUT/$w.$impl$sfx.log" "$w $impl" \
+          "$JAVA" "${JVM_FLAGS[@]}" -Dimpls="$impl" -Dwarmup="$WARMUP" -Dreps="$REPS" "${N_JVM[@]}" -jar "$JAR" "$w"
+      done
+      continue
+    fi
     run_one "$OUT/$w.jvm$sfx.log" "$w jvm" \
       "$JAVA" "${JVM_FLAGS[@]}" "${AGENT[@]}" -Dwarmup="$WARMUP" -Dreps="$REPS" "${N_JVM[@]}" -jar "$JAR" "$w"
   done

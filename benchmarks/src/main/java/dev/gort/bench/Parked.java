@@ -25,12 +25,13 @@ import java.util.concurrent.CountDownLatch;
  * heap metric counts everything the 1,000,000 parked goroutines hold: goroutine and stack,
  * channel, the two arrays of handles and channels (the anchors count the same).
  *
- * <p>In this runner all implementations share one JVM: RSS does not go down when the heap is
- * freed, so {@code parked-rss} of an implementation depends on what ran before it in the process
- * (read only the first warm-up's {@code parked-rss} as that implementation's own). The heap
- * metric is affected only by what an implementation leaves in the heap after its repetition: an
- * INFO line after each repetition prints that, and the heap per goroutine against the heap just
- * before the repetition. {@code -Dparked.histogram=N} prints the largest lines of a class
+ * <p>{@code benchmarks/run.sh} runs each implementation in a JVM of its own ({@code -Dimpls=gort}),
+ * as the anchors do. Run with several, they share one JVM, and each one's figures then depend on
+ * the others: RSS does not go down when the heap is freed, so {@code parked-rss} counts what ran
+ * before; the heap metric counts what an implementation before it left in the heap (the JDK's
+ * virtual-thread scheduler keeps ~46 B per thread it ran). An INFO line after each repetition
+ * prints what is left over, and the heap per goroutine against the heap just before the
+ * repetition. {@code -Dparked.histogram=N} prints the largest lines of a class
  * histogram while everything is parked (diagnostics).
  *
  * <ul>
