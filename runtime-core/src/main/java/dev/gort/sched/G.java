@@ -206,9 +206,14 @@ public sealed class G extends GoContinuation implements Goroutine permits G.Carr
         /** The M it is mounted on, or null; written by that M's thread (see {@link G#interrupt()}). */
         volatile M mountedOn;
 
-        CarrierInterrupting(long id, String name, Runnable task) {
+        private CarrierInterrupting(long id, String name, Runnable task) {
             super(id, name, task);
             interruptsCarrier = true; // published with the goroutine by its first queuing
+        }
+
+        /** See {@link G#create}: the declared type is G. */
+        static G create(long id, String name, Runnable task) {
+            return new CarrierInterrupting(id, name, task);
         }
     }
 
@@ -278,13 +283,17 @@ public sealed class G extends GoContinuation implements Goroutine permits G.Carr
     }
 
     /**
-     * A new goroutine: a {@link CarrierInterrupting} one when {@code interruptsCarrier}. Here,
-     * not in the spawner: the verifier of a method that makes either kind loads both classes to
-     * merge their types, and Scheduler must load without G (a platform thread's channel
-     * operations run without {@code jdk.internal.vm} exported: see {@link #PREEMPT}).
+     * A new goroutine: a {@link CarrierInterrupting} one when {@code interruptsCarrier}. The
+     * subclass is made only in {@link CarrierInterrupting#create}, whose declared type is G, so
+     * that no method that may run without it merges the two types: the verifier loads a class
+     * to check such a merge. Scheduler must load without G (a platform thread's channel
+     * operations run without {@code jdk.internal.vm} exported: see {@link #PREEMPT}), and G
+     * without its subclass: until an executor makes one, G has no subclass loaded, so the JIT
+     * treats it as a leaf class (class hierarchy analysis) and its type checks on the hot paths
+     * (run-queue slots, the current continuation) stay single compares.
      */
     static G create(long id, String name, Runnable task, boolean interruptsCarrier) {
-        return interruptsCarrier ? new CarrierInterrupting(id, name, task) : new G(id, name, task);
+        return interruptsCarrier ? CarrierInterrupting.create(id, name, task) : new G(id, name, task);
     }
 
     Extra extra() {
