@@ -17,8 +17,8 @@ import jdk.internal.vm.ContinuationScope;
  * <ul>
  *   <li>{@code ring}: a W5 member parked in {@code Chan.receive}, after rings of 503 members have
  *       passed a token 3,000,000 hops (a hop's freeze and thaw copy these words);</li>
- *   <li>{@code parked}: W6's goroutine parked in its only receive (these words are most of its
- *       bytes);</li>
+ *   <li>{@code parked}: W6's goroutines parked in their only receive (these words are most of
+ *       their bytes): how many keep how many words, and the frames of the commonest;</li>
  *   <li>{@code floor}: 503 bare continuations yielding from {@code depth} frames down, resumed in
  *       turn as {@code floor-ring} does, with ns per hop: what each word of stack costs a hop.</li>
  * </ul>
@@ -101,24 +101,51 @@ public class StackChunkFrames {
         return last;
     }
 
-    /** W6's shape: 200,000 goroutines each parked in its first receive; the chunk of a late one. */
+    /**
+     * W6's shape, as {@code Parked} runs it: 1,000,000 goroutines, each marking a WaitGroup and
+     * parking in its first receive, three rounds. Prints each round's count of goroutines by
+     * words of stack (the JIT's state when a goroutine parked decides its frames, and a process
+     * settles on one shape: docs/BENCHMARKS.md, W6) and returns the last round's commonest chunk.
+     */
     private static String parked() throws Exception {
-        int n = 200_000;
+        int n = 1_000_000;
         String last = null;
         for (int round = 0; round < 3; round++) {
             @SuppressWarnings("unchecked") Chan<Integer>[] chans = new Chan[n];
             Goroutine[] gs = new Goroutine[n];
+            dev.gort.sync.WaitGroup started = new dev.gort.sync.WaitGroup();
+            started.add(n);
             for (int i = 0; i < n; i++) {
                 Chan<Integer> ch = Chan.make();
                 chans[i] = ch;
-                gs[i] = Go.spawn(() -> ch.receive());
+                gs[i] = Go.spawn(() -> {
+                    started.done();
+                    try {
+                        ch.receive();
+                    } catch (InterruptedException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
             }
+            started.await();
             for (int waiting = 0; waiting < n; ) {
                 Go.sleep(java.time.Duration.ofMillis(50));
                 waiting = 0;
                 for (Goroutine g : gs) if (g.state() == Goroutine.State.WAITING) waiting++;
             }
-            last = words("parked", gs[n - 10]);
+            TreeMap<Integer, Integer> byWords = new TreeMap<>();
+            int commonest = -1, at = -1;
+            for (int i = 0; i < n; i++) {
+                int w = 0;
+                for (Object t = TAIL.get(gs[i]); t != null; t = PARENT.get(t)) w += BOTTOM.getInt(t) - SP.getInt(t);
+                int c = byWords.merge(w, 1, Integer::sum);
+                if (commonest < 0 || c > byWords.get(commonest)) {
+                    commonest = w;
+                    at = i;
+                }
+            }
+            System.out.println("PARKED round " + round + ": goroutines by words of stack " + byWords);
+            last = words("parked", gs[at]);
             for (Chan<Integer> ch : chans) ch.send(1);
             for (Goroutine g : gs) g.join();
         }
