@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Gort benchmarks: the anchor workloads (W1 spawn, ...) run by Go (the anchors' Go program) and
 # by the JVM runner (Gort and the JDK implementations in one JVM; for W6, parked, a JVM each),
-# back to back, with a table of Gort's ratios to each of them. The method is the anchors' (see docs/BENCHMARKS.md).
+# back to back, with a table of Gort's ratios to each of them. The method is the anchors' (see
+# docs/BENCHMARKS.md).
 #
 #   benchmarks/run.sh                 # every workload the runner knows
 #   benchmarks/run.sh spawn           # a subset

@@ -390,8 +390,7 @@ final class Diagnostics {
             Thread carrier = null;
             String carrierWait = null;
             if (st == G.WAITING) {
-                WaitReason r = g.waitReason();
-                reason = r != null ? r : WaitReason.NONE;
+                reason = g.waitReason();
                 waited = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (nowNanos - g.statStamp) / 1_000_000));
             } else if ((st == G.RUNNING || st == G.SYSCALL) && m != null) {
                 carrier = m.thread;

@@ -68,9 +68,9 @@ public sealed class G extends GoContinuation implements Goroutine permits G.Carr
     ParkCommit commit;
     /**
      * Why it waits, as the ordinal of its {@link WaitReason} ({@link #waitReason()}): a byte, as
-     * {@link #status} is: W6 counts every byte of a parked goroutine (a G is 104 bytes). Written by the
-     * goroutine as it parks, before the status store that the waker's or the dump's status read
-     * pairs with.
+     * {@link #status} is: W6 counts every byte of a parked goroutine (a G is 104 bytes). Written
+     * by the goroutine as it parks, before the status store that the waker's or the dump's
+     * status read pairs with.
      */
     byte waitReason;
     /** sysmon's preemption request, honoured at the next safepoint. */
@@ -616,9 +616,10 @@ public sealed class G extends GoContinuation implements Goroutine permits G.Carr
      * {@link CarrierInterrupting#mountedOn}; the M's thread clears mountedOn (volatile) at
      * unmount and then waits for its announced interrupters to leave, and only then clears the
      * carrier's flag. Both sides store then load volatile variables (Dekker), so either the
-     * interrupter sees the goroutine unmounted and does nothing, or the carrier sees it and clears its flag after it. At mount,
-     * mountedOn is set before the status is read, so either the mount sees the status and
-     * interrupts its own carrier, or the interrupter sees the goroutine mounted.
+     * interrupter sees the goroutine unmounted and does nothing, or the carrier sees it and
+     * clears its flag after it. At mount, mountedOn is set before the status is read, so either
+     * the mount sees the status and interrupts its own carrier, or the interrupter sees the
+     * goroutine mounted.
      *
      * <p>The carrier's flag mirrors the status, so it is set only while the status is: the
      * interrupter, announced, interrupts the carrier only if it still reads the status set, and a

@@ -74,8 +74,8 @@ final class M {
     private volatile int wakeToken;
     /**
      * Threads inside {@link G#interrupt()}'s carrier step for a goroutine they saw mounted here.
-     * Incremented (full fence) before they re-read {@code G.CarrierInterrupting.mountedOn}; the carrier waits for
-     * zero after clearing mountedOn, before it clears its interrupt flag.
+     * Incremented (full fence) before they re-read {@code G.CarrierInterrupting.mountedOn}; the
+     * carrier waits for zero after clearing mountedOn, before it clears its interrupt flag.
      */
     private volatile int interrupters;
     private static final VarHandle INTERRUPTERS;

@@ -624,7 +624,8 @@ public final class Scheduler {
     void park(G g, WaitReason reason, ParkCommit commit) {
         Preemption.clear(g); // parking is a safepoint
         g.waitReason = (byte) reason.ordinal();
-        g.statStamp = coarseNanos() & ~1L; // the dump's "waiting since"; even: not timed (a timed park's leftRunning makes it exact)
+        // The dump's "waiting since"; even: not timed (a timed park's leftRunning makes it exact).
+        g.statStamp = coarseNanos() & ~1L;
         if (!g.registered) registry.add(g); // first park: from now on the dump lists it
         // dev.gort.GoroutinePark: a sampled park is timed (see ParkSampling), then committed if it ran past the threshold
         Object jfrPark = JFR && (++g.m.jfrParks & dev.gort.sched.jfr.Jfr.parkSampleMask()) == 0 ? dev.gort.sched.jfr.Jfr.parkBegin(g.id, g.m.thread) : null;
