@@ -102,9 +102,9 @@ public class StackChunkFrames {
     }
 
     /**
-     * W6's shape, as {@code Parked} runs it: 1,000,000 goroutines, each marking a WaitGroup and
-     * parking in its first receive, three rounds. Prints each round's count of goroutines by
-     * words of stack (the JIT's state when a goroutine parked decides its frames, and a process
+     * W6's goroutines, made by the benchmark's own code ({@code Parked.parkAll}): 1,000,000, each
+     * marking a WaitGroup and parking in its first receive, three rounds. Prints each round's
+     * count of goroutines by words of stack (the JIT's state when a goroutine parked decides its frames, and a process
      * settles on one shape: docs/BENCHMARKS.md, W6) and returns the last round's commonest chunk.
      */
     private static String parked() throws Exception {
@@ -112,27 +112,7 @@ public class StackChunkFrames {
         String last = null;
         for (int round = 0; round < 3; round++) {
             @SuppressWarnings("unchecked") Chan<Integer>[] chans = new Chan[n];
-            Goroutine[] gs = new Goroutine[n];
-            dev.gort.sync.WaitGroup started = new dev.gort.sync.WaitGroup();
-            started.add(n);
-            for (int i = 0; i < n; i++) {
-                Chan<Integer> ch = Chan.make();
-                chans[i] = ch;
-                gs[i] = Go.spawn(() -> {
-                    started.done();
-                    try {
-                        ch.receive();
-                    } catch (InterruptedException e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-            }
-            started.await();
-            for (int waiting = 0; waiting < n; ) {
-                Go.sleep(java.time.Duration.ofMillis(50));
-                waiting = 0;
-                for (Goroutine g : gs) if (g.state() == Goroutine.State.WAITING) waiting++;
-            }
+            Goroutine[] gs = dev.gort.bench.Parked.parkAll(chans); // the benchmark's own goroutines
             TreeMap<Integer, Integer> byWords = new TreeMap<>();
             int commonest = -1, at = -1;
             for (int i = 0; i < n; i++) {

@@ -45,7 +45,7 @@ import java.util.concurrent.CountDownLatch;
  *       until every thread's state is {@code WAITING}, release, join.</li>
  * </ul>
  */
-final class Parked implements Workload {
+public final class Parked implements Workload {
     private static long[] base; // heap used after GC, VmRSS; read once per process
 
     @Override
@@ -126,14 +126,36 @@ final class Parked implements Workload {
         int n = Harness.size(1_000_000);
         @SuppressWarnings("unchecked")
         Chan<Integer>[] chans = new Chan[n];
+        Goroutine[] gs = parkAll(chans);
+        long[] s = Go.blocking(Parked::mem);
+        Go.blocking(() -> {
+            histogram("gort");
+            return null;
+        });
+        for (Chan<Integer> ch : chans) ch.send(1); // release them all
+        for (Goroutine g : gs) g.join();
+        double[] r = {(double) (s[0] - b[0]) / n, (double) (s[1] - b[1]) / n};
+        chans = null;
+        gs = null;
+        afterRelease("gort", before, s, Go.blocking(Parked::mem), b, n);
+        return r;
+    }
+
+    /**
+     * W6's goroutines, run from a goroutine: makes a channel into each slot of {@code chans} and
+     * spawns a goroutine parked in its receive, the body as the anchor's; returns their handles
+     * once every one is WAITING. Public for {@code benchmarks/tools/StackChunkFrames.java}, which
+     * counts the frames of these very goroutines.
+     */
+    public static Goroutine[] parkAll(Chan<Integer>[] chans) throws Exception {
+        int n = chans.length;
         Goroutine[] gs = new Goroutine[n];
         WaitGroup started = new WaitGroup();
         started.add(n);
         for (int i = 0; i < n; i++) {
             Chan<Integer> ch = Chan.make();
             chans[i] = ch;
-            // Go.spawn directly (no Tasks.go wrapper, which would add a closure per goroutine),
-            // the body as the anchor's
+            // Go.spawn directly (no Tasks.go wrapper, which would add a closure per goroutine)
             gs[i] = Go.spawn(() -> {
                 started.done();
                 try {
@@ -153,18 +175,7 @@ final class Parked implements Workload {
             waiting = 0;
             for (Goroutine g : gs) if (g.state() == Goroutine.State.WAITING) waiting++;
         }
-        long[] s = Go.blocking(Parked::mem);
-        Go.blocking(() -> {
-            histogram("gort");
-            return null;
-        });
-        for (Chan<Integer> ch : chans) ch.send(1); // release them all
-        for (Goroutine g : gs) g.join();
-        double[] r = {(double) (s[0] - b[0]) / n, (double) (s[1] - b[1]) / n};
-        chans = null;
-        gs = null;
-        afterRelease("gort", before, s, Go.blocking(Parked::mem), b, n);
-        return r;
+        return gs;
     }
 
     /** The anchor's body. */
