@@ -355,10 +355,9 @@ final class Idle {
             return;
         }
         // A stuck P whose M let it go (a pinned park or Go.blocking handed it off, or its M found
-        // nothing to do) has done its time: its spare is one P too many, and this one retires
-        // in its place (Procs.unstick's accounting, here because an idle runtime has no sysmon
-        // rounds to notice it).
-        if (p.stuck) s.procs.unstuckLocked(p);
+        // nothing to do) has done its time: retireLockedIfExcess unsticks it, its spare is one P
+        // too many, and this one retires in its place (here because an idle runtime has no
+        // sysmon rounds to notice it).
         if (s.procs.retireLockedIfExcess(p)) return;
         p.status = P.IDLE;
         p.m = null;

@@ -155,8 +155,22 @@ final class Procs {
         return true;
     }
 
-    /** Holding Idle.lock: if a P is to retire, p does (leaves allp; its goroutines go to the global queue). */
+    /**
+     * Holding Idle.lock: if a P is to retire, p does (leaves allp; its goroutines go to the global
+     * queue). p's M has let it go or is looking for work, so no goroutine of p's blocks a carrier
+     * now: a stuck p is unstuck first (its spare becomes one P too many), or the spare would
+     * outlive it with nothing left to retire it. That happens when sysmon's verdict lands after
+     * the goroutine came back (it judged the carrier blocked, then marked the P just after
+     * execute looked at the flag) and the M's next look for work retires its P for another
+     * P's pending retirement.
+     *
+     * <p>Invariant (under Idle.lock): live Ps = nprocs + stuck Ps + excess. A spare adds a P and a
+     * stuck one; keeping a retiring P for a stuck one trades an excess for a stuck P; unsticking
+     * trades back; a retirement takes a P and an excess. A stuck P retired without unsticking
+     * would take a P and an excess and a stuck P: one spare never retired.
+     */
     boolean retireLockedIfExcess(P p) {
+        if (p.stuck) unstuckLocked(p);
         if (excess <= 0) return false;
         excess--;
         retireAllLocked(new P[] {p}, 1);

@@ -74,6 +74,54 @@ class BlockedCarrierTest {
         for (Goroutine g : sleepers) g.join();
     }
 
+    /**
+     * sysmon's verdict can land after the goroutine came back: the P is marked stuck while its M
+     * is between goroutines, and that M's next look for work retires its P for a retirement
+     * another P owes. The spare added for the stuck P must retire too, or the runtime keeps
+     * maxProcs + 1 Ps at rest for good. Staged without timing: stand-in Ms (threads never
+     * started) hold every P as carriers between two goroutines do, the stuck verdict is sysmon's
+     * own call, and setMaxProcs owes the other retirement.
+     */
+    @Test
+    void aStuckProcessorRetiredForAnotherRetirementTakesItsSpareAlong() throws InterruptedException {
+        Scheduler s = Scheduler.get();
+        int procs = s.maxProcs();
+        org.junit.jupiter.api.Assumptions.assumeTrue(procs >= 2, "needs two Ps to owe a retirement");
+        List<M> holders = new ArrayList<>();
+        try {
+            P p;
+            while ((p = s.idle.pidleget()) != null) {
+                M m = new M(-1 - holders.size(), s);
+                s.idle.acquirep(m, p);
+                holders.add(m);
+            }
+            assertEquals(procs, holders.size(), "a P was busy before the test");
+            M first = holders.get(0);
+            assertTrue(s.procs.markStuck(first.p), "sysmon's call refused");
+            // The spare has nothing to run: a spinning carrier takes it (no P was idle) and
+            // finds nothing. Hold it too, so that no P is idle when setMaxProcs asks for one
+            // fewer and the retirement stays owed.
+            awaitTrue("the spare idle", 10_000, () -> s.idle.npidle.get() == 1);
+            M spareHolder = new M(-1 - holders.size(), s);
+            s.idle.acquirep(spareHolder, s.idle.pidleget());
+            holders.add(spareHolder);
+            assertEquals(procs + 1, s.procs.allp().length);
+            s.setMaxProcs(procs - 1);
+            assertEquals(procs + 1, s.procs.allp().length, "a P retired with none idle");
+            assertTrue(s.procs.tryRetire(first), "the owed retirement was not taken");
+            holders.remove(first);
+        } finally {
+            for (M m : holders) {
+                synchronized (s.idle.lock) {
+                    s.idle.pidleputLocked(Idle.releasep(m));
+                }
+            }
+            s.setMaxProcs(procs);
+        }
+        assertEquals(procs, s.procs.allp().length, "Ps left at rest: " + s.schedtrace());
+        dev.gort.GoTestSupport.assertSchedulerAtRest();
+    }
+
     private static void assertOthersRunWhile(List<Goroutine> sleepers) throws InterruptedException {
         AtomicInteger ran = new AtomicInteger();
         List<Goroutine> shorts = new ArrayList<>();
