@@ -89,22 +89,14 @@ class BlockedCarrierTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(procs >= 2, "needs two Ps to owe a retirement");
         List<M> holders = new ArrayList<>();
         try {
-            P p;
-            while ((p = s.idle.pidleget()) != null) {
-                M m = new M(-1 - holders.size(), s);
-                s.idle.acquirep(m, p);
-                holders.add(m);
-            }
-            assertEquals(procs, holders.size(), "a P was busy before the test");
+            // A carrier between two looks for work may hold a P for a moment: wait it out.
+            awaitTrue("every P held by a stand-in", 10_000, () -> holdIdleProcessors(s, holders) == procs);
             M first = holders.get(0);
             assertTrue(s.procs.markStuck(first.p), "sysmon's call refused");
             // The spare has nothing to run: a spinning carrier takes it (no P was idle) and
             // finds nothing. Hold it too, so that no P is idle when setMaxProcs asks for one
             // fewer and the retirement stays owed.
-            awaitTrue("the spare idle", 10_000, () -> s.idle.npidle.get() == 1);
-            M spareHolder = new M(-1 - holders.size(), s);
-            s.idle.acquirep(spareHolder, s.idle.pidleget());
-            holders.add(spareHolder);
+            awaitTrue("the spare held by a stand-in", 10_000, () -> holdIdleProcessors(s, holders) == procs + 1);
             assertEquals(procs + 1, s.procs.allp().length);
             s.setMaxProcs(procs - 1);
             assertEquals(procs + 1, s.procs.allp().length, "a P retired with none idle");
@@ -120,6 +112,17 @@ class BlockedCarrierTest {
         }
         assertEquals(procs, s.procs.allp().length, "Ps left at rest: " + s.schedtrace());
         dev.gort.GoTestSupport.assertSchedulerAtRest();
+    }
+
+    /** Stand-in Ms (threads never started) take every idle P; returns how many they hold. */
+    private static int holdIdleProcessors(Scheduler s, List<M> holders) {
+        P p;
+        while ((p = s.idle.pidleget()) != null) {
+            M m = new M(-1 - holders.size(), s);
+            s.idle.acquirep(m, p);
+            holders.add(m);
+        }
+        return holders.size();
     }
 
     private static void assertOthersRunWhile(List<Goroutine> sleepers) throws InterruptedException {
