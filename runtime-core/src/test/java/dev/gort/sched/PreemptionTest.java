@@ -59,38 +59,61 @@ class PreemptionTest {
     /**
      * A goroutine that loops on safepoints is preempted by sysmon's time slice, so another
      * goroutine runs on the single P; and it is preemption that does it, not the stuck-carrier
-     * spare P (which would also let the other one run).
+     * spare P (which would also let the other one run). On a loaded machine sysmon may also take
+     * a carrier as blocked for a moment (its thread read sleeping twice: a brief wait on a JVM
+     * lock whose holder lost its CPU), and a spare P then says nothing about the time slice: such
+     * an attempt is not counted and the test runs again, at most 5 times. It fails if no attempt
+     * was free of spares, or if one was and its goroutine was not preempted for its time slice.
      */
     @Test
     void safepointLoopIsPreemptedOnOneProcessor() throws Exception {
         withMaxProcs(1, () -> {
-            long preemptionsBefore = Go.metrics().preemptions();
-            long retakesBefore = Go.metrics().stuckRetakes();
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicLong spinnerStart = new AtomicLong();
-            AtomicLong otherRan = new AtomicLong();
-            Go.run(() -> {
-                Goroutine spinner = Go.spawn(() -> {
-                    spinnerStart.set(System.nanoTime());
-                    // queued behind the spinner on the only P: runs only if the spinner yields
-                    Go.spawn(() -> {
-                        otherRan.set(System.nanoTime());
-                        stop.set(true);
-                    });
-                    while (!stop.get()) Go.safepoint();
-                });
-                try {
-                    spinner.join();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
+            StringBuilder spoiled = new StringBuilder();
+            for (int attempt = 0; attempt < 5; attempt++) {
+                long sliceBefore = timeSlicePreemptions();
+                long retakesBefore = Go.metrics().stuckRetakes();
+                long latencyMs = otherGoroutineLatencyBehindASpinner();
+                long retakes = Go.metrics().stuckRetakes() - retakesBefore;
+                System.out.println("preemption: the other goroutine ran " + latencyMs + " ms after the spinner started"
+                    + (retakes > 0 ? " (" + retakes + " spare P: attempt not counted)" : ""));
+                if (retakes > 0) {
+                    spoiled.append(latencyMs).append(" ms with ").append(retakes).append(" spare P; ");
+                    continue;
                 }
-            });
-            long latencyMs = (otherRan.get() - spinnerStart.get()) / 1_000_000;
-            System.out.println("preemption: the other goroutine ran " + latencyMs + " ms after the spinner started");
-            assertTrue(Go.metrics().preemptions() > preemptionsBefore, "no preemption recorded");
-            assertEquals(retakesBefore, Go.metrics().stuckRetakes(), "the spinner was treated as stuck, not preempted");
-            assertTrue(latencyMs < 2_000, "other goroutine waited " + latencyMs + " ms");
+                assertTrue(timeSlicePreemptions() > sliceBefore, "no time-slice preemption recorded");
+                assertTrue(latencyMs < 2_000, "other goroutine waited " + latencyMs + " ms");
+                return;
+            }
+            throw new AssertionError("every attempt had a spare P for a carrier taken as blocked: " + spoiled);
         });
+    }
+
+    /** A spinner on the only P spawns another goroutine, then spins until it runs: how long it waited, in ms. */
+    private static long otherGoroutineLatencyBehindASpinner() {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong spinnerStart = new AtomicLong();
+        AtomicLong otherRan = new AtomicLong();
+        Go.run(() -> {
+            Goroutine spinner = Go.spawn(() -> {
+                spinnerStart.set(System.nanoTime());
+                // queued behind the spinner on the only P: runs only if the spinner yields
+                Go.spawn(() -> {
+                    otherRan.set(System.nanoTime());
+                    stop.set(true);
+                });
+                while (!stop.get()) Go.safepoint();
+            });
+            try {
+                spinner.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        return (otherRan.get() - spinnerStart.get()) / 1_000_000;
+    }
+
+    private static long timeSlicePreemptions() {
+        return Go.metrics().preemptionsByCause().getOrDefault(Preemption.CAUSES[Preemption.TIME_SLICE], 0L);
     }
 
     /**
