@@ -235,7 +235,16 @@ class StackOverflowTest {
                 wg.add(-1);
                 if (sem.tryAcquire(1)) sem.release(1);
             }, () -> {
-                wg.add(-1); // zero: the waiter must be woken
+                // Each add reserves its stack afresh (StackReserve), before the counter changes,
+                // and how much that check asks for depends on how add runs at that moment
+                // (interpreted, or compiled with what inlined: the JIT changes it during the
+                // dives). So add(-1) can fail as a whole where add(1) just passed at the same
+                // depth, and the counter keeps one more: the op's, not a lost effect (seen: 7
+                // instead of 1 after the dives, in 2 runs of 12). The waiter is parked in await and the diver has ended, so the
+                // count is exact now. Release and unlock take no fresh reserve (within their
+                // acquire's), so the semaphore's permit cannot be lost that way: no correction.
+                assertTrue(wg.count() >= 1, "count " + wg.count());
+                wg.add(-Math.toIntExact(wg.count())); // zero: the waiter must be woken
                 GoTestSupport.awaitTrue("waiter ends", 10_000, () -> waiter.state() == Goroutine.State.DEAD);
                 sem.acquire();
                 assertEquals(0, sem.available());
