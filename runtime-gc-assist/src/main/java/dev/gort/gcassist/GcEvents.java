@@ -18,7 +18,11 @@ import jdk.jfr.StackTrace;
 public final class GcEvents {
     private GcEvents() {}
 
-    /** One interval of pacing: from the heap found above the limit to the gate's opening. */
+    /**
+     * One interval of pacing: from the pacer's first look at the closed gate (the heap found
+     * above the limit) to the gate's opening. An interval that ends before that look, the limit
+     * removed while the pacer's thread waited for a CPU, has no event.
+     */
     @Name("dev.gort.MemoryLimitPacing")
     @Label("Memory Limit Pacing")
     @Category({"Gort", "GC"})

@@ -105,6 +105,7 @@ class MemoryLimitTest {
             });
             rs.startAsync();
             Go.metrics();
+            MemoryLimitMetrics before = MemoryLimit.metrics();
             MemoryLimit.set(1);
             WaitGroup wg = new WaitGroup();
             for (int i = 0; i < 200; i++) {
@@ -112,6 +113,16 @@ class MemoryLimitTest {
                 Go.spawn(wg::done);
             }
             await("goroutines held", () -> MemoryLimit.metrics().heldGoroutines() > 0);
+            // The event's interval starts at the pacer's first look at the closed gate: a limit
+            // removed before that look (the pacer's thread off its CPU for a moment) ends an
+            // interval that has no event (see GcEvents.Pacing). Seen in CI: no event in 30 s;
+            // reproduced here in 1 of 10 runs beside a CPU hog. The pacer's work shows that it
+            // looked: with the heap over 1 byte it asks for a collection (or, if pacing were
+            // futile, lets the limiter take over).
+            await("the pacer at work", () -> {
+                MemoryLimitMetrics m = MemoryLimit.metrics();
+                return m.gcRequests() > before.gcRequests() || m.limiterEngagements() > before.limiterEngagements();
+            });
             MemoryLimit.set(0);
             wg.await();
             RecordedEvent e = first.get(30, java.util.concurrent.TimeUnit.SECONDS); // committed once the pacer sees the gate open
