@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -125,7 +126,7 @@ class HttpServerTest {
                 return new HttpServer.Buffers();
             });
             AtomicInteger createdBeforeGet = new AtomicInteger();
-            java.util.concurrent.atomic.AtomicReference<HttpServer.Buffers> got = new java.util.concurrent.atomic.AtomicReference<>();
+            AtomicReference<HttpServer.Buffers> got = new AtomicReference<>();
             serveSequentially(pool, () -> {
                 createdBeforeGet.set(created.get());
                 got.set(pool.get());

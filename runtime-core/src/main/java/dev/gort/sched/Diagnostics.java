@@ -391,7 +391,8 @@ final class Diagnostics {
             String carrierWait = null;
             if (st == G.WAITING) {
                 reason = g.waitReason();
-                waited = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (nowNanos - g.statStamp) / 1_000_000));
+                long since = g.statStamp; // racy, as the entry is: clamped below
+                waited = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (nowNanos - since) / 1_000_000));
             } else if ((st == G.RUNNING || st == G.SYSCALL) && m != null) {
                 carrier = m.thread;
                 carrierWait = Diagnostics.carrierWait(m, stack);

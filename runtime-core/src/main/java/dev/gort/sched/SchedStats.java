@@ -21,12 +21,14 @@ import java.util.Map;
  * per-goroutine counter, {@link G#statSeq}, incremented each time the goroutine leaves RUNNING
  * (a park, a yield or preemption, a blocking call), and started from the goroutine's id at spawn
  * so that goroutines that move in step are not all timed at once. A timed cycle keeps a
- * timestamp in {@link G#statStamp} (0: not timed):
+ * timestamp in {@link G#statStamp}, odd ({@link #now} sets the low bit; {@link #timed}); an
+ * even stamp is an untimed cycle's (while WAITING, the park's coarse time, which the dump
+ * shows as "waiting since"):
  * <pre>
- *   spawned, id % period == 0   stamp = now                          the spawner
- *   leaves RUNNING, timed       stamp = now                          its carrier
- *   readied, stamp != 0         wait = now - stamp; stamp = now      the waker (makeRunnable)
- *   mounted, stamp != 0         latency = now - stamp; stamp = 0     the mounting carrier
+ *   spawned, id % period == 0   stamp = now                             the spawner
+ *   leaves RUNNING, timed       stamp = now                             its carrier
+ *   readied, stamp odd          wait = now - stamp; stamp = now         the waker (makeRunnable)
+ *   mounted, stamp odd          latency = now - stamp; stamp made even  the mounting carrier
  * </pre>
  * An untimed cycle reads no clock: it costs the counter's increment when it leaves RUNNING and a
  * test of the stamp at the ready and at the mount, fields of the goroutine that its carrier and
@@ -38,7 +40,7 @@ import java.util.Map;
  * its carrier writes it before the hand-off that passes the goroutine on (the WAITING release
  * store, then the park commit's lock release; a run queue's put); the waker reads and rewrites
  * it after claiming the goroutine (under the wait's lock, after the commit) and before its
- * status CAS and run-queue put; the mounting carrier reads and clears it after taking the
+ * status CAS and run-queue put; the mounting carrier reads it and makes it even after taking the
  * goroutine from a run queue (a pinned goroutine's carrier: after reading RUNNABLE, which the
  * waker's CAS wrote after the stamp). Each pair is ordered by that hand-off, so no access races.
  * A park whose commit fails keeps its park stamp: the goroutine is runnable at once, its latency

@@ -1,9 +1,11 @@
 package dev.gort.sched;
 
 import static dev.gort.GoTestSupport.assertSchedulerAndTimersAtRest;
+import static dev.gort.GoTestSupport.assertSchedulerAtRest;
 import static dev.gort.GoTestSupport.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gort.Go;
 import dev.gort.Goroutine;
@@ -86,7 +88,7 @@ class BlockedCarrierTest {
     void aStuckProcessorRetiredForAnotherRetirementTakesItsSpareAlong() throws InterruptedException {
         Scheduler s = Scheduler.get();
         int procs = s.maxProcs();
-        org.junit.jupiter.api.Assumptions.assumeTrue(procs >= 2, "needs two Ps to owe a retirement");
+        assumeTrue(procs >= 2, "needs two Ps to owe a retirement");
         List<M> holders = new ArrayList<>();
         try {
             // A carrier between two looks for work may hold a P for a moment: wait it out.
@@ -111,7 +113,7 @@ class BlockedCarrierTest {
             s.setMaxProcs(procs);
         }
         assertEquals(procs, s.procs.allp().length, "Ps left at rest: " + s.schedtrace());
-        dev.gort.GoTestSupport.assertSchedulerAtRest();
+        assertSchedulerAtRest();
     }
 
     /** Stand-in Ms (threads never started) take every idle P; returns how many they hold. */
