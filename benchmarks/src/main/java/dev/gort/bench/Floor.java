@@ -22,9 +22,13 @@ import jdk.internal.vm.ContinuationScope;
  *       resumed in turn by one platform thread, each yielding at once from two frames down. One
  *       hop is one yield and one resumption of a stack last run 503 hops earlier, which is what a
  *       W5 hop on one P costs before any channel or scheduler work. Unit: ns per hop.</li>
+ *   <li>{@code floor-switch-chan}, {@code floor-ring-chan}: W2's and W5's shapes again, each
+ *       switch now with the least a correct channel hand-off does around it ({@link
+ *       MinimalHandoff}: a channel lock, the park's commit, the status CAS, runnext), and nothing
+ *       else a runtime adds. Units: ns per round trip, ns per hop.</li>
  * </ul>
  * The only implementation is {@code jdk} (Go has no counterpart in the anchors): run.sh runs it
- * on the JVM only, and the table shows the two values with no ratio.
+ * on the JVM only, and the table shows the values with no ratio.
  */
 final class Floor implements Workload {
     private static final ContinuationScope SCOPE = new ContinuationScope("floor");
@@ -39,12 +43,15 @@ final class Floor implements Workload {
         return List.of(
             new Metric("floor-switch", "ns/roundtrip"),
             new Metric("floor-handoff", "ns/roundtrip"),
-            new Metric("floor-ring", "ns/hop"));
+            new Metric("floor-ring", "ns/hop"),
+            new Metric("floor-switch-chan", "ns/roundtrip"),
+            new Metric("floor-ring-chan", "ns/hop"));
     }
 
     @Override
     public List<Impl> impls() {
-        return List.of(new Impl("jdk", Driver.PLATFORM, () -> new double[] {switches(), handoffs(), ring()}));
+        return List.of(new Impl("jdk", Driver.PLATFORM, () -> new double[] {switches(), handoffs(), ring(),
+            MinimalHandoff.ring(2, Harness.size(10_000_000)) * 2, MinimalHandoff.ring(Ring.RING, Harness.size(10_000_000))}));
     }
 
     static double switches() {
