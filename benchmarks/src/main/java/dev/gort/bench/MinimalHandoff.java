@@ -26,7 +26,13 @@ import jdk.internal.vm.ContinuationScope;
  *   <li>the carrier takes {@code runnext} with a CAS (a thief may take it too), marks the
  *       goroutine RUNNING (release store) and resumes it.</li>
  * </ul>
- * Left out, because a hand-off needs none of them: interrupts, timers, preemption, statistics,
+ * Orderings, each with its partner: a lock's release store pairs with the next CAS that takes it
+ * (the value and the unlinking done under it are seen by the next holder); the commit's release
+ * store of WAITING comes before its unlock, so a waker that takes the lock sees WAITING and its
+ * status CAS cannot fail; the waker's release store into runnext pairs with the carrier's
+ * volatile read and CAS of it (the handed value, written before, is seen by the resumed member).
+ *
+ * <p>Left out, because a hand-off needs none of them: interrupts, timers, preemption, statistics,
  * select, close, a dump, run queues other than runnext, more than one waiter per channel, any
  * failure handling. It runs on one platform thread; the atomics are paid as if others could
  * race. Not a runtime: a member that would block with nothing runnable ends the measurement.
@@ -132,17 +138,22 @@ final class MinimalHandoff {
             for (;;) {
                 Member m = runnext;
                 if (m == null || !RUNNEXT.compareAndSet(this, m, null)) return n;
-                STATUS.setRelease(m, RUNNING);
-                current = m;
-                m.run();
-                current = null;
+                resume(m);
                 n++;
-                Channel c = m.commit;
-                if (c != null) { // parked: publish it as waiting, then let wakers at it
-                    m.commit = null;
-                    STATUS.setRelease(m, WAITING);
-                    c.unlock();
-                }
+            }
+        }
+
+        /** Mounts m until it yields; if it parked, publishes it as waiting, then lets wakers at it. */
+        void resume(Member m) {
+            STATUS.setRelease(m, RUNNING);
+            current = m;
+            m.run();
+            current = null;
+            Channel c = m.commit;
+            if (c != null) {
+                m.commit = null;
+                STATUS.setRelease(m, WAITING);
+                c.unlock();
             }
         }
     }
@@ -171,16 +182,7 @@ final class MinimalHandoff {
                 }
             });
         }
-        for (Member m : ms) { // each parks in its first receive; the carrier commits the park
-            carrier.current = m;
-            m.status = RUNNING;
-            m.run();
-            carrier.current = null;
-            Channel c = m.commit;
-            m.commit = null;
-            m.status = WAITING;
-            c.unlock();
-        }
+        for (Member m : ms) carrier.resume(m); // each parks in its first receive
         long t0 = System.nanoTime();
         carrier.send(chs[0], hops); // from the driver, outside any member: the receiver is parked
         long resumed = carrier.loop();
