@@ -14,7 +14,9 @@ package dev.gort.sched;
  * victim's ring, its runnext only in the last round: {@link #stealWork}); nothing: release the P,
  * re-check every queue (the spinner's half of "Spinning and wake-ups", {@link WakePolicy}), and
  * park the M: as the timer sleeper if a timer is armed or I/O awaited and nobody holds the role
- * ({@link Timers#stopmUntilTimer}), else plainly ({@link Idle#stopm}).
+ * ({@link Timers#stopmUntilTimer}), else plainly ({@link Idle#stopm}); an M without a P waits for
+ * one there too. It returns only with a goroutine, so that the loop around it ({@link #schedule})
+ * has no branch the JIT could compile as an uncommon trap (see there).
  *
  * <h2>Running a goroutine ({@link #execute})</h2>
  * RUNNABLE -> RUNNING (release store: the goroutine's fields written by the queuer are ordered
@@ -132,19 +134,38 @@ final class Schedule {
         }
     }
 
-    /** The carrier's scheduling loop: finds a goroutine and runs it, forever. */
+    /**
+     * One round of the carrier's scheduling loop: finds a goroutine and runs it, {@link #ROUND}
+     * times; {@link #carrierMain} calls it forever.
+     *
+     * <p>Its shape is for the JIT. HotSpot compiles a branch that its profile never saw taken as
+     * an uncommon trap: the first time it is taken, the compiled code is discarded, and the method
+     * runs in the interpreter until the JIT compiles it again; for a loop that never returns, until
+     * the interpreter asks for on-stack replacement (OSR) again. With a carrier's rare turns (it
+     * lost its P, found nothing to run, stopped spinning) as branches of this loop, each such
+     * trap left W4's carriers on 2 Ps scheduling in the interpreter for 1-13 s
+     * (docs/BENCHMARKS.md, "Where W4's time goes"). So:
+     * <ul>
+     *   <li>the round has no branch of its own: {@link #findRunnable} never returns null (it
+     *       waits for a P and for work itself) and settles a spinning carrier's count before it
+     *       returns; it and {@link #execute} are too large to be inlined here (C2's
+     *       {@code FreqInlineSize}, 325 bytes of bytecode), so their traps discard their own
+     *       code, which the JIT recompiles like any hot method;</li>
+     *   <li>the loop returns every {@link #ROUND} runs, so that it is compiled through the
+     *       method's normal entry, not only by on-stack replacement (OSR): a frame whose OSR code
+     *       was discarded (a class redefined under it, say) stays in the interpreter until the
+     *       interpreter asks for OSR again, and a round leaves it within {@link #ROUND} runs
+     *       ({@code CarrierLoopCompilationTest}).</li>
+     * </ul>
+     */
     private void schedule(M m) {
-        for (;;) {
-            if (m.p == null) {
-                idle.stopm(m);
-                continue;
-            }
-            G g = findRunnable(m);
-            if (g == null) continue;
-            if (m.spinning) wake.spinnerFoundWork(m);
-            execute(m, g);
+        for (int i = 0; i < ROUND; i++) {
+            execute(m, findRunnable(m));
         }
     }
+
+    /** Goroutine runs per call of {@link #schedule}: see there. */
+    static final int ROUND = 64;
 
     /** Runs g until it yields, parks or ends, then deals with why it stopped. */
     private void execute(M m, G g) {
@@ -288,6 +309,12 @@ final class Schedule {
         return Thread.interrupted() && !g.isInterrupted();
     }
 
+    /** findRunnable found g: a spinning m stops spinning first (Go's resetspinning). */
+    private G found(M m, G g) {
+        if (m.spinning) wake.spinnerFoundWork(m);
+        return g;
+    }
+
     private void goexit(G g, P p) {
         if (g.registered) s.registry.remove(g);
         g.waiter = null; // nobody touches it after its wake-up (see Waiter.current); a handle of the dead goroutine keeps none of its last wait
@@ -300,15 +327,23 @@ final class Schedule {
         }
     }
 
-    /** Go's findRunnable: returns a goroutine with m holding a P, or null if m lost its P. */
+    /**
+     * Go's findRunnable: a goroutine to run, m holding a P; never null. While m has no P (it gave
+     * it up here, or a P-waiter, retirement or a blocking call took it) m waits in
+     * {@link Idle#stopm} for one. Every rare turn of the carrier loop is taken here, not in
+     * {@link #schedule}: see there.
+     */
     private G findRunnable(M m) {
         for (;;) {
             P p = m.p;
-            if (p == null) return null;
+            if (p == null) {
+                idle.stopm(m); // until a P is handed to m
+                continue;
+            }
             if ((procs.retiring() && procs.tryRetire(m)) || (idle.hasPWaiters() && idle.giveToWaiter(m))) {
                 // m lost its P, and stopped spinning before it did (see Idle.stopSpinningLocked).
                 afterGivingUpP();
-                return null;
+                continue;
             }
 
             G g;
@@ -317,14 +352,14 @@ final class Schedule {
                 Timers.runTimers(p, System.nanoTime()); // readies their goroutines into p's queue
             }
             if (p.schedtick() % 61 == 0 && !global.isEmpty() && (g = global.pollInto(p.runq)) != null) {
-                return g;
+                return found(m, g);
             }
-            if ((g = p.runq.poll()) != null) return g;
+            if ((g = p.runq.poll()) != null) return found(m, g);
             long owedSince = p.pollOwedSince;
             if (owedSince != 0) P.POLL_OWED_SINCE.compareAndSet(p, owedSince, 0L); // ran it all ourselves
-            if ((g = globrunqget(p, 0)) != null) return g;
+            if ((g = globrunqget(p, 0)) != null) return found(m, g);
             Polling polling = s.polling;
-            if (polling.hasWaiters() && !polling.pollerBlocked() && (g = polling.pollNow(m, p)) != null) return g;
+            if (polling.hasWaiters() && !polling.pollerBlocked() && (g = polling.pollNow(m, p)) != null) return found(m, g);
 
             P[] ps = procs.allp();
             if (m.spinning || 2 * idle.nmspinning.get() < ps.length - idle.npidle.get()) {
@@ -332,15 +367,18 @@ final class Schedule {
                     m.spinning = true;
                     idle.nmspinning.incrementAndGet();
                 }
-                if ((g = stealWork(m, p, ps)) != null) return g;
+                if ((g = stealWork(m, p, ps)) != null) return found(m, g);
             }
 
             // Nothing to do: give up the P.
             synchronized (idle.lock) {
-                if (!global.isEmpty() && (g = globrunqget(p, 0)) != null) return g;
-                Idle.releasep(m);
-                idle.pidleputLocked(p);
+                g = global.isEmpty() ? null : globrunqget(p, 0);
+                if (g == null) {
+                    Idle.releasep(m);
+                    idle.pidleputLocked(p);
+                }
             }
+            if (g != null) return found(m, g);
             boolean wasSpinning = m.spinning;
             if (wasSpinning) {
                 m.spinning = false;
