@@ -278,6 +278,44 @@ public final class ShutdownScenarios {
         check(Go.shutdown(Duration.ofSeconds(10)), "shutdown");
     }
 
+    /**
+     * A timer sleeper left watching nothing (its timer stopped after it took the role, before it
+     * read the timers: a scheduler hook stops it in exactly that window) ends after the
+     * keep-alive like every idle carrier; a timer armed afterwards still fires.
+     */
+    public static void aSleeperWatchingNothingEndsAfterTheKeepAlive() throws Exception {
+        dev.gort.sched.Scheduler.setCarrierKeepAliveForTests(Duration.ofMillis(50));
+        dev.gort.sched.Scheduler s = dev.gort.sched.Scheduler.get();
+        work();
+        CountDownLatch hooked = new CountDownLatch(1);
+        AtomicReference<Timer> first = new AtomicReference<>();
+        dev.gort.sched.Scheduler.setSleeperHookForTests(() -> {
+            Timer t;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10); // bounded: a failure must not wedge a carrier
+            while ((t = first.get()) == null && System.nanoTime() - until < 0) Thread.onSpinWait();
+            if (t != null && hooked.getCount() > 0) {
+                t.stop(); // the sleeper now reads no timer at all, and sleeps until poked
+                hooked.countDown();
+            }
+        });
+        try {
+            first.set(Timer.start(Duration.ofSeconds(60))); // from this platform thread: an idle M wakes and takes the role for it
+            check(hooked.await(30, TimeUnit.SECONDS), "no M took the timer-sleeper role");
+        } finally {
+            dev.gort.sched.Scheduler.setSleeperHookForTests(null);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (s.carriersForTests()[0] != 0) { // the retirement is sysmon's, after 50 ms idle
+            check(System.nanoTime() < deadline, "carriers still alive, the sleeper without a timer among them: " + gortThreads());
+            Thread.sleep(5);
+        }
+        CountDownLatch fired = new CountDownLatch(1);
+        Timer.afterFunc(Duration.ofMillis(20), fired::countDown);
+        check(fired.await(30, TimeUnit.SECONDS), "a timer armed after the carriers ended never fired");
+        work();
+        check(Go.shutdown(Duration.ofSeconds(10)), "shutdown");
+    }
+
     /** From a goroutine: IllegalStateException, and the runtime goes on. */
     public static void fromGoroutineThrows() throws Exception {
         AtomicReference<Throwable> thrown = new AtomicReference<>();

@@ -171,6 +171,11 @@ class ShutdownTest {
     }
 
     @Test
+    void aTimerSleeperWatchingNothingEndsAfterTheKeepAliveAndALaterTimerStillFires() throws Throwable {
+        scenario("aSleeperWatchingNothingEndsAfterTheKeepAlive");
+    }
+
+    @Test
     void shutdownFromAGoroutineThrowsAndTheRuntimeGoesOn() throws Throwable {
         scenario("fromGoroutineThrows");
     }

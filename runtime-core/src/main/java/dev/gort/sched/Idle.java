@@ -177,15 +177,18 @@ final class Idle {
 
     /**
      * sysmon, once the runtime has been idle for {@link Sysmon#CARRIER_KEEP_ALIVE_NANOS}: every
-     * idle carrier but the timer sleeper ends its thread (the JDK's ForkJoinPool retires its
+     * idle carrier but a timer sleeper that watches something ends its thread (the JDK's ForkJoinPool retires its
      * workers likewise after keepAlive; Go keeps its Ms). Each is taken off the idle list under
      * the lock, so no startm can hand it a P afterwards, marked {@link M#retired}, and woken
      * with no P: {@link #takeHandedP} ends it (the mark is written before the wake-up token, and
      * read after the token's CAS). The work that comes next starts fresh threads (startm).
      *
-     * <p>Why the timer sleeper stays: it watches the armed timers, and an M on the idle list
-     * that holds the role claimed it before it went on the list ({@code claimSleeper} precedes
-     * {@code putIdleM}), so the read of the role under the lock sees it.
+     * <p>Why the timer sleeper stays: it watches the armed timers (or goroutines waiting for
+     * I/O), and an M on the idle list that holds the role claimed it before it went on the list
+     * ({@code claimSleeper} precedes {@code putIdleM}), so the read of the role under the lock
+     * sees it. A sleeper that watches nothing (every timer it saw was stopped or run by another
+     * M before it read them: {@link Timers#sleeperWatches}) is retired too; it hands on anything
+     * armed since ({@code Timers.retiredSleeper}).
      *
      * <p>Cost: none on the scheduler's paths. Carriers park untimed as before; only sysmon's
      * idle sleep is timed, and takeHandedP reads the mark only when no P was handed over.
@@ -195,7 +198,7 @@ final class Idle {
     int retireIdleCarriers() {
         List<M> gone = new java.util.ArrayList<>();
         synchronized (lock) {
-            M sleeper = s.timers.sleeper();
+            M sleeper = s.timers.sleeperWatches() ? s.timers.sleeper() : null; // one that watches nothing goes too
             M prev = null;
             for (M x = midle; x != null; ) {
                 M next = x.idleNext;

@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>sleeps while the runtime is idle (every P idle, nothing in a blocking call, no Go.run
  *       waiting, no schedtrace to print), woken by {@link #wake()} when a P is started or a
  *       Go.run begins; after a minute of it ({@link #CARRIER_KEEP_ALIVE_NANOS}) it ends the idle
- *       carriers but the timer sleeper ({@link Idle#retireIdleCarriers}) and sleeps on without a
+ *       carriers but a timer sleeper that watches a timer or I/O ({@link Idle#retireIdleCarriers}) and sleeps on without a
  *       timeout;</li>
  *   <li>does not count time in which it did not run itself (a GC pause stops every Java
  *       thread) as running time of the goroutines; nor, where a {@link SchedulerHooks} reports

@@ -232,10 +232,11 @@ final class Timers {
         if (s.netpoll != null && s.netpoll.hasWaiters()) {
             woken = s.polling.block(m, deadline);
         } else {
-            // No timer left (all deleted since this M took the role): still the sleeper, so a
-            // timer added meanwhile pokes it, and a poke must end this sleep too (a sleep deaf to
-            // pokes would hold the role while never looking at timers again, every other M idle
-            // without it, and no due timer would ever run).
+            // No timer left (all deleted or run elsewhere since this M took the role): still the
+            // sleeper, so a timer added meanwhile pokes it, and a poke must end this sleep too (a
+            // sleep deaf to pokes would hold the role while never looking at timers again, every
+            // other M idle without it, and no due timer would ever run). Such a sleeper watches
+            // nothing, so a long idleness retires it like any idle M (sleeperWatches).
             woken = deadline == Long.MAX_VALUE ? m.sleepUntilPoked() : m.sleepUntil(deadline);
         }
         if (!woken && !idle.removeIdleM(m)) {
@@ -245,6 +246,7 @@ final class Timers {
         sleeperDeadline = Long.MAX_VALUE;
         timerSleeper = null;
         if (woken) {
+            if (m.nextP == null && m.retired) retiredSleeper(m); // about to end in takeHandedP
             idle.takeHandedP(m);
             if (!m.polled.isEmpty()) s.polling.injectReady(m.polled, m.p);
             if (earliestTimer() != Long.MAX_VALUE) s.wake.wakep(); // let another M keep the timers
@@ -259,6 +261,32 @@ final class Timers {
             // Every P is busy: they run due timers at their next scheduling point.
             idle.stopm(m);
         }
+    }
+
+    /**
+     * The sleeper m was retired ({@link Idle#retireIdleCarriers} retires a sleeper that watches
+     * no timer and no I/O) and has released the role; its thread ends next. What it would have
+     * looked after goes on without it: goroutines its poll readied go to the global queue, and a
+     * timer armed since it read "none" gets another M. Ordering, as in "Ordering" with the roles
+     * swapped: m wrote timerSleeper = null, then (full fence) reads the heaps; an armer wrote its
+     * heap, then (full fence, watchTimer) reads timerSleeper: either the armer saw null and woke
+     * an M itself, or m sees the timer here. (An armer that saw m poked it: m is ending, and this
+     * read is what keeps that poke from being lost.)
+     */
+    private void retiredSleeper(M m) {
+        if (!m.polled.isEmpty()) s.polling.injectReady(m.polled, null);
+        VarHandle.fullFence();
+        if (earliestTimer() != Long.MAX_VALUE) s.wake.wakep();
+    }
+
+    /**
+     * Whether the sleeper, if any, watches something: a timer (its published deadline) or
+     * goroutines waiting for I/O. Read by {@link Idle#retireIdleCarriers} under the scheduler's
+     * lock; a sleeper that has not published its deadline yet reads as watching nothing and may
+     * be retired: it then hands the timers on ({@link #retiredSleeper}).
+     */
+    boolean sleeperWatches() {
+        return sleeperDeadline != Long.MAX_VALUE || s.polling.hasWaiters();
     }
 
     // =====================================================================================
