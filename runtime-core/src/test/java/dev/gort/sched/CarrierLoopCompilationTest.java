@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gort.Chan;
 import dev.gort.ChildJvm;
 import dev.gort.Go;
-import java.io.InputStream;
-import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassModel;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -100,14 +96,10 @@ class CarrierLoopCompilationTest {
      */
     @Test
     void findRunnableAndExecuteAreTooLargeToBeInlinedIntoTheLoop() throws Exception {
-        ClassModel model;
-        try (InputStream in = Schedule.class.getResourceAsStream("Schedule.class")) {
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
         for (String name : List.of("findRunnable", "execute")) {
-            int length = model.methods().stream().filter(m -> m.methodName().equalsString(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no method " + name)).findAttribute(Attributes.code()).orElseThrow().codeLength();
-            assertTrue(length > 325, "Schedule." + name + " is " + length + " bytes of bytecode: C2 may inline it into the scheduling loop");
+            int length = BytecodeSize.of(Schedule.class, name);
+            assertTrue(length > BytecodeSize.C2_FREQ_INLINE_SIZE,
+                "Schedule." + name + " is " + length + " bytes of bytecode: C2 may inline it into the scheduling loop");
         }
     }
 }

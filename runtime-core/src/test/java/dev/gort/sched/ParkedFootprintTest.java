@@ -5,11 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.lang.classfile.Attributes;
-import java.lang.classfile.ClassFile;
-import java.lang.classfile.ClassModel;
-import java.lang.classfile.MethodModel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jol.info.ClassLayout;
@@ -22,9 +17,6 @@ import org.openjdk.jol.vm.VM;
  * task into one frame of the parked stack (see G#body).
  */
 class ParkedFootprintTest {
-    /** C1MaxInlineSize: the largest callee, in bytecode bytes, that C1 inlines. */
-    private static final int C1_MAX_INLINE_SIZE = 35;
-
     @Test
     void aGoroutineIs104BytesTheWaiterItKeeps40AndAnUnbufferedChannel40() {
         // The default layout of a heap under 32 GiB; other flags (compact object headers, no
@@ -52,17 +44,10 @@ class ParkedFootprintTest {
     }
 
     private static void assertSmall(Class<?> c, List<String> methods) throws IOException {
-        ClassModel model;
-        try (InputStream in = c.getResourceAsStream(c.getName().substring(c.getName().lastIndexOf('.') + 1) + ".class")) {
-            assertTrue(in != null, "no class file for " + c);
-            model = ClassFile.of().parse(in.readAllBytes());
-        }
         for (String name : methods) {
-            MethodModel m = model.methods().stream().filter(x -> x.methodName().equalsString(name)).findFirst()
-                .orElseThrow(() -> new AssertionError("no method " + name + " in " + c));
-            int length = m.findAttribute(Attributes.code()).orElseThrow().codeLength();
-            assertTrue(length <= C1_MAX_INLINE_SIZE, c.getName() + "." + name + " is " + length + " bytes of bytecode, above C1's inline size ("
-                + C1_MAX_INLINE_SIZE + "): the parked stack gets a frame more");
+            int length = BytecodeSize.of(c, name);
+            assertTrue(length <= BytecodeSize.C1_MAX_INLINE_SIZE, c.getName() + "." + name + " is " + length
+                + " bytes of bytecode, above C1's inline size (" + BytecodeSize.C1_MAX_INLINE_SIZE + "): the parked stack gets a frame more");
         }
     }
 }
