@@ -172,6 +172,7 @@ public final class Scheduler {
             Scheduler s = new Scheduler(SchedulerConfig.fromSystemProperties());
             instance = s;
             s.sysmon.start();
+            if (JFR) dev.gort.sched.jfr.Jfr.addRecorderListener(); // registers the JFR events before any goroutine parks: see there
             // JMX registration takes ~100 ms on a cold JVM: not on the caller's path, nor sysmon's.
             // So do the modules' hooks (SchedulerHooks.started), after it.
             s.jmxThread = Thread.ofPlatform().daemon().name("gort-jmx").start(() -> {
@@ -268,7 +269,7 @@ public final class Scheduler {
         return true;
     }
 
-    /** After the stop: ends sysmon and every carrier, closes the poller, unregisters the MXBean; waits for its threads. */
+    /** After the stop: ends sysmon and every carrier, closes the poller, removes the JFR listener, unregisters the MXBean; waits for its threads. */
     private void release() {
         sysmon.stop();
         for (M m : idle.allm) m.wakeup(); // no P handed over: the carrier ends (Idle.takeHandedP)
@@ -283,6 +284,7 @@ public final class Scheduler {
             }
         }
         eachHook("stop", SchedulerHooks::stopped);
+        if (JFR) dev.gort.sched.jfr.Jfr.removeRecorderListener();
         if (mxBeanRegistered) {
             try {
                 SchedulerMXBeanImpl.unregister();

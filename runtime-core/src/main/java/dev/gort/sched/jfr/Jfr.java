@@ -3,6 +3,7 @@ package dev.gort.sched.jfr;
 import dev.gort.sched.G;
 import jdk.jfr.EventType;
 import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 
 /**
  * The scheduler's calls into JFR (the events are {@link GoroutineEvents}). Loaded only when the
@@ -25,7 +26,7 @@ import jdk.jfr.FlightRecorder;
 public final class Jfr {
     private Jfr() {}
 
-    /** The event types, looked up on first use after JFR is up. */
+    /** The event types: registered when JFR initialises ({@link #addRecorderListener}), or at first use. */
     private static final class Types {
         static final EventType PARK = EventType.getEventType(GoroutineEvents.Park.class);
         static final EventType PREEMPT = EventType.getEventType(GoroutineEvents.Preempt.class);
@@ -38,14 +39,48 @@ public final class Jfr {
     }
 
     /**
+     * Registers the event types when JFR initialises (at once if it already has), from a
+     * listener JFR calls while it initialises, before the first recording exists. Registered
+     * lazily instead, by the first park of a running recording, the types would get their
+     * settings only then: a registration applies JFR's defaults first ({@code sampling} 1/64)
+     * and the recording's own a few milliseconds later, so the parks between went untimed, and
+     * a first recording that asked for every park missed some (JfrEventsTest). Adding the
+     * listener loads a few of JFR's classes (~1 ms, once) but does not initialise JFR (~0.5 s),
+     * so a program that never records does not pay for JFR. Called when a scheduler starts;
+     * {@link #removeRecorderListener} when it stops, since JFR's list of listeners would keep
+     * Gort's class loader alive.
+     */
+    public static synchronized void addRecorderListener() {
+        if (listener != null) return;
+        listener = new FlightRecorderListener() {
+            @Override
+            public void recorderInitialized(FlightRecorder recorder) {
+                EventType park = Types.PARK; // Types' initialisation registers every type
+                assert park != null;
+            }
+        };
+        FlightRecorder.addListener(listener);
+    }
+
+    /** The scheduler stopped: see {@link #addRecorderListener}. */
+    public static synchronized void removeRecorderListener() {
+        if (listener == null) return;
+        FlightRecorder.removeListener(listener);
+        listener = null;
+    }
+
+    /** What {@link #addRecorderListener} added, or null; guarded by the class's monitor. */
+    private static FlightRecorderListener listener;
+
+    /**
      * Which parks {@code dev.gort.GoroutinePark} times, as a mask on each carrier's count of parks:
      * a park is timed when {@code (count & mask) == 0}, so 0 times every park and 63 one in 64.
-     * Written by {@link ParkSampling} (JFR's settings thread) when the event type is registered
-     * and when recordings start or stop; read by every park, racily: a park that sees the old
-     * mask only times one park more or less. 0 until then, so that every park reaches
-     * {@link #parkBegin}, whose first call after JFR starts registers the event type (and so
-     * applies the setting): with a mask from the start, a recording would wait for a carrier's
-     * 64th park to learn that it wants every one.
+     * Written by {@link ParkSampling} when the event type is registered (when JFR initialises:
+     * {@link #addRecorderListener}) and when recordings start or stop; read by every
+     * park, racily: a park that sees the old mask only times one park more or less. 0 until
+     * then: every park reaches {@link #parkBegin}, which returns at once while JFR is not
+     * initialised, and registers the types itself if JFR initialised before the listener was
+     * added (a scheduler started while JFR was starting).
      */
     static volatile int parkSampleMask = 0;
 

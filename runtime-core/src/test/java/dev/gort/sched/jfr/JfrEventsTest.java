@@ -136,6 +136,34 @@ class JfrEventsTest {
     }
 
     /**
+     * A JVM's first recording applies its park sampling from its start: the event types were
+     * registered when JFR initialised. (Registered by the first park instead, they took JFR's
+     * default sampling, 1/64, for the ~10 ms that registration takes before the recording's own,
+     * and a goroutine parking on another carrier meanwhile went untimed: a recording asking for
+     * every park missed some.) A child JVM, where nothing has initialised JFR yet.
+     */
+    @Test
+    void aFirstRecordingAppliesItsParkSamplingFromItsStart() throws Exception {
+        dev.gort.ChildJvm.Result r = dev.gort.ChildJvm.withTestClassPath(List.of(), FirstRecording.class);
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("registered true, mask 3", r.stdout().strip(), r.toString());
+    }
+
+    /** The child of {@link #aFirstRecordingAppliesItsParkSamplingFromItsStart}. */
+    static final class FirstRecording {
+        public static void main(String[] args) throws Exception {
+            Go.spawn(() -> {}).join(); // the scheduler runs, as in a program that records later
+            try (Recording r = new Recording(Configuration.getConfiguration("default"))) {
+                r.enable("dev.gort.GoroutinePark").with("sampling", "1/4");
+                r.start(); // no goroutine parks from here on
+                boolean registered = jdk.jfr.FlightRecorder.getFlightRecorder().getEventTypes().stream()
+                    .anyMatch(t -> t.getName().equals("dev.gort.GoroutinePark"));
+                System.out.println("registered " + registered + ", mask " + Jfr.parkSampleMask);
+            }
+        }
+    }
+
+    /**
      * A goroutine that computes past its time slice with another one queued is preempted, cause
      * "time slice"; or, where this machine starved its carrier of CPU so that sysmon took it for
      * blocked (a stuck retake, counted in the metrics), "stuck carrier".
