@@ -36,6 +36,9 @@ public final class Jfr {
         static final EventType STUCK = EventType.getEventType(GoroutineEvents.StuckCarrier.class);
         static final EventType STUCK_RETURNED = EventType.getEventType(GoroutineEvents.StuckCarrierReturned.class);
         static final EventType RETIRED = EventType.getEventType(GoroutineEvents.ProcessorRetired.class);
+
+        /** Does nothing: calling it initialises the class, which registers every type. */
+        static void register() {}
     }
 
     /**
@@ -55,8 +58,7 @@ public final class Jfr {
         listener = new FlightRecorderListener() {
             @Override
             public void recorderInitialized(FlightRecorder recorder) {
-                EventType park = Types.PARK; // Types' initialisation registers every type
-                assert park != null;
+                Types.register();
             }
         };
         FlightRecorder.addListener(listener);
@@ -76,13 +78,15 @@ public final class Jfr {
      * Which parks {@code dev.gort.GoroutinePark} times, as a mask on each carrier's count of parks:
      * a park is timed when {@code (count & mask) == 0}, so 0 times every park and 63 one in 64.
      * Written by {@link ParkSampling} when the event type is registered (when JFR initialises:
-     * {@link #addRecorderListener}) and when recordings start or stop; read by every
-     * park, racily: a park that sees the old mask only times one park more or less. 0 until
-     * then: every park reaches {@link #parkBegin}, which returns at once while JFR is not
-     * initialised, and registers the types itself if JFR initialised before the listener was
-     * added (a scheduler started while JFR was starting).
+     * {@link #addRecorderListener}) and when recordings start or stop; read by every park,
+     * racily: a park that sees the old mask only times one park more or less. Until JFR
+     * initialises, -1: a park is timed only when its carrier's count wraps to 0, once in 2^32,
+     * and then {@link #parkBegin} returns at once; so a program that never records does not call
+     * into JFR at its parks. (The registration at JFR's start writes the mask before the first
+     * recording can start; {@link FlightRecorder#addListener} calls a listener added after that
+     * at once, so no JFR start goes unseen.)
      */
-    static volatile int parkSampleMask = 0;
+    static volatile int parkSampleMask = -1;
 
     /** {@link #parkSampleMask}, for Scheduler.park's hook (a volatile read: a plain load on x86). */
     public static int parkSampleMask() {

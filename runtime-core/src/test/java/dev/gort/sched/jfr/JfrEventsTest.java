@@ -140,19 +140,21 @@ class JfrEventsTest {
      * registered when JFR initialised. (Registered by the first park instead, they took JFR's
      * default sampling, 1/64, for the ~10 ms that registration takes before the recording's own,
      * and a goroutine parking on another carrier meanwhile went untimed: a recording asking for
-     * every park missed some.) A child JVM, where nothing has initialised JFR yet.
+     * every park missed some.) Before JFR starts, parks time nothing (mask -1) and so never call
+     * into JFR. A child JVM, where nothing has initialised JFR yet.
      */
     @Test
     void aFirstRecordingAppliesItsParkSamplingFromItsStart() throws Exception {
         dev.gort.ChildJvm.Result r = dev.gort.ChildJvm.withTestClassPath(List.of(), FirstRecording.class);
         assertEquals(0, r.exit(), r.toString());
-        assertEquals("registered true, mask 3", r.stdout().strip(), r.toString());
+        assertEquals("before -1, registered true, mask 3", r.stdout().strip(), r.toString());
     }
 
     /** The child of {@link #aFirstRecordingAppliesItsParkSamplingFromItsStart}. */
     static final class FirstRecording {
         public static void main(String[] args) throws Exception {
             Go.spawn(() -> {}).join(); // the scheduler runs, as in a program that records later
+            System.out.print("before " + Jfr.parkSampleMask + ", ");
             try (Recording r = new Recording(Configuration.getConfiguration("default"))) {
                 r.enable("dev.gort.GoroutinePark").with("sampling", "1/4");
                 r.start(); // no goroutine parks from here on
