@@ -34,7 +34,7 @@ class ObservabilityTest {
         String first = out.lines().filter(l -> l.startsWith("SCHED")).findFirst().orElse("");
         assertTrue(first.matches("SCHED config: maxprocs=2 maxthreads=10000 stacksize=0 schedtrace=50 netpoll=(auto|none)"
             + " deferwake=(true|false) pollwake=(owed|eager) spinnanos=\\d+ allocstats=(true|false) scheddetail=false"
-            + " schedstats=(true|false) schedstats.sample=64"), "the first SCHED line is the configuration:\n" + out);
+            + " schedstats=(true|false) schedstats.sample=64 carrierspacers=true"), "the first SCHED line is the configuration:\n" + out);
     }
 
     /** The configuration: read once, with the values the properties give and the defaults for the others. */
@@ -45,14 +45,15 @@ class ObservabilityTest {
             "--sun-misc-unsafe-memory-access=allow", "-Dgort.schedtrace=1000", "-Dgort.maxprocs=3",
             "-Dgort.maxthreads=77", "-Dgort.deferwake=false", "-Dgort.pollwake=eager", "-Dgort.spinnanos=5000",
             "-Dgort.netpoll=none", "-Dgort.allocstats=true", "-Dgort.scheddetail=true", "-Dgort.schedstats=false", "-Dgort.schedstats.sample=16",
-            "-cp", System.getProperty("java.class.path"),
+            "-Dgort.carrierspacers=false", "-cp", System.getProperty("java.class.path"),
             ObservabilityTest.class.getName()))
             .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), out);
         String first = out.lines().filter(l -> l.startsWith("SCHED")).findFirst().orElse("");
         assertEquals("SCHED config: maxprocs=3 maxthreads=77 stacksize=0 schedtrace=1000 netpoll=none deferwake=false"
-            + " pollwake=eager spinnanos=5000 allocstats=true scheddetail=true schedstats=false schedstats.sample=16", first, out);
+            + " pollwake=eager spinnanos=5000 allocstats=true scheddetail=true schedstats=false schedstats.sample=16"
+            + " carrierspacers=false", first, out);
     }
 
     @Test

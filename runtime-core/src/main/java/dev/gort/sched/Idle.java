@@ -129,7 +129,7 @@ final class Idle {
                 if (spinning) nmspinning.decrementAndGet();
                 return;
             } else {
-                if (retiredCarriers != 0) allm.removeIf(x -> x.retired && !x.thread.isAlive()); // rare: after retirements
+                if (retiredCarriers != 0) allm.removeIf(x -> x.retired && !x.thread.isAlive() && (x.spacer == null || !x.spacer.isAlive())); // rare: after retirements
                 m = new M(nextMid++, s);
                 mcount++;
                 allm.add(m);
@@ -139,7 +139,7 @@ final class Idle {
             m.spinning = spinning;
         }
         carrierWakeups.incrementAndGet();
-        if (fresh) m.thread.start(); else m.wakeup();
+        if (fresh) CarrierSpacer.startCarrier(m, s.config.carrierSpacers()); else m.wakeup();
     }
 
     /** Go's stopm: parks m until startm (or a P hand-off) gives it a P. */

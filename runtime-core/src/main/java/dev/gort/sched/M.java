@@ -16,6 +16,12 @@ import java.util.concurrent.locks.LockSupport;
 final class M {
     final int id;
     final CarrierThread thread;
+    /**
+     * The idle thread started right after {@link #thread} ({@link CarrierSpacer}), which ends with
+     * it; null without one. Set just before the spacer starts (null again if it could not start);
+     * volatile: the runtime's stop reads it on another thread, and waits for it as for the carrier.
+     */
+    volatile Thread spacer;
     /** The held P, or null. Written only by this M's thread. */
     P p;
     /** A P handed over by startm / pidleput to a sleeping M. */

@@ -274,7 +274,10 @@ public final class Scheduler {
         sysmon.stop();
         for (M m : idle.allm) m.wakeup(); // no P handed over: the carrier ends (Idle.takeHandedP)
         join(sysmon.thread());
-        for (M m : idle.allm) join(m.thread);
+        for (M m : idle.allm) {
+            join(m.thread);
+            join(m.spacer); // ends with its carrier
+        }
         join(jmxThread);
         if (netpoll != null) {
             try {

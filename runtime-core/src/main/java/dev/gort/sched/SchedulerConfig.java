@@ -34,10 +34,13 @@ package dev.gort.sched;
  * @param schedStatsSample {@code gort.schedstats.sample}: one goroutine cycle in this many is timed
  *                       (a power of two in 1..128; default {@link #SCHED_STATS_SAMPLE_DEFAULT});
  *                       1 times every one
+ * @param carrierSpacers {@code gort.carrierspacers} ({@code true} or {@code false}; default true):
+ *                       start an idle thread after each carrier thread, so that no two carriers
+ *                       share the JDK's per-thread state in a cache line (see {@link CarrierSpacer})
  */
 record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedtraceMillis, boolean netpoll,
                        boolean deferWake, boolean pollWakeOwed, long spinNanos, boolean allocStats,
-                       boolean schedDetail, boolean schedStats, int schedStatsSample) {
+                       boolean schedDetail, boolean schedStats, int schedStatsSample, boolean carrierSpacers) {
 
     /**
      * Off by default: two reads of the carrier's counter per goroutine switch cost more than the
@@ -82,7 +85,8 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
             allocStats(booleanProperty("gort.allocstats", ALLOC_STATS_DEFAULT)),
             booleanProperty("gort.scheddetail", false),
             schedStats(booleanProperty("gort.schedstats", true), System.getProperty("gort.schedstats") != null),
-            intProperty("gort.schedstats.sample", SCHED_STATS_SAMPLE_DEFAULT));
+            intProperty("gort.schedstats.sample", SCHED_STATS_SAMPLE_DEFAULT),
+            booleanProperty("gort.carrierspacers", true));
     }
 
     /** The accounting asked for, if the carrier's counter can be read here; otherwise off, with a warning. */
@@ -128,6 +132,6 @@ record SchedulerConfig(int maxProcs, int maxThreads, long stackSize, long schedt
             + " schedtrace=" + schedtraceMillis + " netpoll=" + (netpoll ? "auto" : "none")
             + " deferwake=" + deferWake + " pollwake=" + (pollWakeOwed ? "owed" : "eager")
             + " spinnanos=" + spinNanos + " allocstats=" + allocStats + " scheddetail=" + schedDetail
-            + " schedstats=" + schedStats + " schedstats.sample=" + schedStatsSample;
+            + " schedstats=" + schedStats + " schedstats.sample=" + schedStatsSample + " carrierspacers=" + carrierSpacers;
     }
 }
