@@ -25,9 +25,17 @@ package dev.gort.sched;
  * line only with its own spacer's or with those of a thread started before it. The spacer waits
  * in {@link Thread#join()} for its carrier and ends with it (retired, or the runtime stopped), so
  * the store's slots are freed together and a later carrier and spacer reuse them in the same
- * order; the runtime's stop waits for it as for the carrier ({@link M#spacer}). A spacer costs a parked platform thread with the smallest stack the JVM allows; one
- * that cannot be started (no memory for another thread) is left out: it only costs speed.
- * {@code -Dgort.carrierspacers=false} starts none.
+ * order; the runtime's stop waits for it as for the carrier ({@link M#spacer}). A spacer costs a
+ * parked platform thread with the smallest stack the JVM allows; one that cannot be started (no
+ * memory for another thread) is left out: it only costs speed. {@code -Dgort.carrierspacers=false}
+ * starts none.
+ *
+ * <h2>The lock</h2>
+ * {@link #LOCK} is held for the two {@code Thread.start()} calls and nothing else: no goroutine
+ * waits under it, and a carrier that calls {@code startm} meanwhile (a fresh M is rare: the first
+ * start of a P's carrier, or a blocking call's hand-off) waits only for those two starts. It
+ * orders nothing in memory: {@link M#spacer} is volatile on its own, written before the spacer
+ * starts and read by the stop after it has joined the carrier.
  */
 final class CarrierSpacer {
     private CarrierSpacer() {}
